@@ -1,0 +1,19 @@
+import { createClient, type Client, type Transport } from "@connectrpc/connect";
+import { AuthService } from "../../../gen/ts/switchboard/auth/v1/auth_service_pb";
+import { SystemService } from "../../../gen/ts/switchboard/system/v1/system_service_pb";
+
+/** A typed client for switchboard.auth.v1.AuthService. */
+export type AuthClient = Client<typeof AuthService>;
+
+/** A typed client for switchboard.system.v1.SystemService. */
+export type SystemClient = Client<typeof SystemService>;
+
+/** createAuthClient returns a client for AuthService (sign in, sign out, who am I). */
+export function createAuthClient(transport: Transport): AuthClient {
+  return createClient(AuthService, transport);
+}
+
+/** createSystemClient returns a client for SystemService (version and build). */
+export function createSystemClient(transport: Transport): SystemClient {
+  return createClient(SystemService, transport);
+}

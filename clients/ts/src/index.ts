@@ -1,0 +1,17 @@
+// @switchboard/client: the TypeScript client for the Switchboard API.
+//
+// The service descriptors and messages are the generated ones in gen/ts,
+// re-exported here so applications import from one place.
+
+export * from "../../../gen/ts/switchboard/auth/v1/auth_service_pb";
+export * from "../../../gen/ts/switchboard/system/v1/system_service_pb";
+export * from "../../../gen/ts/switchboard/errors/v1/errors_pb";
+export { ViolationsSchema, ViolationSchema } from "../../../gen/ts/buf/validate/validate_pb";
+export type { Violations, Violation, FieldPath } from "../../../gen/ts/buf/validate/validate_pb";
+
+export * from "./details";
+export * from "./errors";
+export * from "./transport";
+export * from "./clients";
+
+export { Code, ConnectError } from "@connectrpc/connect";

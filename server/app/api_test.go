@@ -1,0 +1,430 @@
+package app
+
+import (
+	"context"
+	"crypto/tls"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+
+	"connectrpc.com/connect"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	reflectionpb "google.golang.org/grpc/reflection/grpc_reflection_v1"
+	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/reflect/protoregistry"
+
+	switchboard "github.com/switchboardhq/switchboard/clients/go"
+	"github.com/switchboardhq/switchboard/ent/auditevent"
+	"github.com/switchboardhq/switchboard/ent/user"
+	authv1 "github.com/switchboardhq/switchboard/gen/switchboard/auth/v1"
+	"github.com/switchboardhq/switchboard/server/api"
+	"github.com/switchboardhq/switchboard/server/platform/interceptor"
+)
+
+func insecureHTTPClient() *http.Client {
+	tr := &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}, Protocols: new(http.Protocols)}
+	tr.Protocols.SetHTTP1(true)
+	tr.Protocols.SetHTTP2(true)
+	return &http.Client{Transport: tr}
+}
+
+func sdk(t *testing.T, s *testServer, grpcProtocol bool, username, password string) (*switchboard.Client, error) {
+	t.Helper()
+	return switchboard.New(context.Background(), switchboard.Options{
+		BaseURL: s.url, Username: username, Password: password, GRPC: grpcProtocol, InsecureSkipVerify: true,
+	})
+}
+
+// TestSignInOnEveryProtocol signs in over Connect, gRPC and REST and checks
+// that WhoAmI gives the same identity on each.
+func TestSignInOnEveryProtocol(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, s *testServer) {
+		ctx := context.Background()
+		want := &authv1.Identity{Username: "admin", Role: authv1.Role_ROLE_ADMINISTRATOR,
+			Source: authv1.IdentitySource_IDENTITY_SOURCE_LOCAL, DisplayName: "admin"}
+
+		for _, grpcProtocol := range []bool{false, true} {
+			c, err := sdk(t, s, grpcProtocol, "admin", adminPassword)
+			if err != nil {
+				t.Fatalf("sign in (grpc=%v): %v", grpcProtocol, err)
+			}
+			if !strings.HasPrefix(c.Token(), "sbs_") {
+				t.Fatalf("token %q", c.Token())
+			}
+			res, err := c.Auth.WhoAmI(ctx, connect.NewRequest(&authv1.WhoAmIRequest{}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := res.Msg.GetIdentity(); got.String() != want.String() {
+				t.Fatalf("WhoAmI (grpc=%v) = %v, want %v", grpcProtocol, got, want)
+			}
+		}
+
+		// REST through the gateway.
+		status, body, _ := s.post(t, "/api/v1/auth/sign-in", "application/json",
+			`{"username":"admin","password":"`+adminPassword+`"}`, nil)
+		if status != http.StatusOK {
+			t.Fatalf("REST sign-in: %d %s", status, body)
+		}
+		var signIn struct{ Token string }
+		if err := json.Unmarshal([]byte(body), &signIn); err != nil || signIn.Token == "" {
+			t.Fatalf("REST sign-in body: %s", body)
+		}
+		status, body, _ = s.get(t, "/api/v1/auth/whoami", bearer(signIn.Token))
+		if status != http.StatusOK {
+			t.Fatalf("REST whoami: %d %s", status, body)
+		}
+		var who struct {
+			Identity struct{ Username, Role, Source string }
+		}
+		if err := json.Unmarshal([]byte(body), &who); err != nil {
+			t.Fatal(err)
+		}
+		if who.Identity.Username != "admin" || who.Identity.Role != "ROLE_ADMINISTRATOR" || who.Identity.Source != "IDENTITY_SOURCE_LOCAL" {
+			t.Fatalf("REST whoami body: %s", body)
+		}
+
+		// Connect JSON, as curl sends it.
+		status, body, _ = s.post(t, "/switchboard.auth.v1.AuthService/WhoAmI", "application/json", "{}", bearer(signIn.Token))
+		if status != http.StatusOK || !strings.Contains(body, `"username":"admin"`) {
+			t.Fatalf("Connect whoami: %d %s", status, body)
+		}
+	})
+}
+
+func TestUnauthenticatedCallsAreRefused(t *testing.T) {
+	s := start(t, "sqlite")
+	c, err := sdk(t, s, false, "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Auth.WhoAmI(context.Background(), connect.NewRequest(&authv1.WhoAmIRequest{}))
+	if connect.CodeOf(err) != connect.CodeUnauthenticated {
+		t.Fatalf("Connect: want Unauthenticated, got %v", err)
+	}
+	gc, _ := sdk(t, s, true, "", "")
+	_, err = gc.Auth.WhoAmI(context.Background(), connect.NewRequest(&authv1.WhoAmIRequest{}))
+	if connect.CodeOf(err) != connect.CodeUnauthenticated {
+		t.Fatalf("gRPC: want Unauthenticated, got %v", err)
+	}
+	if status, body, _ := s.get(t, "/api/v1/auth/whoami", nil); status != http.StatusUnauthorized {
+		t.Fatalf("REST: want 401, got %d %s", status, body)
+	}
+	if status, _, _ := s.get(t, "/api/v1/auth/whoami", bearer("sbs_forged")); status != http.StatusUnauthorized {
+		t.Fatalf("REST with a forged token: want 401, got %d", status)
+	}
+	if _, err := sdk(t, s, false, "admin", "wrong"); connect.CodeOf(err) != connect.CodeUnauthenticated {
+		t.Fatalf("wrong password: want Unauthenticated, got %v", err)
+	}
+}
+
+// TestPolicyCoversEveryMethod walks every method of every served service and
+// fails if the policy table lacks it, or names a method nobody serves.
+func TestPolicyCoversEveryMethod(t *testing.T) {
+	s := start(t, "sqlite")
+	served := map[string]bool{}
+	for _, name := range s.app.ServiceNames() {
+		d, err := protoregistry.GlobalFiles.FindDescriptorByName(protoreflect.FullName(name))
+		if err != nil {
+			t.Fatalf("service %s: %v", name, err)
+		}
+		methods := d.(protoreflect.ServiceDescriptor).Methods()
+		for i := range methods.Len() {
+			proc := "/" + name + "/" + string(methods.Get(i).Name())
+			served[proc] = true
+			if access, ok := api.Policy[proc]; !ok || access == interceptor.Deny {
+				t.Errorf("%s has no authorization rule in server/api/policy.go", proc)
+			}
+		}
+	}
+	for proc := range api.Policy {
+		if !served[proc] {
+			t.Errorf("policy names %s, which no served service has", proc)
+		}
+	}
+	if len(served) < 4 {
+		t.Fatalf("walked only %d methods: the walk is broken", len(served))
+	}
+}
+
+// TestRoleTable calls every RPC as an anonymous caller, an operator and an
+// administrator and checks the outcome against the policy (AU-03, AU-05,
+// AU-06).
+func TestRoleTable(t *testing.T) {
+	s := start(t, "sqlite")
+	s.addUser(t, "olga", "operator-pw", user.RoleVideoOperator)
+	signIn := func(name, pw string) string {
+		c, err := sdk(t, s, false, name, pw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c.Token()
+	}
+	for proc, access := range api.Policy {
+		for _, caller := range []string{"anonymous", "operator", "administrator"} {
+			var header http.Header
+			switch caller {
+			case "operator":
+				header = bearer(signIn("olga", "operator-pw"))
+			case "administrator":
+				header = bearer(signIn("admin", adminPassword))
+			}
+			status, body, _ := s.post(t, proc, "application/json", "{}", header)
+			var e struct{ Code string }
+			_ = json.Unmarshal([]byte(body), &e)
+			denied := e.Code == "unauthenticated" || e.Code == "permission_denied"
+			allowed := access.Allows(nil)
+			switch caller {
+			case "operator":
+				allowed = access == interceptor.SignedIn || access == interceptor.Public
+			case "administrator":
+				allowed = true
+			}
+			if allowed == denied {
+				t.Errorf("%s as %s: status %d %s (policy %v)", proc, caller, status, body, access)
+			}
+			if caller == "anonymous" && !allowed && e.Code != "unauthenticated" {
+				t.Errorf("%s as anonymous: want unauthenticated, got %s", proc, body)
+			}
+		}
+	}
+}
+
+func TestBadInput(t *testing.T) {
+	s := start(t, "sqlite")
+	cases := []struct {
+		name, path, body, wantField string
+		wantStatus                  int
+	}{
+		{"connect malformed JSON", "/switchboard.auth.v1.AuthService/SignIn", `{"username": "admin",`, "not a valid switchboard.auth.v1.SignInRequest in JSON", 400},
+		{"connect over-long username", "/switchboard.auth.v1.AuthService/SignIn", `{"username":"` + strings.Repeat("u", 257) + `","password":"x"}`, "username", 400},
+		{"connect empty password", "/switchboard.auth.v1.AuthService/SignIn", `{"username":"admin","password":""}`, "password", 400},
+		{"connect unknown field", "/switchboard.auth.v1.AuthService/SignIn", `{"username":"admin","pasword":"x"}`, "pasword", 400},
+		{"REST malformed JSON", "/api/v1/auth/sign-in", `{"username": `, "not valid JSON", 400},
+		{"REST wrong type", "/api/v1/auth/sign-in", `{"username": 5, "password": "x"}`, "username", 400},
+		{"REST over-long username", "/api/v1/auth/sign-in", `{"username":"` + strings.Repeat("u", 257) + `","password":"x"}`, "username", 400},
+		{"REST empty password", "/api/v1/auth/sign-in", `{"username":"admin","password":""}`, "password", 400},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			status, body, _ := s.post(t, tc.path, "application/json", tc.body, nil)
+			if status != tc.wantStatus {
+				t.Fatalf("status %d, want %d: %s", status, tc.wantStatus, body)
+			}
+			var e struct {
+				Code    any
+				Message string
+			}
+			if err := json.Unmarshal([]byte(body), &e); err != nil {
+				t.Fatalf("error body is not JSON: %s", body)
+			}
+			if e.Code != "invalid_argument" && e.Code != float64(3) {
+				t.Fatalf("code %v, want invalid_argument: %s", e.Code, body)
+			}
+			if !strings.Contains(e.Message, tc.wantField) {
+				t.Fatalf("message %q does not name the field %q", e.Message, tc.wantField)
+			}
+		})
+	}
+}
+
+// TestPasswordIsNeverLoggedOrAudited signs in with marker passwords, right
+// and wrong, on every protocol and searches the log and the audit trail.
+func TestPasswordIsNeverLoggedOrAudited(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, s *testServer) {
+		ctx := context.Background()
+		const marker = "Marker-Password-93517"
+		s.addUser(t, "mallory", marker, user.RoleVideoOperator)
+		for _, pw := range []string{marker, marker + "-wrong"} {
+			_, _ = sdk(t, s, false, "mallory", pw)
+			_, _ = sdk(t, s, true, "mallory", pw)
+			s.post(t, "/api/v1/auth/sign-in", "application/json", `{"username":"mallory","password":"`+pw+`"}`, nil)
+		}
+		if strings.Contains(s.logs.String(), marker) {
+			t.Fatal("the server log contains a password")
+		}
+		if strings.Contains(s.logs.String(), adminPassword) {
+			t.Fatal("the server log contains the configured bootstrap password")
+		}
+		events, err := s.app.db.Ent.AuditEvent.Query().Where(auditevent.Action("/switchboard.auth.v1.AuthService/SignIn")).All(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(events) != 6 {
+			t.Fatalf("want 6 sign-in audit records, got %d", len(events))
+		}
+		var ok, failed int
+		for _, e := range events {
+			if strings.Contains(e.Details, marker) {
+				t.Fatalf("audit record holds the password: %s", e.Details)
+			}
+			if e.Actor != "mallory" || e.RemoteAddr != "127.0.0.1" {
+				t.Fatalf("audit record actor/address: %+v", e)
+			}
+			switch e.Outcome {
+			case "OK":
+				ok++
+			case "INVALID_CREDENTIALS":
+				failed++
+			}
+		}
+		if ok != 3 || failed != 3 {
+			t.Fatalf("outcomes: %d OK, %d INVALID_CREDENTIALS", ok, failed)
+		}
+		// Reads are not audited.
+		c, _ := sdk(t, s, false, "mallory", marker)
+		_, _ = c.Auth.WhoAmI(ctx, connect.NewRequest(&authv1.WhoAmIRequest{}))
+		if n, _ := s.app.db.Ent.AuditEvent.Query().Where(auditevent.Action("/switchboard.auth.v1.AuthService/WhoAmI")).Count(ctx); n != 0 {
+			t.Fatalf("WhoAmI must not be audited, got %d records", n)
+		}
+	})
+}
+
+func TestBrowserCookieSession(t *testing.T) {
+	s := start(t, "sqlite")
+	connectJSON := "application/json"
+	status, body, header := s.post(t, "/switchboard.auth.v1.AuthService/SignIn", connectJSON,
+		`{"username":"admin","password":"`+adminPassword+`","cookie":true}`, nil)
+	if status != http.StatusOK {
+		t.Fatalf("sign in: %d %s", status, body)
+	}
+	if strings.Contains(body, "sbs_") {
+		t.Fatalf("a cookie sign-in must not return the token to scripts: %s", body)
+	}
+	setCookie := header.Get("Set-Cookie")
+	for _, attr := range []string{interceptor.SessionCookie + "=sbs_", "HttpOnly", "Secure", "SameSite=Strict", "Path=/"} {
+		if !strings.Contains(setCookie, attr) {
+			t.Fatalf("Set-Cookie %q lacks %s", setCookie, attr)
+		}
+	}
+	cookie := strings.SplitN(setCookie, ";", 2)[0]
+	withCookie := func(extra ...string) http.Header {
+		h := http.Header{"Cookie": {cookie}}
+		for i := 0; i+1 < len(extra); i += 2 {
+			h.Set(extra[i], extra[i+1])
+		}
+		return h
+	}
+	// The cookie authenticates Connect and REST calls.
+	if status, body, _ := s.post(t, "/switchboard.auth.v1.AuthService/WhoAmI", connectJSON, "{}", withCookie()); status != 200 {
+		t.Fatalf("Connect with cookie: %d %s", status, body)
+	}
+	if status, body, _ := s.get(t, "/api/v1/auth/whoami", withCookie()); status != 200 {
+		t.Fatalf("REST with cookie: %d %s", status, body)
+	}
+	// A state-changing call from another site is refused (CSRF).
+	if status, _, _ := s.post(t, "/switchboard.auth.v1.AuthService/SignOut", connectJSON, "{}",
+		withCookie("Origin", "https://evil.example")); status != http.StatusForbidden {
+		t.Fatalf("cross-origin sign-out: want 403, got %d", status)
+	}
+	if status, _, _ := s.post(t, "/api/v1/auth/sign-out", connectJSON, "{}",
+		withCookie("Sec-Fetch-Site", "cross-site")); status != http.StatusForbidden {
+		t.Fatalf("cross-site REST sign-out: want 403, got %d", status)
+	}
+	// Same-origin sign-out works and clears the cookie.
+	status, body, header = s.post(t, "/switchboard.auth.v1.AuthService/SignOut", connectJSON, "{}",
+		withCookie("Origin", s.url, "Sec-Fetch-Site", "same-origin"))
+	if status != 200 || !strings.Contains(header.Get("Set-Cookie"), "Max-Age=0") {
+		t.Fatalf("sign out: %d %s %q", status, body, header.Get("Set-Cookie"))
+	}
+	if status, _, _ := s.get(t, "/api/v1/auth/whoami", withCookie()); status != http.StatusUnauthorized {
+		t.Fatalf("after sign-out: want 401, got %d", status)
+	}
+}
+
+func TestRESTSignInSetsCookie(t *testing.T) {
+	s := start(t, "sqlite")
+	status, body, header := s.post(t, "/api/v1/auth/sign-in", "application/json",
+		`{"username":"admin","password":"`+adminPassword+`","cookie":true}`, nil)
+	if status != 200 || !strings.Contains(header.Get("Set-Cookie"), interceptor.SessionCookie+"=sbs_") {
+		t.Fatalf("REST cookie sign-in: %d %s %v", status, body, header)
+	}
+}
+
+func TestReflectionAndHealthOverGRPC(t *testing.T) {
+	s := start(t, "sqlite")
+	conn, err := grpc.NewClient(s.addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	ctx := context.Background()
+
+	hc, err := healthpb.NewHealthClient(conn).Check(ctx, &healthpb.HealthCheckRequest{})
+	if err != nil || hc.GetStatus() != healthpb.HealthCheckResponse_SERVING {
+		t.Fatalf("health: %v %v", hc, err)
+	}
+	stream, err := reflectionpb.NewServerReflectionClient(conn).ServerReflectionInfo(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := stream.Send(&reflectionpb.ServerReflectionRequest{
+		MessageRequest: &reflectionpb.ServerReflectionRequest_ListServices{}}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := stream.Recv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]bool{}
+	for _, svc := range res.GetListServicesResponse().GetService() {
+		got[svc.GetName()] = true
+	}
+	for _, want := range []string{"switchboard.auth.v1.AuthService", "switchboard.system.v1.SystemService",
+		"grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection", "grpc.reflection.v1alpha.ServerReflection"} {
+		if !got[want] {
+			t.Fatalf("reflection lists %v, missing %s", got, want)
+		}
+	}
+}
+
+func TestOperationalEndpoints(t *testing.T) {
+	s := start(t, "sqlite")
+	// Make one RPC so the RPC series exist.
+	s.post(t, "/switchboard.auth.v1.AuthService/WhoAmI", "application/json", "{}", nil)
+
+	status, body, _ := s.get(t, "/metrics", nil)
+	if status != 200 || !strings.Contains(body, "switchboard_rpc_requests_total") || !strings.Contains(body, "go_goroutines") {
+		t.Fatalf("/metrics: %d", status)
+	}
+	if status, _, _ := s.get(t, "/healthz", nil); status != 200 {
+		t.Fatalf("/healthz: %d", status)
+	}
+	status, body, _ = s.get(t, "/api/openapi.json", nil)
+	if status != 200 || !strings.Contains(body, `"/api/v1/auth/sign-in"`) || !strings.Contains(body, `"Switchboard API"`) {
+		t.Fatalf("/api/openapi.json: %d %.200s", status, body)
+	}
+	status, _, header := s.get(t, "/meetings", nil)
+	if status != 200 && status != 404 {
+		t.Fatalf("console route: %d", status)
+	}
+	for _, h := range []string{"Content-Security-Policy", "X-Content-Type-Options", "X-Frame-Options"} {
+		if header.Get(h) == "" {
+			t.Errorf("console response lacks %s", h)
+		}
+	}
+	if !strings.Contains(header.Get("Content-Security-Policy"), "frame-ancestors 'none'") {
+		t.Error("CSP must forbid framing")
+	}
+}
+
+func TestHTTPSByDefault(t *testing.T) {
+	s := start(t, "sqlite", withTLS())
+	if !strings.HasPrefix(s.url, "https://") {
+		t.Fatal("not TLS")
+	}
+	c, err := sdk(t, s, true, "admin", adminPassword)
+	if err != nil {
+		t.Fatalf("gRPC over TLS: %v", err)
+	}
+	if _, err := c.Auth.WhoAmI(context.Background(), connect.NewRequest(&authv1.WhoAmIRequest{})); err != nil {
+		t.Fatal(err)
+	}
+	_, _, header := s.get(t, "/healthz", nil)
+	if header.Get("Strict-Transport-Security") == "" {
+		t.Fatal("HSTS header missing over TLS")
+	}
+}

@@ -1,0 +1,227 @@
+// Package app assembles Switchboard: it opens the store, builds the domain
+// services, mounts every API flavour (Connect, gRPC, gRPC-Web, REST, reflection,
+// health) and the console on one handler, and serves it on one listener.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"sync/atomic"
+	"time"
+
+	"buf.build/go/protovalidate"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/switchboardhq/switchboard/server/auth"
+	"github.com/switchboardhq/switchboard/server/platform/audit"
+	"github.com/switchboardhq/switchboard/server/platform/config"
+	"github.com/switchboardhq/switchboard/server/platform/database"
+	"github.com/switchboardhq/switchboard/server/platform/secrets"
+	"github.com/switchboardhq/switchboard/server/platform/tlscert"
+)
+
+// Options are what tests may change about an App; the zero value is
+// production.
+type Options struct {
+	// HashParams overrides the argon2id cost (tests use a cheap one).
+	HashParams auth.HashParams
+	// Now overrides the clock.
+	Now func() time.Time
+	// Stdout receives the one-time bootstrap password notice.
+	Stdout io.Writer
+}
+
+// App is a running Switchboard instance.
+type App struct {
+	cfg     config.Config
+	log     *slog.Logger
+	opts    Options
+	db      *database.DB
+	secrets *secrets.Box
+	auth    *auth.Service
+	metrics *prometheus.Registry
+	started time.Time
+	ready   atomic.Bool
+
+	handler  http.Handler
+	services []string
+	gateway  *gateway
+}
+
+// New opens the store (migrating it), bootstraps the first administrator of
+// an empty installation and builds the HTTP handler.
+func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options) (*App, error) {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Stdout == nil {
+		opts.Stdout = os.Stdout
+	}
+	if err := os.MkdirAll(cfg.Storage.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("data directory: %w", err)
+	}
+	a := &App{cfg: cfg, log: log, opts: opts, started: opts.Now().UTC()}
+	ok := false
+	defer func() {
+		if !ok {
+			a.Close()
+		}
+	}()
+
+	var err error
+	if a.secrets, err = secrets.LoadOrCreate(cfg.Storage.DataDir); err != nil {
+		return nil, err
+	}
+	if a.db, err = database.Open(ctx, cfg.Storage.DatabaseURL, cfg.Storage.DataDir); err != nil {
+		return nil, err
+	}
+	if err := a.db.Migrate(ctx); err != nil {
+		return nil, fmt.Errorf("migrate database: %w", err)
+	}
+
+	rec := audit.NewRecorder(a.db.Ent, log, opts.Now)
+	if a.auth, err = auth.New(a.db.Ent, rec, log, auth.Options{HashParams: opts.HashParams, Now: opts.Now}); err != nil {
+		return nil, err
+	}
+	boot, err := a.auth.EnsureBootstrapAdmin(ctx, cfg.Storage.DataDir, cfg.Bootstrap.AdminPassword)
+	if err != nil {
+		return nil, fmt.Errorf("create the first administrator: %w", err)
+	}
+	if boot.GeneratedPassword != "" {
+		// Printed once, on purpose not through the logger (which would
+		// rightly redact it); also kept in a 0600 file for unattended installs.
+		fmt.Fprintf(opts.Stdout, "\nFirst start: created administrator %q with password:\n\n    %s\n\n"+
+			"It is also in %s. Sign in and change it.\n\n", auth.BootstrapUsername, boot.GeneratedPassword, boot.PasswordFile)
+	} else if boot.Created {
+		log.Info("created the first administrator from the configured password", slog.String("username", auth.BootstrapUsername))
+	}
+
+	a.metrics = prometheus.NewRegistry()
+	a.metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	validator, err := protovalidate.New()
+	if err != nil {
+		return nil, err
+	}
+	if err := a.buildHandler(ctx, rec, validator); err != nil {
+		return nil, err
+	}
+	ok = true
+	return a, nil
+}
+
+// Handler serves everything: API, console, health and metrics.
+func (a *App) Handler() http.Handler { return a.handler }
+
+// ServiceNames lists the fully qualified names of the served services.
+func (a *App) ServiceNames() []string { return a.services }
+
+// Dialect is the database in use: "sqlite" or "postgres".
+func (a *App) Dialect() string { return a.db.Dialect }
+
+// Serve serves on ln until ctx is done, then drains in-flight requests for at
+// most the configured shutdown timeout.
+func (a *App) Serve(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{
+		Handler:           a.handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
+		Protocols:         new(http.Protocols),
+	}
+	srv.Protocols.SetHTTP1(true)
+	if a.cfg.Server.Plaintext {
+		srv.Protocols.SetUnencryptedHTTP2(true)
+	} else {
+		cert, err := tlscert.Load(a.cfg.Server.TLSCert, a.cfg.Server.TLSKey, a.cfg.Storage.DataDir, a.opts.Now())
+		if err != nil {
+			return err
+		}
+		srv.Protocols.SetHTTP2(true)
+		srv.TLSConfig = tlsConfig(cert)
+	}
+
+	go a.purgeSessions(ctx)
+	errc := make(chan error, 1)
+	go func() {
+		if srv.TLSConfig != nil {
+			errc <- srv.ServeTLS(ln, "", "")
+		} else {
+			errc <- srv.Serve(ln)
+		}
+	}()
+	a.ready.Store(true)
+	a.log.Info("serving", slog.String("address", ln.Addr().String()), slog.Bool("tls", !a.cfg.Server.Plaintext),
+		slog.String("database", a.db.Dialect))
+
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	a.ready.Store(false)
+	a.log.Info("shutting down", slog.Duration("timeout", a.cfg.Server.ShutdownTimeout))
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), a.cfg.Server.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("graceful shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// Close releases the store and the in-process gateway connection.
+func (a *App) Close() {
+	if a.gateway != nil {
+		a.gateway.close()
+	}
+	if a.db != nil {
+		if err := a.db.Close(); err != nil {
+			a.log.Warn("closing database", slog.Any("error", err))
+		}
+	}
+}
+
+func (a *App) purgeSessions(ctx context.Context) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if n, err := a.auth.PurgeExpiredSessions(ctx); err != nil {
+				a.log.Warn("purging expired sessions", slog.Any("error", err))
+			} else if n > 0 {
+				a.log.Info("purged expired sessions", slog.Int("count", n))
+			}
+		}
+	}
+}
+
+// BreakGlassReset opens the store named by cfg and resets a local user's
+// password (see auth.Service.BreakGlassReset). It is the host-level recovery
+// path for a lost administrator password (IM-21).
+func BreakGlassReset(ctx context.Context, cfg config.Config, log *slog.Logger, username string, create bool) (string, error) {
+	db, err := database.Open(ctx, cfg.Storage.DatabaseURL, cfg.Storage.DataDir)
+	if err != nil {
+		return "", err
+	}
+	defer db.Close()
+	if err := db.Migrate(ctx); err != nil {
+		return "", fmt.Errorf("migrate database: %w", err)
+	}
+	svc, err := auth.New(db.Ent, audit.NewRecorder(db.Ent, log, time.Now), log, auth.Options{})
+	if err != nil {
+		return "", err
+	}
+	return svc.BreakGlassReset(ctx, username, create)
+}

@@ -1,0 +1,161 @@
+package app
+
+import (
+	"context"
+	"crypto/rand"
+	"net/http"
+	"strings"
+
+	"buf.build/go/protovalidate"
+	"connectrpc.com/connect"
+	"connectrpc.com/grpchealth"
+	"connectrpc.com/grpcreflect"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/switchboardhq/switchboard/gen/switchboard/auth/v1/authv1connect"
+	"github.com/switchboardhq/switchboard/gen/switchboard/system/v1/systemv1connect"
+	"github.com/switchboardhq/switchboard/server/api"
+	apiauthv1 "github.com/switchboardhq/switchboard/server/api/authv1"
+	apisystemv1 "github.com/switchboardhq/switchboard/server/api/systemv1"
+	"github.com/switchboardhq/switchboard/server/platform/audit"
+	"github.com/switchboardhq/switchboard/server/platform/interceptor"
+)
+
+// maxRequestBytes bounds every API request body; uploads that need more get
+// their own limit when they arrive.
+const maxRequestBytes = 8 << 20
+
+// service is one mounted Connect service.
+type service struct {
+	name    string
+	path    string
+	handler http.Handler
+}
+
+func (a *App) buildHandler(ctx context.Context, rec *audit.Recorder, validator protovalidate.Validator) error {
+	gatewaySecret := rand.Text()
+	opts := []connect.HandlerOption{
+		connect.WithInterceptors(interceptor.Chain(interceptor.Options{
+			Log:           a.log,
+			Metrics:       interceptor.NewMetrics(a.metrics),
+			Auth:          a.auth,
+			Policy:        api.Policy,
+			Audit:         rec,
+			Validator:     validator,
+			GatewaySecret: gatewaySecret,
+		})...),
+		connect.WithReadMaxBytes(maxRequestBytes),
+	}
+	opts = append(opts, jsonCodecs()...)
+
+	// Every service is listed once here; reflection, health and the policy
+	// test all follow this list.
+	services := []service{
+		mount(authv1connect.NewAuthServiceHandler(apiauthv1.New(a.auth), opts...)),
+		mount(systemv1connect.NewSystemServiceHandler(apisystemv1.New(a.db.Dialect, a.started), opts...)),
+	}
+
+	rpc := http.NewServeMux()
+	for _, s := range services {
+		rpc.Handle(s.path, s.handler)
+		a.services = append(a.services, s.name)
+	}
+	// Reflection lists our services and the standard ones beside them, so
+	// `grpcurl list` shows everything the port serves.
+	reflector := grpcreflect.NewStaticReflector(append(append([]string{}, a.services...),
+		grpchealth.HealthV1ServiceName, grpcreflect.ReflectV1ServiceName, grpcreflect.ReflectV1AlphaServiceName)...)
+	rpc.Handle(grpcreflect.NewHandlerV1(reflector))
+	rpc.Handle(grpcreflect.NewHandlerV1Alpha(reflector))
+	rpc.Handle(grpchealth.NewHandler(a.healthChecker()))
+
+	gw, err := newGateway(ctx, rpc, gatewaySecret)
+	if err != nil {
+		return err
+	}
+	a.gateway = gw
+
+	root := http.NewServeMux()
+	root.Handle("/", rpc) // Connect, gRPC, gRPC-Web, reflection, health (by exact service paths)
+	root.Handle("GET /api/openapi.json", openAPIHandler())
+	root.Handle("/api/", http.MaxBytesHandler(gw.handler, maxRequestBytes))
+	root.Handle("GET /metrics", promhttp.HandlerFor(a.metrics, promhttp.HandlerOpts{Registry: a.metrics}))
+	root.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
+	root.HandleFunc("GET /readyz", a.readyz)
+
+	console := consoleHandler()
+	a.handler = securityHeaders(!a.cfg.Server.Plaintext, crossSiteGuard(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if isAPIPath(r.URL.Path, a.services) {
+			root.ServeHTTP(w, r)
+			return
+		}
+		if h, pattern := root.Handler(r); pattern != "/" {
+			h.ServeHTTP(w, r)
+			return
+		}
+		console.ServeHTTP(w, r)
+	})))
+	return nil
+}
+
+// mount takes what a generated New...Handler returns; the service name is
+// the path without its slashes.
+func mount(path string, h http.Handler) service {
+	return service{name: strings.Trim(path, "/"), path: path, handler: h}
+}
+
+// isAPIPath reports whether a path belongs to an RPC service (ours,
+// reflection or health) rather than to the console.
+func isAPIPath(path string, services []string) bool {
+	for _, prefix := range []string{"/grpc.reflection.", "/grpc.health."} {
+		if strings.HasPrefix(path, prefix) {
+			return true
+		}
+	}
+	for _, s := range services {
+		if strings.HasPrefix(path, "/"+s+"/") {
+			return true
+		}
+	}
+	return false
+}
+
+func (a *App) healthChecker() grpchealth.Checker {
+	return checkerFunc(func(ctx context.Context, req *grpchealth.CheckRequest) (*grpchealth.CheckResponse, error) {
+		if req.Service != "" && !contains(a.services, req.Service) {
+			return nil, connect.NewError(connect.CodeNotFound, nil)
+		}
+		if !a.ready.Load() || a.db.Ping(ctx) != nil {
+			return &grpchealth.CheckResponse{Status: grpchealth.StatusNotServing}, nil
+		}
+		return &grpchealth.CheckResponse{Status: grpchealth.StatusServing}, nil
+	})
+}
+
+type checkerFunc func(context.Context, *grpchealth.CheckRequest) (*grpchealth.CheckResponse, error)
+
+func (f checkerFunc) Check(ctx context.Context, req *grpchealth.CheckRequest) (*grpchealth.CheckResponse, error) {
+	return f(ctx, req)
+}
+
+// readyz reflects the listener and the store: a load balancer should only
+// send traffic to an instance that can serve it.
+func (a *App) readyz(w http.ResponseWriter, r *http.Request) {
+	if !a.ready.Load() {
+		http.Error(w, "not serving yet", http.StatusServiceUnavailable)
+		return
+	}
+	if err := a.db.Ping(r.Context()); err != nil {
+		http.Error(w, "database unavailable", http.StatusServiceUnavailable)
+		return
+	}
+	_, _ = w.Write([]byte("ready\n"))
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,5 @@
+package interceptor
+
+import "google.golang.org/protobuf/reflect/protoreflect"
+
+type protoreflectMessage = protoreflect.Message
