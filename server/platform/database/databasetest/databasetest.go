@@ -44,23 +44,7 @@ func Open(t testing.TB, dialect string) *database.DB {
 	case database.DialectSQLite:
 		dataDir = t.TempDir()
 	case database.DialectPostgres:
-		var (
-			drop func(context.Context) error
-			err  error
-		)
-		dbURL, drop, err = pgtemp.Create(ctx, PostgresURL(), "sbtest_"+t.Name())
-		if err != nil {
-			t.Fatalf("databasetest: PostgreSQL is required for the storage tests and is not usable at %s (set %s): %v",
-				redact(PostgresURL()), EnvPostgres, err)
-		}
-		// Registered before the Close below, so it runs after it.
-		t.Cleanup(func() {
-			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-			defer cancel()
-			if err := drop(ctx); err != nil {
-				t.Errorf("databasetest: %v", err)
-			}
-		})
+		dbURL = NewPostgresURL(t) // dropped after the Close below, which is registered later
 	default:
 		t.Fatalf("databasetest: unknown dialect %q; want one of %v", dialect, Dialects())
 	}
