@@ -13,6 +13,7 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	reflectionpb "google.golang.org/grpc/reflection/grpc_reflection_v1"
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/reflect/protoregistry"
 
@@ -426,5 +427,38 @@ func TestHTTPSByDefault(t *testing.T) {
 	_, _, header := s.get(t, "/healthz", nil)
 	if header.Get("Strict-Transport-Security") == "" {
 		t.Fatal("HSTS header missing over TLS")
+	}
+}
+
+// TestGRPCWeb makes a raw gRPC-Web call, as a browser using grpc-web would.
+func TestGRPCWeb(t *testing.T) {
+	s := start(t, "sqlite")
+	body, err := proto.Marshal(&authv1.SignInRequest{Username: "admin", Password: adminPassword})
+	if err != nil {
+		t.Fatal(err)
+	}
+	frame := append([]byte{0, 0, 0, 0, byte(len(body))}, body...)
+	status, resp, header := s.post(t, "/switchboard.auth.v1.AuthService/SignIn", "application/grpc-web+proto",
+		string(frame), http.Header{"X-Grpc-Web": {"1"}})
+	if status != http.StatusOK || header.Get("Grpc-Status") != "" && header.Get("Grpc-Status") != "0" {
+		t.Fatalf("grpc-web: %d %v", status, header)
+	}
+	if !strings.Contains(resp, "sbs_") || !strings.Contains(resp, "grpc-status: 0") {
+		t.Fatalf("grpc-web response lacks a token or the OK trailer: %q", resp)
+	}
+}
+
+func TestOversizedRequestIsRefused(t *testing.T) {
+	s := start(t, "sqlite")
+	huge := `{"username":"admin","password":"` + strings.Repeat("x", maxRequestBytes+1) + `"}`
+	for _, path := range []string{"/switchboard.auth.v1.AuthService/SignIn", "/api/v1/auth/sign-in"} {
+		status, body, _ := s.post(t, path, "application/json", huge, nil)
+		if status < 400 || status >= 500 || len(body) > 4096 {
+			t.Errorf("%s: want a short 4xx refusal, got %d %.200s", path, status, body)
+		}
+	}
+	// The server is still fine afterwards.
+	if _, err := sdk(t, s, false, "admin", adminPassword); err != nil {
+		t.Fatal(err)
 	}
 }

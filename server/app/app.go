@@ -119,6 +119,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 // Handler serves everything: API, console, health and metrics.
 func (a *App) Handler() http.Handler { return a.handler }
 
+// Auth is the sign-in service, for tools that run beside the API.
+func (a *App) Auth() *auth.Service { return a.auth }
+
 // ServiceNames lists the fully qualified names of the served services.
 func (a *App) ServiceNames() []string { return a.services }
 
