@@ -503,11 +503,10 @@ var File_switchboard_auth_v1_auth_service_proto protoreflect.FileDescriptor
 
 const file_switchboard_auth_v1_auth_service_proto_rawDesc = "" +
 	"\n" +
-	"&switchboard/auth/v1/auth_service.proto\x12\x13switchboard.auth.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"z\n" +
-	"\rSignInRequest\x12&\n" +
-	"\busername\x18\x01 \x01(\tB\n" +
-	"\xbaH\ar\x05\x10\x01\x18\x80\x02R\busername\x12)\n" +
-	"\bpassword\x18\x02 \x01(\tB\r\xbaH\ar\x05\x10\x01\x18\x80\b\x80\x01\x01R\bpassword\x12\x16\n" +
+	"&switchboard/auth/v1/auth_service.proto\x12\x13switchboard.auth.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"|\n" +
+	"\rSignInRequest\x12'\n" +
+	"\busername\x18\x01 \x01(\tB\v\xbaH\b\xc8\x01\x01r\x03\x18\x80\x02R\busername\x12*\n" +
+	"\bpassword\x18\x02 \x01(\tB\x0e\xbaH\b\xc8\x01\x01r\x03\x18\x80\b\x80\x01\x01R\bpassword\x12\x16\n" +
 	"\x06cookie\x18\x03 \x01(\bR\x06cookie\"\xa3\x01\n" +
 	"\x0eSignInResponse\x12\x19\n" +
 	"\x05token\x18\x01 \x01(\tB\x03\x80\x01\x01R\x05token\x12;\n" +
