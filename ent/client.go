@@ -15,8 +15,14 @@ import (
 	"entgo.io/ent/dialect"
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
+	"github.com/switchboardhq/switchboard/ent/apitoken"
 	"github.com/switchboardhq/switchboard/ent/auditevent"
+	"github.com/switchboardhq/switchboard/ent/ldapgroup"
+	"github.com/switchboardhq/switchboard/ent/passphrasedictionary"
+	"github.com/switchboardhq/switchboard/ent/passwordhistory"
+	"github.com/switchboardhq/switchboard/ent/ratelimitbucket"
 	"github.com/switchboardhq/switchboard/ent/session"
+	"github.com/switchboardhq/switchboard/ent/setting"
 	"github.com/switchboardhq/switchboard/ent/user"
 )
 
@@ -25,10 +31,22 @@ type Client struct {
 	config
 	// Schema is the client for creating, migrating and dropping schema.
 	Schema *migrate.Schema
+	// ApiToken is the client for interacting with the ApiToken builders.
+	ApiToken *ApiTokenClient
 	// AuditEvent is the client for interacting with the AuditEvent builders.
 	AuditEvent *AuditEventClient
+	// LdapGroup is the client for interacting with the LdapGroup builders.
+	LdapGroup *LdapGroupClient
+	// PassphraseDictionary is the client for interacting with the PassphraseDictionary builders.
+	PassphraseDictionary *PassphraseDictionaryClient
+	// PasswordHistory is the client for interacting with the PasswordHistory builders.
+	PasswordHistory *PasswordHistoryClient
+	// RateLimitBucket is the client for interacting with the RateLimitBucket builders.
+	RateLimitBucket *RateLimitBucketClient
 	// Session is the client for interacting with the Session builders.
 	Session *SessionClient
+	// Setting is the client for interacting with the Setting builders.
+	Setting *SettingClient
 	// User is the client for interacting with the User builders.
 	User *UserClient
 }
@@ -42,8 +60,14 @@ func NewClient(opts ...Option) *Client {
 
 func (c *Client) init() {
 	c.Schema = migrate.NewSchema(c.driver)
+	c.ApiToken = NewApiTokenClient(c.config)
 	c.AuditEvent = NewAuditEventClient(c.config)
+	c.LdapGroup = NewLdapGroupClient(c.config)
+	c.PassphraseDictionary = NewPassphraseDictionaryClient(c.config)
+	c.PasswordHistory = NewPasswordHistoryClient(c.config)
+	c.RateLimitBucket = NewRateLimitBucketClient(c.config)
 	c.Session = NewSessionClient(c.config)
+	c.Setting = NewSettingClient(c.config)
 	c.User = NewUserClient(c.config)
 }
 
@@ -135,11 +159,17 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 	cfg := c.config
 	cfg.driver = tx
 	return &Tx{
-		ctx:        ctx,
-		config:     cfg,
-		AuditEvent: NewAuditEventClient(cfg),
-		Session:    NewSessionClient(cfg),
-		User:       NewUserClient(cfg),
+		ctx:                  ctx,
+		config:               cfg,
+		ApiToken:             NewApiTokenClient(cfg),
+		AuditEvent:           NewAuditEventClient(cfg),
+		LdapGroup:            NewLdapGroupClient(cfg),
+		PassphraseDictionary: NewPassphraseDictionaryClient(cfg),
+		PasswordHistory:      NewPasswordHistoryClient(cfg),
+		RateLimitBucket:      NewRateLimitBucketClient(cfg),
+		Session:              NewSessionClient(cfg),
+		Setting:              NewSettingClient(cfg),
+		User:                 NewUserClient(cfg),
 	}, nil
 }
 
@@ -157,18 +187,24 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 	cfg := c.config
 	cfg.driver = &txDriver{tx: tx, drv: c.driver}
 	return &Tx{
-		ctx:        ctx,
-		config:     cfg,
-		AuditEvent: NewAuditEventClient(cfg),
-		Session:    NewSessionClient(cfg),
-		User:       NewUserClient(cfg),
+		ctx:                  ctx,
+		config:               cfg,
+		ApiToken:             NewApiTokenClient(cfg),
+		AuditEvent:           NewAuditEventClient(cfg),
+		LdapGroup:            NewLdapGroupClient(cfg),
+		PassphraseDictionary: NewPassphraseDictionaryClient(cfg),
+		PasswordHistory:      NewPasswordHistoryClient(cfg),
+		RateLimitBucket:      NewRateLimitBucketClient(cfg),
+		Session:              NewSessionClient(cfg),
+		Setting:              NewSettingClient(cfg),
+		User:                 NewUserClient(cfg),
 	}, nil
 }
 
 // Debug returns a new debug-client. It's used to get verbose logging on specific operations.
 //
 //	client.Debug().
-//		AuditEvent.
+//		ApiToken.
 //		Query().
 //		Count(ctx)
 func (c *Client) Debug() *Client {
@@ -190,30 +226,181 @@ func (c *Client) Close() error {
 // Use adds the mutation hooks to all the entity clients.
 // In order to add hooks to a specific client, call: `client.Node.Use(...)`.
 func (c *Client) Use(hooks ...Hook) {
-	c.AuditEvent.Use(hooks...)
-	c.Session.Use(hooks...)
-	c.User.Use(hooks...)
+	for _, n := range []interface{ Use(...Hook) }{
+		c.ApiToken, c.AuditEvent, c.LdapGroup, c.PassphraseDictionary,
+		c.PasswordHistory, c.RateLimitBucket, c.Session, c.Setting, c.User,
+	} {
+		n.Use(hooks...)
+	}
 }
 
 // Intercept adds the query interceptors to all the entity clients.
 // In order to add interceptors to a specific client, call: `client.Node.Intercept(...)`.
 func (c *Client) Intercept(interceptors ...Interceptor) {
-	c.AuditEvent.Intercept(interceptors...)
-	c.Session.Intercept(interceptors...)
-	c.User.Intercept(interceptors...)
+	for _, n := range []interface{ Intercept(...Interceptor) }{
+		c.ApiToken, c.AuditEvent, c.LdapGroup, c.PassphraseDictionary,
+		c.PasswordHistory, c.RateLimitBucket, c.Session, c.Setting, c.User,
+	} {
+		n.Intercept(interceptors...)
+	}
 }
 
 // Mutate implements the ent.Mutator interface.
 func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 	switch m := m.(type) {
+	case *ApiTokenMutation:
+		return c.ApiToken.mutate(ctx, m)
 	case *AuditEventMutation:
 		return c.AuditEvent.mutate(ctx, m)
+	case *LdapGroupMutation:
+		return c.LdapGroup.mutate(ctx, m)
+	case *PassphraseDictionaryMutation:
+		return c.PassphraseDictionary.mutate(ctx, m)
+	case *PasswordHistoryMutation:
+		return c.PasswordHistory.mutate(ctx, m)
+	case *RateLimitBucketMutation:
+		return c.RateLimitBucket.mutate(ctx, m)
 	case *SessionMutation:
 		return c.Session.mutate(ctx, m)
+	case *SettingMutation:
+		return c.Setting.mutate(ctx, m)
 	case *UserMutation:
 		return c.User.mutate(ctx, m)
 	default:
 		return nil, fmt.Errorf("ent: unknown mutation type %T", m)
+	}
+}
+
+// ApiTokenClient is a client for the ApiToken schema.
+type ApiTokenClient struct {
+	config
+}
+
+// NewApiTokenClient returns a client for the ApiToken from the given config.
+func NewApiTokenClient(c config) *ApiTokenClient {
+	return &ApiTokenClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `apitoken.Hooks(f(g(h())))`.
+func (c *ApiTokenClient) Use(hooks ...Hook) {
+	c.hooks.ApiToken = append(c.hooks.ApiToken, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `apitoken.Intercept(f(g(h())))`.
+func (c *ApiTokenClient) Intercept(interceptors ...Interceptor) {
+	c.inters.ApiToken = append(c.inters.ApiToken, interceptors...)
+}
+
+// Create returns a builder for creating a ApiToken entity.
+func (c *ApiTokenClient) Create() *ApiTokenCreate {
+	mutation := newApiTokenMutation(c.config, OpCreate)
+	return &ApiTokenCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of ApiToken entities.
+func (c *ApiTokenClient) CreateBulk(builders ...*ApiTokenCreate) *ApiTokenCreateBulk {
+	return &ApiTokenCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *ApiTokenClient) MapCreateBulk(slice any, setFunc func(*ApiTokenCreate, int)) *ApiTokenCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &ApiTokenCreateBulk{err: fmt.Errorf("calling to ApiTokenClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*ApiTokenCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &ApiTokenCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for ApiToken.
+func (c *ApiTokenClient) Update() *ApiTokenUpdate {
+	mutation := newApiTokenMutation(c.config, OpUpdate)
+	return &ApiTokenUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *ApiTokenClient) UpdateOne(_m *ApiToken) *ApiTokenUpdateOne {
+	mutation := newApiTokenMutation(c.config, OpUpdateOne, withApiToken(_m))
+	return &ApiTokenUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *ApiTokenClient) UpdateOneID(id int) *ApiTokenUpdateOne {
+	mutation := newApiTokenMutation(c.config, OpUpdateOne, withApiTokenID(id))
+	return &ApiTokenUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for ApiToken.
+func (c *ApiTokenClient) Delete() *ApiTokenDelete {
+	mutation := newApiTokenMutation(c.config, OpDelete)
+	return &ApiTokenDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *ApiTokenClient) DeleteOne(_m *ApiToken) *ApiTokenDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *ApiTokenClient) DeleteOneID(id int) *ApiTokenDeleteOne {
+	builder := c.Delete().Where(apitoken.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &ApiTokenDeleteOne{builder}
+}
+
+// Query returns a query builder for ApiToken.
+func (c *ApiTokenClient) Query() *ApiTokenQuery {
+	return &ApiTokenQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeApiToken},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a ApiToken entity by its id.
+func (c *ApiTokenClient) Get(ctx context.Context, id int) (*ApiToken, error) {
+	return c.Query().Where(apitoken.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *ApiTokenClient) GetX(ctx context.Context, id int) *ApiToken {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *ApiTokenClient) Hooks() []Hook {
+	return c.hooks.ApiToken
+}
+
+// Interceptors returns the client interceptors.
+func (c *ApiTokenClient) Interceptors() []Interceptor {
+	return c.inters.ApiToken
+}
+
+func (c *ApiTokenClient) mutate(ctx context.Context, m *ApiTokenMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&ApiTokenCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&ApiTokenUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&ApiTokenUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&ApiTokenDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown ApiToken mutation op: %q", m.Op())
 	}
 }
 
@@ -347,6 +534,554 @@ func (c *AuditEventClient) mutate(ctx context.Context, m *AuditEventMutation) (V
 		return (&AuditEventDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown AuditEvent mutation op: %q", m.Op())
+	}
+}
+
+// LdapGroupClient is a client for the LdapGroup schema.
+type LdapGroupClient struct {
+	config
+}
+
+// NewLdapGroupClient returns a client for the LdapGroup from the given config.
+func NewLdapGroupClient(c config) *LdapGroupClient {
+	return &LdapGroupClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `ldapgroup.Hooks(f(g(h())))`.
+func (c *LdapGroupClient) Use(hooks ...Hook) {
+	c.hooks.LdapGroup = append(c.hooks.LdapGroup, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `ldapgroup.Intercept(f(g(h())))`.
+func (c *LdapGroupClient) Intercept(interceptors ...Interceptor) {
+	c.inters.LdapGroup = append(c.inters.LdapGroup, interceptors...)
+}
+
+// Create returns a builder for creating a LdapGroup entity.
+func (c *LdapGroupClient) Create() *LdapGroupCreate {
+	mutation := newLdapGroupMutation(c.config, OpCreate)
+	return &LdapGroupCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of LdapGroup entities.
+func (c *LdapGroupClient) CreateBulk(builders ...*LdapGroupCreate) *LdapGroupCreateBulk {
+	return &LdapGroupCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *LdapGroupClient) MapCreateBulk(slice any, setFunc func(*LdapGroupCreate, int)) *LdapGroupCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &LdapGroupCreateBulk{err: fmt.Errorf("calling to LdapGroupClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*LdapGroupCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &LdapGroupCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for LdapGroup.
+func (c *LdapGroupClient) Update() *LdapGroupUpdate {
+	mutation := newLdapGroupMutation(c.config, OpUpdate)
+	return &LdapGroupUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *LdapGroupClient) UpdateOne(_m *LdapGroup) *LdapGroupUpdateOne {
+	mutation := newLdapGroupMutation(c.config, OpUpdateOne, withLdapGroup(_m))
+	return &LdapGroupUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *LdapGroupClient) UpdateOneID(id int) *LdapGroupUpdateOne {
+	mutation := newLdapGroupMutation(c.config, OpUpdateOne, withLdapGroupID(id))
+	return &LdapGroupUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for LdapGroup.
+func (c *LdapGroupClient) Delete() *LdapGroupDelete {
+	mutation := newLdapGroupMutation(c.config, OpDelete)
+	return &LdapGroupDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *LdapGroupClient) DeleteOne(_m *LdapGroup) *LdapGroupDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *LdapGroupClient) DeleteOneID(id int) *LdapGroupDeleteOne {
+	builder := c.Delete().Where(ldapgroup.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &LdapGroupDeleteOne{builder}
+}
+
+// Query returns a query builder for LdapGroup.
+func (c *LdapGroupClient) Query() *LdapGroupQuery {
+	return &LdapGroupQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeLdapGroup},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a LdapGroup entity by its id.
+func (c *LdapGroupClient) Get(ctx context.Context, id int) (*LdapGroup, error) {
+	return c.Query().Where(ldapgroup.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *LdapGroupClient) GetX(ctx context.Context, id int) *LdapGroup {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *LdapGroupClient) Hooks() []Hook {
+	return c.hooks.LdapGroup
+}
+
+// Interceptors returns the client interceptors.
+func (c *LdapGroupClient) Interceptors() []Interceptor {
+	return c.inters.LdapGroup
+}
+
+func (c *LdapGroupClient) mutate(ctx context.Context, m *LdapGroupMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&LdapGroupCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&LdapGroupUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&LdapGroupUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&LdapGroupDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown LdapGroup mutation op: %q", m.Op())
+	}
+}
+
+// PassphraseDictionaryClient is a client for the PassphraseDictionary schema.
+type PassphraseDictionaryClient struct {
+	config
+}
+
+// NewPassphraseDictionaryClient returns a client for the PassphraseDictionary from the given config.
+func NewPassphraseDictionaryClient(c config) *PassphraseDictionaryClient {
+	return &PassphraseDictionaryClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `passphrasedictionary.Hooks(f(g(h())))`.
+func (c *PassphraseDictionaryClient) Use(hooks ...Hook) {
+	c.hooks.PassphraseDictionary = append(c.hooks.PassphraseDictionary, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `passphrasedictionary.Intercept(f(g(h())))`.
+func (c *PassphraseDictionaryClient) Intercept(interceptors ...Interceptor) {
+	c.inters.PassphraseDictionary = append(c.inters.PassphraseDictionary, interceptors...)
+}
+
+// Create returns a builder for creating a PassphraseDictionary entity.
+func (c *PassphraseDictionaryClient) Create() *PassphraseDictionaryCreate {
+	mutation := newPassphraseDictionaryMutation(c.config, OpCreate)
+	return &PassphraseDictionaryCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of PassphraseDictionary entities.
+func (c *PassphraseDictionaryClient) CreateBulk(builders ...*PassphraseDictionaryCreate) *PassphraseDictionaryCreateBulk {
+	return &PassphraseDictionaryCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *PassphraseDictionaryClient) MapCreateBulk(slice any, setFunc func(*PassphraseDictionaryCreate, int)) *PassphraseDictionaryCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &PassphraseDictionaryCreateBulk{err: fmt.Errorf("calling to PassphraseDictionaryClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*PassphraseDictionaryCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &PassphraseDictionaryCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for PassphraseDictionary.
+func (c *PassphraseDictionaryClient) Update() *PassphraseDictionaryUpdate {
+	mutation := newPassphraseDictionaryMutation(c.config, OpUpdate)
+	return &PassphraseDictionaryUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *PassphraseDictionaryClient) UpdateOne(_m *PassphraseDictionary) *PassphraseDictionaryUpdateOne {
+	mutation := newPassphraseDictionaryMutation(c.config, OpUpdateOne, withPassphraseDictionary(_m))
+	return &PassphraseDictionaryUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *PassphraseDictionaryClient) UpdateOneID(id int) *PassphraseDictionaryUpdateOne {
+	mutation := newPassphraseDictionaryMutation(c.config, OpUpdateOne, withPassphraseDictionaryID(id))
+	return &PassphraseDictionaryUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for PassphraseDictionary.
+func (c *PassphraseDictionaryClient) Delete() *PassphraseDictionaryDelete {
+	mutation := newPassphraseDictionaryMutation(c.config, OpDelete)
+	return &PassphraseDictionaryDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *PassphraseDictionaryClient) DeleteOne(_m *PassphraseDictionary) *PassphraseDictionaryDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *PassphraseDictionaryClient) DeleteOneID(id int) *PassphraseDictionaryDeleteOne {
+	builder := c.Delete().Where(passphrasedictionary.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &PassphraseDictionaryDeleteOne{builder}
+}
+
+// Query returns a query builder for PassphraseDictionary.
+func (c *PassphraseDictionaryClient) Query() *PassphraseDictionaryQuery {
+	return &PassphraseDictionaryQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypePassphraseDictionary},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a PassphraseDictionary entity by its id.
+func (c *PassphraseDictionaryClient) Get(ctx context.Context, id int) (*PassphraseDictionary, error) {
+	return c.Query().Where(passphrasedictionary.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *PassphraseDictionaryClient) GetX(ctx context.Context, id int) *PassphraseDictionary {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *PassphraseDictionaryClient) Hooks() []Hook {
+	return c.hooks.PassphraseDictionary
+}
+
+// Interceptors returns the client interceptors.
+func (c *PassphraseDictionaryClient) Interceptors() []Interceptor {
+	return c.inters.PassphraseDictionary
+}
+
+func (c *PassphraseDictionaryClient) mutate(ctx context.Context, m *PassphraseDictionaryMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&PassphraseDictionaryCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&PassphraseDictionaryUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&PassphraseDictionaryUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&PassphraseDictionaryDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown PassphraseDictionary mutation op: %q", m.Op())
+	}
+}
+
+// PasswordHistoryClient is a client for the PasswordHistory schema.
+type PasswordHistoryClient struct {
+	config
+}
+
+// NewPasswordHistoryClient returns a client for the PasswordHistory from the given config.
+func NewPasswordHistoryClient(c config) *PasswordHistoryClient {
+	return &PasswordHistoryClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `passwordhistory.Hooks(f(g(h())))`.
+func (c *PasswordHistoryClient) Use(hooks ...Hook) {
+	c.hooks.PasswordHistory = append(c.hooks.PasswordHistory, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `passwordhistory.Intercept(f(g(h())))`.
+func (c *PasswordHistoryClient) Intercept(interceptors ...Interceptor) {
+	c.inters.PasswordHistory = append(c.inters.PasswordHistory, interceptors...)
+}
+
+// Create returns a builder for creating a PasswordHistory entity.
+func (c *PasswordHistoryClient) Create() *PasswordHistoryCreate {
+	mutation := newPasswordHistoryMutation(c.config, OpCreate)
+	return &PasswordHistoryCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of PasswordHistory entities.
+func (c *PasswordHistoryClient) CreateBulk(builders ...*PasswordHistoryCreate) *PasswordHistoryCreateBulk {
+	return &PasswordHistoryCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *PasswordHistoryClient) MapCreateBulk(slice any, setFunc func(*PasswordHistoryCreate, int)) *PasswordHistoryCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &PasswordHistoryCreateBulk{err: fmt.Errorf("calling to PasswordHistoryClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*PasswordHistoryCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &PasswordHistoryCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for PasswordHistory.
+func (c *PasswordHistoryClient) Update() *PasswordHistoryUpdate {
+	mutation := newPasswordHistoryMutation(c.config, OpUpdate)
+	return &PasswordHistoryUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *PasswordHistoryClient) UpdateOne(_m *PasswordHistory) *PasswordHistoryUpdateOne {
+	mutation := newPasswordHistoryMutation(c.config, OpUpdateOne, withPasswordHistory(_m))
+	return &PasswordHistoryUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *PasswordHistoryClient) UpdateOneID(id int) *PasswordHistoryUpdateOne {
+	mutation := newPasswordHistoryMutation(c.config, OpUpdateOne, withPasswordHistoryID(id))
+	return &PasswordHistoryUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for PasswordHistory.
+func (c *PasswordHistoryClient) Delete() *PasswordHistoryDelete {
+	mutation := newPasswordHistoryMutation(c.config, OpDelete)
+	return &PasswordHistoryDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *PasswordHistoryClient) DeleteOne(_m *PasswordHistory) *PasswordHistoryDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *PasswordHistoryClient) DeleteOneID(id int) *PasswordHistoryDeleteOne {
+	builder := c.Delete().Where(passwordhistory.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &PasswordHistoryDeleteOne{builder}
+}
+
+// Query returns a query builder for PasswordHistory.
+func (c *PasswordHistoryClient) Query() *PasswordHistoryQuery {
+	return &PasswordHistoryQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypePasswordHistory},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a PasswordHistory entity by its id.
+func (c *PasswordHistoryClient) Get(ctx context.Context, id int) (*PasswordHistory, error) {
+	return c.Query().Where(passwordhistory.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *PasswordHistoryClient) GetX(ctx context.Context, id int) *PasswordHistory {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryUser queries the user edge of a PasswordHistory.
+func (c *PasswordHistoryClient) QueryUser(_m *PasswordHistory) *UserQuery {
+	query := (&UserClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(passwordhistory.Table, passwordhistory.FieldID, id),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, passwordhistory.UserTable, passwordhistory.UserColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *PasswordHistoryClient) Hooks() []Hook {
+	return c.hooks.PasswordHistory
+}
+
+// Interceptors returns the client interceptors.
+func (c *PasswordHistoryClient) Interceptors() []Interceptor {
+	return c.inters.PasswordHistory
+}
+
+func (c *PasswordHistoryClient) mutate(ctx context.Context, m *PasswordHistoryMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&PasswordHistoryCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&PasswordHistoryUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&PasswordHistoryUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&PasswordHistoryDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown PasswordHistory mutation op: %q", m.Op())
+	}
+}
+
+// RateLimitBucketClient is a client for the RateLimitBucket schema.
+type RateLimitBucketClient struct {
+	config
+}
+
+// NewRateLimitBucketClient returns a client for the RateLimitBucket from the given config.
+func NewRateLimitBucketClient(c config) *RateLimitBucketClient {
+	return &RateLimitBucketClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `ratelimitbucket.Hooks(f(g(h())))`.
+func (c *RateLimitBucketClient) Use(hooks ...Hook) {
+	c.hooks.RateLimitBucket = append(c.hooks.RateLimitBucket, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `ratelimitbucket.Intercept(f(g(h())))`.
+func (c *RateLimitBucketClient) Intercept(interceptors ...Interceptor) {
+	c.inters.RateLimitBucket = append(c.inters.RateLimitBucket, interceptors...)
+}
+
+// Create returns a builder for creating a RateLimitBucket entity.
+func (c *RateLimitBucketClient) Create() *RateLimitBucketCreate {
+	mutation := newRateLimitBucketMutation(c.config, OpCreate)
+	return &RateLimitBucketCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of RateLimitBucket entities.
+func (c *RateLimitBucketClient) CreateBulk(builders ...*RateLimitBucketCreate) *RateLimitBucketCreateBulk {
+	return &RateLimitBucketCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *RateLimitBucketClient) MapCreateBulk(slice any, setFunc func(*RateLimitBucketCreate, int)) *RateLimitBucketCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &RateLimitBucketCreateBulk{err: fmt.Errorf("calling to RateLimitBucketClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*RateLimitBucketCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &RateLimitBucketCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for RateLimitBucket.
+func (c *RateLimitBucketClient) Update() *RateLimitBucketUpdate {
+	mutation := newRateLimitBucketMutation(c.config, OpUpdate)
+	return &RateLimitBucketUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *RateLimitBucketClient) UpdateOne(_m *RateLimitBucket) *RateLimitBucketUpdateOne {
+	mutation := newRateLimitBucketMutation(c.config, OpUpdateOne, withRateLimitBucket(_m))
+	return &RateLimitBucketUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *RateLimitBucketClient) UpdateOneID(id int) *RateLimitBucketUpdateOne {
+	mutation := newRateLimitBucketMutation(c.config, OpUpdateOne, withRateLimitBucketID(id))
+	return &RateLimitBucketUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for RateLimitBucket.
+func (c *RateLimitBucketClient) Delete() *RateLimitBucketDelete {
+	mutation := newRateLimitBucketMutation(c.config, OpDelete)
+	return &RateLimitBucketDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *RateLimitBucketClient) DeleteOne(_m *RateLimitBucket) *RateLimitBucketDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *RateLimitBucketClient) DeleteOneID(id int) *RateLimitBucketDeleteOne {
+	builder := c.Delete().Where(ratelimitbucket.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &RateLimitBucketDeleteOne{builder}
+}
+
+// Query returns a query builder for RateLimitBucket.
+func (c *RateLimitBucketClient) Query() *RateLimitBucketQuery {
+	return &RateLimitBucketQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeRateLimitBucket},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a RateLimitBucket entity by its id.
+func (c *RateLimitBucketClient) Get(ctx context.Context, id int) (*RateLimitBucket, error) {
+	return c.Query().Where(ratelimitbucket.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *RateLimitBucketClient) GetX(ctx context.Context, id int) *RateLimitBucket {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *RateLimitBucketClient) Hooks() []Hook {
+	return c.hooks.RateLimitBucket
+}
+
+// Interceptors returns the client interceptors.
+func (c *RateLimitBucketClient) Interceptors() []Interceptor {
+	return c.inters.RateLimitBucket
+}
+
+func (c *RateLimitBucketClient) mutate(ctx context.Context, m *RateLimitBucketMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&RateLimitBucketCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&RateLimitBucketUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&RateLimitBucketUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&RateLimitBucketDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown RateLimitBucket mutation op: %q", m.Op())
 	}
 }
 
@@ -499,6 +1234,139 @@ func (c *SessionClient) mutate(ctx context.Context, m *SessionMutation) (Value, 
 	}
 }
 
+// SettingClient is a client for the Setting schema.
+type SettingClient struct {
+	config
+}
+
+// NewSettingClient returns a client for the Setting from the given config.
+func NewSettingClient(c config) *SettingClient {
+	return &SettingClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `setting.Hooks(f(g(h())))`.
+func (c *SettingClient) Use(hooks ...Hook) {
+	c.hooks.Setting = append(c.hooks.Setting, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `setting.Intercept(f(g(h())))`.
+func (c *SettingClient) Intercept(interceptors ...Interceptor) {
+	c.inters.Setting = append(c.inters.Setting, interceptors...)
+}
+
+// Create returns a builder for creating a Setting entity.
+func (c *SettingClient) Create() *SettingCreate {
+	mutation := newSettingMutation(c.config, OpCreate)
+	return &SettingCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of Setting entities.
+func (c *SettingClient) CreateBulk(builders ...*SettingCreate) *SettingCreateBulk {
+	return &SettingCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *SettingClient) MapCreateBulk(slice any, setFunc func(*SettingCreate, int)) *SettingCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &SettingCreateBulk{err: fmt.Errorf("calling to SettingClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*SettingCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &SettingCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for Setting.
+func (c *SettingClient) Update() *SettingUpdate {
+	mutation := newSettingMutation(c.config, OpUpdate)
+	return &SettingUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *SettingClient) UpdateOne(_m *Setting) *SettingUpdateOne {
+	mutation := newSettingMutation(c.config, OpUpdateOne, withSetting(_m))
+	return &SettingUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *SettingClient) UpdateOneID(id int) *SettingUpdateOne {
+	mutation := newSettingMutation(c.config, OpUpdateOne, withSettingID(id))
+	return &SettingUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for Setting.
+func (c *SettingClient) Delete() *SettingDelete {
+	mutation := newSettingMutation(c.config, OpDelete)
+	return &SettingDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *SettingClient) DeleteOne(_m *Setting) *SettingDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *SettingClient) DeleteOneID(id int) *SettingDeleteOne {
+	builder := c.Delete().Where(setting.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &SettingDeleteOne{builder}
+}
+
+// Query returns a query builder for Setting.
+func (c *SettingClient) Query() *SettingQuery {
+	return &SettingQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeSetting},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a Setting entity by its id.
+func (c *SettingClient) Get(ctx context.Context, id int) (*Setting, error) {
+	return c.Query().Where(setting.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *SettingClient) GetX(ctx context.Context, id int) *Setting {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *SettingClient) Hooks() []Hook {
+	return c.hooks.Setting
+}
+
+// Interceptors returns the client interceptors.
+func (c *SettingClient) Interceptors() []Interceptor {
+	return c.inters.Setting
+}
+
+func (c *SettingClient) mutate(ctx context.Context, m *SettingMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&SettingCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&SettingUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&SettingUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&SettingDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown Setting mutation op: %q", m.Op())
+	}
+}
+
 // UserClient is a client for the User schema.
 type UserClient struct {
 	config
@@ -623,6 +1491,22 @@ func (c *UserClient) QuerySessions(_m *User) *SessionQuery {
 	return query
 }
 
+// QueryPasswordHistory queries the password_history edge of a User.
+func (c *UserClient) QueryPasswordHistory(_m *User) *PasswordHistoryQuery {
+	query := (&PasswordHistoryClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(user.Table, user.FieldID, id),
+			sqlgraph.To(passwordhistory.Table, passwordhistory.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, user.PasswordHistoryTable, user.PasswordHistoryColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // Hooks returns the client hooks.
 func (c *UserClient) Hooks() []Hook {
 	return c.hooks.User
@@ -651,9 +1535,11 @@ func (c *UserClient) mutate(ctx context.Context, m *UserMutation) (Value, error)
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		AuditEvent, Session, User []ent.Hook
+		ApiToken, AuditEvent, LdapGroup, PassphraseDictionary, PasswordHistory,
+		RateLimitBucket, Session, Setting, User []ent.Hook
 	}
 	inters struct {
-		AuditEvent, Session, User []ent.Interceptor
+		ApiToken, AuditEvent, LdapGroup, PassphraseDictionary, PasswordHistory,
+		RateLimitBucket, Session, Setting, User []ent.Interceptor
 	}
 )

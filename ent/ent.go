@@ -12,8 +12,14 @@ import (
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
+	"github.com/switchboardhq/switchboard/ent/apitoken"
 	"github.com/switchboardhq/switchboard/ent/auditevent"
+	"github.com/switchboardhq/switchboard/ent/ldapgroup"
+	"github.com/switchboardhq/switchboard/ent/passphrasedictionary"
+	"github.com/switchboardhq/switchboard/ent/passwordhistory"
+	"github.com/switchboardhq/switchboard/ent/ratelimitbucket"
 	"github.com/switchboardhq/switchboard/ent/session"
+	"github.com/switchboardhq/switchboard/ent/setting"
 	"github.com/switchboardhq/switchboard/ent/user"
 )
 
@@ -75,9 +81,15 @@ var (
 func checkColumn(t, c string) error {
 	initCheck.Do(func() {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
-			auditevent.Table: auditevent.ValidColumn,
-			session.Table:    session.ValidColumn,
-			user.Table:       user.ValidColumn,
+			apitoken.Table:             apitoken.ValidColumn,
+			auditevent.Table:           auditevent.ValidColumn,
+			ldapgroup.Table:            ldapgroup.ValidColumn,
+			passphrasedictionary.Table: passphrasedictionary.ValidColumn,
+			passwordhistory.Table:      passwordhistory.ValidColumn,
+			ratelimitbucket.Table:      ratelimitbucket.ValidColumn,
+			session.Table:              session.ValidColumn,
+			setting.Table:              setting.ValidColumn,
+			user.Table:                 user.ValidColumn,
 		})
 	})
 	return columnCheck(t, c)

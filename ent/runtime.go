@@ -5,9 +5,15 @@ package ent
 import (
 	"time"
 
+	"github.com/switchboardhq/switchboard/ent/apitoken"
 	"github.com/switchboardhq/switchboard/ent/auditevent"
+	"github.com/switchboardhq/switchboard/ent/ldapgroup"
+	"github.com/switchboardhq/switchboard/ent/passphrasedictionary"
+	"github.com/switchboardhq/switchboard/ent/passwordhistory"
+	"github.com/switchboardhq/switchboard/ent/ratelimitbucket"
 	"github.com/switchboardhq/switchboard/ent/schema"
 	"github.com/switchboardhq/switchboard/ent/session"
+	"github.com/switchboardhq/switchboard/ent/setting"
 	"github.com/switchboardhq/switchboard/ent/user"
 )
 
@@ -15,6 +21,44 @@ import (
 // (default values, validators, hooks and policies) and stitches it
 // to their package variables.
 func init() {
+	apitokenFields := schema.ApiToken{}.Fields()
+	_ = apitokenFields
+	// apitokenDescName is the schema descriptor for name field.
+	apitokenDescName := apitokenFields[0].Descriptor()
+	// apitoken.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	apitoken.NameValidator = func() func(string) error {
+		validators := apitokenDescName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(name string) error {
+			for _, fn := range fns {
+				if err := fn(name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// apitokenDescTokenHash is the schema descriptor for token_hash field.
+	apitokenDescTokenHash := apitokenFields[1].Descriptor()
+	// apitoken.TokenHashValidator is a validator for the "token_hash" field. It is called by the builders before save.
+	apitoken.TokenHashValidator = apitokenDescTokenHash.Validators[0].(func([]byte) error)
+	// apitokenDescPrefix is the schema descriptor for prefix field.
+	apitokenDescPrefix := apitokenFields[2].Descriptor()
+	// apitoken.PrefixValidator is a validator for the "prefix" field. It is called by the builders before save.
+	apitoken.PrefixValidator = apitokenDescPrefix.Validators[0].(func(string) error)
+	// apitokenDescCreatedBy is the schema descriptor for created_by field.
+	apitokenDescCreatedBy := apitokenFields[4].Descriptor()
+	// apitoken.DefaultCreatedBy holds the default value on creation for the created_by field.
+	apitoken.DefaultCreatedBy = apitokenDescCreatedBy.Default.(string)
+	// apitoken.CreatedByValidator is a validator for the "created_by" field. It is called by the builders before save.
+	apitoken.CreatedByValidator = apitokenDescCreatedBy.Validators[0].(func(string) error)
+	// apitokenDescCreateTime is the schema descriptor for create_time field.
+	apitokenDescCreateTime := apitokenFields[5].Descriptor()
+	// apitoken.DefaultCreateTime holds the default value on creation for the create_time field.
+	apitoken.DefaultCreateTime = apitokenDescCreateTime.Default.(func() time.Time)
 	auditeventFields := schema.AuditEvent{}.Fields()
 	_ = auditeventFields
 	// auditeventDescTime is the schema descriptor for time field.
@@ -55,6 +99,107 @@ func init() {
 	auditeventDescDetails := auditeventFields[7].Descriptor()
 	// auditevent.DefaultDetails holds the default value on creation for the details field.
 	auditevent.DefaultDetails = auditeventDescDetails.Default.(string)
+	ldapgroupMixin := schema.LdapGroup{}.Mixin()
+	ldapgroupMixinFields0 := ldapgroupMixin[0].Fields()
+	_ = ldapgroupMixinFields0
+	ldapgroupFields := schema.LdapGroup{}.Fields()
+	_ = ldapgroupFields
+	// ldapgroupDescCreateTime is the schema descriptor for create_time field.
+	ldapgroupDescCreateTime := ldapgroupMixinFields0[0].Descriptor()
+	// ldapgroup.DefaultCreateTime holds the default value on creation for the create_time field.
+	ldapgroup.DefaultCreateTime = ldapgroupDescCreateTime.Default.(func() time.Time)
+	// ldapgroupDescUpdateTime is the schema descriptor for update_time field.
+	ldapgroupDescUpdateTime := ldapgroupMixinFields0[1].Descriptor()
+	// ldapgroup.DefaultUpdateTime holds the default value on creation for the update_time field.
+	ldapgroup.DefaultUpdateTime = ldapgroupDescUpdateTime.Default.(func() time.Time)
+	// ldapgroup.UpdateDefaultUpdateTime holds the default value on update for the update_time field.
+	ldapgroup.UpdateDefaultUpdateTime = ldapgroupDescUpdateTime.UpdateDefault.(func() time.Time)
+	// ldapgroupDescDn is the schema descriptor for dn field.
+	ldapgroupDescDn := ldapgroupFields[0].Descriptor()
+	// ldapgroup.DnValidator is a validator for the "dn" field. It is called by the builders before save.
+	ldapgroup.DnValidator = func() func(string) error {
+		validators := ldapgroupDescDn.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(dn string) error {
+			for _, fn := range fns {
+				if err := fn(dn); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// ldapgroupDescDnKey is the schema descriptor for dn_key field.
+	ldapgroupDescDnKey := ldapgroupFields[1].Descriptor()
+	// ldapgroup.DnKeyValidator is a validator for the "dn_key" field. It is called by the builders before save.
+	ldapgroup.DnKeyValidator = func() func(string) error {
+		validators := ldapgroupDescDnKey.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(dn_key string) error {
+			for _, fn := range fns {
+				if err := fn(dn_key); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	passphrasedictionaryFields := schema.PassphraseDictionary{}.Fields()
+	_ = passphrasedictionaryFields
+	// passphrasedictionaryDescSha256 is the schema descriptor for sha256 field.
+	passphrasedictionaryDescSha256 := passphrasedictionaryFields[2].Descriptor()
+	// passphrasedictionary.Sha256Validator is a validator for the "sha256" field. It is called by the builders before save.
+	passphrasedictionary.Sha256Validator = passphrasedictionaryDescSha256.Validators[0].(func(string) error)
+	// passphrasedictionaryDescUploadedBy is the schema descriptor for uploaded_by field.
+	passphrasedictionaryDescUploadedBy := passphrasedictionaryFields[3].Descriptor()
+	// passphrasedictionary.DefaultUploadedBy holds the default value on creation for the uploaded_by field.
+	passphrasedictionary.DefaultUploadedBy = passphrasedictionaryDescUploadedBy.Default.(string)
+	// passphrasedictionary.UploadedByValidator is a validator for the "uploaded_by" field. It is called by the builders before save.
+	passphrasedictionary.UploadedByValidator = passphrasedictionaryDescUploadedBy.Validators[0].(func(string) error)
+	// passphrasedictionaryDescCreateTime is the schema descriptor for create_time field.
+	passphrasedictionaryDescCreateTime := passphrasedictionaryFields[4].Descriptor()
+	// passphrasedictionary.DefaultCreateTime holds the default value on creation for the create_time field.
+	passphrasedictionary.DefaultCreateTime = passphrasedictionaryDescCreateTime.Default.(func() time.Time)
+	passwordhistoryFields := schema.PasswordHistory{}.Fields()
+	_ = passwordhistoryFields
+	// passwordhistoryDescPasswordHash is the schema descriptor for password_hash field.
+	passwordhistoryDescPasswordHash := passwordhistoryFields[1].Descriptor()
+	// passwordhistory.PasswordHashValidator is a validator for the "password_hash" field. It is called by the builders before save.
+	passwordhistory.PasswordHashValidator = passwordhistoryDescPasswordHash.Validators[0].(func(string) error)
+	// passwordhistoryDescCreateTime is the schema descriptor for create_time field.
+	passwordhistoryDescCreateTime := passwordhistoryFields[2].Descriptor()
+	// passwordhistory.DefaultCreateTime holds the default value on creation for the create_time field.
+	passwordhistory.DefaultCreateTime = passwordhistoryDescCreateTime.Default.(func() time.Time)
+	ratelimitbucketFields := schema.RateLimitBucket{}.Fields()
+	_ = ratelimitbucketFields
+	// ratelimitbucketDescUsername is the schema descriptor for username field.
+	ratelimitbucketDescUsername := ratelimitbucketFields[0].Descriptor()
+	// ratelimitbucket.UsernameValidator is a validator for the "username" field. It is called by the builders before save.
+	ratelimitbucket.UsernameValidator = func() func(string) error {
+		validators := ratelimitbucketDescUsername.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(username string) error {
+			for _, fn := range fns {
+				if err := fn(username); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// ratelimitbucketDescVersion is the schema descriptor for version field.
+	ratelimitbucketDescVersion := ratelimitbucketFields[3].Descriptor()
+	// ratelimitbucket.DefaultVersion holds the default value on creation for the version field.
+	ratelimitbucket.DefaultVersion = ratelimitbucketDescVersion.Default.(int)
 	sessionFields := schema.Session{}.Fields()
 	_ = sessionFields
 	// sessionDescTokenHash is the schema descriptor for token_hash field.
@@ -81,6 +226,43 @@ func init() {
 	session.DefaultUserAgent = sessionDescUserAgent.Default.(string)
 	// session.UserAgentValidator is a validator for the "user_agent" field. It is called by the builders before save.
 	session.UserAgentValidator = sessionDescUserAgent.Validators[0].(func(string) error)
+	settingMixin := schema.Setting{}.Mixin()
+	settingMixinFields0 := settingMixin[0].Fields()
+	_ = settingMixinFields0
+	settingFields := schema.Setting{}.Fields()
+	_ = settingFields
+	// settingDescCreateTime is the schema descriptor for create_time field.
+	settingDescCreateTime := settingMixinFields0[0].Descriptor()
+	// setting.DefaultCreateTime holds the default value on creation for the create_time field.
+	setting.DefaultCreateTime = settingDescCreateTime.Default.(func() time.Time)
+	// settingDescUpdateTime is the schema descriptor for update_time field.
+	settingDescUpdateTime := settingMixinFields0[1].Descriptor()
+	// setting.DefaultUpdateTime holds the default value on creation for the update_time field.
+	setting.DefaultUpdateTime = settingDescUpdateTime.Default.(func() time.Time)
+	// setting.UpdateDefaultUpdateTime holds the default value on update for the update_time field.
+	setting.UpdateDefaultUpdateTime = settingDescUpdateTime.UpdateDefault.(func() time.Time)
+	// settingDescKey is the schema descriptor for key field.
+	settingDescKey := settingFields[0].Descriptor()
+	// setting.KeyValidator is a validator for the "key" field. It is called by the builders before save.
+	setting.KeyValidator = func() func(string) error {
+		validators := settingDescKey.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(key string) error {
+			for _, fn := range fns {
+				if err := fn(key); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// settingDescRevision is the schema descriptor for revision field.
+	settingDescRevision := settingFields[2].Descriptor()
+	// setting.DefaultRevision holds the default value on creation for the revision field.
+	setting.DefaultRevision = settingDescRevision.Default.(int)
 	userMixin := schema.User{}.Mixin()
 	userMixinFields0 := userMixin[0].Fields()
 	_ = userMixinFields0
@@ -130,4 +312,20 @@ func init() {
 	userDescPasswordHash := userFields[5].Descriptor()
 	// user.DefaultPasswordHash holds the default value on creation for the password_hash field.
 	user.DefaultPasswordHash = userDescPasswordHash.Default.(string)
+	// userDescLastSignInAddr is the schema descriptor for last_sign_in_addr field.
+	userDescLastSignInAddr := userFields[7].Descriptor()
+	// user.DefaultLastSignInAddr holds the default value on creation for the last_sign_in_addr field.
+	user.DefaultLastSignInAddr = userDescLastSignInAddr.Default.(string)
+	// user.LastSignInAddrValidator is a validator for the "last_sign_in_addr" field. It is called by the builders before save.
+	user.LastSignInAddrValidator = userDescLastSignInAddr.Validators[0].(func(string) error)
+	// userDescFailedSignIns is the schema descriptor for failed_sign_ins field.
+	userDescFailedSignIns := userFields[8].Descriptor()
+	// user.DefaultFailedSignIns holds the default value on creation for the failed_sign_ins field.
+	user.DefaultFailedSignIns = userDescFailedSignIns.Default.(int)
+	// userDescDisplayName is the schema descriptor for display_name field.
+	userDescDisplayName := userFields[10].Descriptor()
+	// user.DefaultDisplayName holds the default value on creation for the display_name field.
+	user.DefaultDisplayName = userDescDisplayName.Default.(string)
+	// user.DisplayNameValidator is a validator for the "display_name" field. It is called by the builders before save.
+	user.DisplayNameValidator = userDescDisplayName.Validators[0].(func(string) error)
 }

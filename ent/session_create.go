@@ -97,6 +97,20 @@ func (_c *SessionCreate) SetNillableUserAgent(v *string) *SessionCreate {
 	return _c
 }
 
+// SetEndTime sets the "end_time" field.
+func (_c *SessionCreate) SetEndTime(v time.Time) *SessionCreate {
+	_c.mutation.SetEndTime(v)
+	return _c
+}
+
+// SetNillableEndTime sets the "end_time" field if the given value is not nil.
+func (_c *SessionCreate) SetNillableEndTime(v *time.Time) *SessionCreate {
+	if v != nil {
+		_c.SetEndTime(*v)
+	}
+	return _c
+}
+
 // SetUser sets the "user" edge to the User entity.
 func (_c *SessionCreate) SetUser(v *User) *SessionCreate {
 	return _c.SetUserID(v.ID)
@@ -247,6 +261,10 @@ func (_c *SessionCreate) createSpec() (*Session, *sqlgraph.CreateSpec) {
 		_spec.SetField(session.FieldUserAgent, field.TypeString, value)
 		_node.UserAgent = value
 	}
+	if value, ok := _c.mutation.EndTime(); ok {
+		_spec.SetField(session.FieldEndTime, field.TypeTime, value)
+		_node.EndTime = &value
+	}
 	if nodes := _c.mutation.UserIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -352,6 +370,24 @@ func (u *SessionUpsert) UpdateUserAgent() *SessionUpsert {
 	return u
 }
 
+// SetEndTime sets the "end_time" field.
+func (u *SessionUpsert) SetEndTime(v time.Time) *SessionUpsert {
+	u.Set(session.FieldEndTime, v)
+	return u
+}
+
+// UpdateEndTime sets the "end_time" field to the value that was provided on create.
+func (u *SessionUpsert) UpdateEndTime() *SessionUpsert {
+	u.SetExcluded(session.FieldEndTime)
+	return u
+}
+
+// ClearEndTime clears the value of the "end_time" field.
+func (u *SessionUpsert) ClearEndTime() *SessionUpsert {
+	u.SetNull(session.FieldEndTime)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create.
 // Using this option is equivalent to using:
 //
@@ -445,6 +481,27 @@ func (u *SessionUpsertOne) SetUserAgent(v string) *SessionUpsertOne {
 func (u *SessionUpsertOne) UpdateUserAgent() *SessionUpsertOne {
 	return u.Update(func(s *SessionUpsert) {
 		s.UpdateUserAgent()
+	})
+}
+
+// SetEndTime sets the "end_time" field.
+func (u *SessionUpsertOne) SetEndTime(v time.Time) *SessionUpsertOne {
+	return u.Update(func(s *SessionUpsert) {
+		s.SetEndTime(v)
+	})
+}
+
+// UpdateEndTime sets the "end_time" field to the value that was provided on create.
+func (u *SessionUpsertOne) UpdateEndTime() *SessionUpsertOne {
+	return u.Update(func(s *SessionUpsert) {
+		s.UpdateEndTime()
+	})
+}
+
+// ClearEndTime clears the value of the "end_time" field.
+func (u *SessionUpsertOne) ClearEndTime() *SessionUpsertOne {
+	return u.Update(func(s *SessionUpsert) {
+		s.ClearEndTime()
 	})
 }
 
@@ -707,6 +764,27 @@ func (u *SessionUpsertBulk) SetUserAgent(v string) *SessionUpsertBulk {
 func (u *SessionUpsertBulk) UpdateUserAgent() *SessionUpsertBulk {
 	return u.Update(func(s *SessionUpsert) {
 		s.UpdateUserAgent()
+	})
+}
+
+// SetEndTime sets the "end_time" field.
+func (u *SessionUpsertBulk) SetEndTime(v time.Time) *SessionUpsertBulk {
+	return u.Update(func(s *SessionUpsert) {
+		s.SetEndTime(v)
+	})
+}
+
+// UpdateEndTime sets the "end_time" field to the value that was provided on create.
+func (u *SessionUpsertBulk) UpdateEndTime() *SessionUpsertBulk {
+	return u.Update(func(s *SessionUpsert) {
+		s.UpdateEndTime()
+	})
+}
+
+// ClearEndTime clears the value of the "end_time" field.
+func (u *SessionUpsertBulk) ClearEndTime() *SessionUpsertBulk {
+	return u.Update(func(s *SessionUpsert) {
+		s.ClearEndTime()
 	})
 }
 

@@ -70,6 +70,26 @@ func (_u *SessionUpdate) SetNillableUserAgent(v *string) *SessionUpdate {
 	return _u
 }
 
+// SetEndTime sets the "end_time" field.
+func (_u *SessionUpdate) SetEndTime(v time.Time) *SessionUpdate {
+	_u.mutation.SetEndTime(v)
+	return _u
+}
+
+// SetNillableEndTime sets the "end_time" field if the given value is not nil.
+func (_u *SessionUpdate) SetNillableEndTime(v *time.Time) *SessionUpdate {
+	if v != nil {
+		_u.SetEndTime(*v)
+	}
+	return _u
+}
+
+// ClearEndTime clears the value of the "end_time" field.
+func (_u *SessionUpdate) ClearEndTime() *SessionUpdate {
+	_u.mutation.ClearEndTime()
+	return _u
+}
+
 // Mutation returns the SessionMutation object of the builder.
 func (_u *SessionUpdate) Mutation() *SessionMutation {
 	return _u.mutation
@@ -141,6 +161,12 @@ func (_u *SessionUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if value, ok := _u.mutation.UserAgent(); ok {
 		_spec.SetField(session.FieldUserAgent, field.TypeString, value)
 	}
+	if value, ok := _u.mutation.EndTime(); ok {
+		_spec.SetField(session.FieldEndTime, field.TypeTime, value)
+	}
+	if _u.mutation.EndTimeCleared() {
+		_spec.ClearField(session.FieldEndTime, field.TypeTime)
+	}
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
 			err = &NotFoundError{session.Label}
@@ -200,6 +226,26 @@ func (_u *SessionUpdateOne) SetNillableUserAgent(v *string) *SessionUpdateOne {
 	if v != nil {
 		_u.SetUserAgent(*v)
 	}
+	return _u
+}
+
+// SetEndTime sets the "end_time" field.
+func (_u *SessionUpdateOne) SetEndTime(v time.Time) *SessionUpdateOne {
+	_u.mutation.SetEndTime(v)
+	return _u
+}
+
+// SetNillableEndTime sets the "end_time" field if the given value is not nil.
+func (_u *SessionUpdateOne) SetNillableEndTime(v *time.Time) *SessionUpdateOne {
+	if v != nil {
+		_u.SetEndTime(*v)
+	}
+	return _u
+}
+
+// ClearEndTime clears the value of the "end_time" field.
+func (_u *SessionUpdateOne) ClearEndTime() *SessionUpdateOne {
+	_u.mutation.ClearEndTime()
 	return _u
 }
 
@@ -303,6 +349,12 @@ func (_u *SessionUpdateOne) sqlSave(ctx context.Context) (_node *Session, err er
 	}
 	if value, ok := _u.mutation.UserAgent(); ok {
 		_spec.SetField(session.FieldUserAgent, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.EndTime(); ok {
+		_spec.SetField(session.FieldEndTime, field.TypeTime, value)
+	}
+	if _u.mutation.EndTimeCleared() {
+		_spec.ClearField(session.FieldEndTime, field.TypeTime)
 	}
 	_node = &Session{config: _u.config}
 	_spec.Assign = _node.assignValues

@@ -12,10 +12,22 @@ import (
 // Tx is a transactional client that is created by calling Client.Tx().
 type Tx struct {
 	config
+	// ApiToken is the client for interacting with the ApiToken builders.
+	ApiToken *ApiTokenClient
 	// AuditEvent is the client for interacting with the AuditEvent builders.
 	AuditEvent *AuditEventClient
+	// LdapGroup is the client for interacting with the LdapGroup builders.
+	LdapGroup *LdapGroupClient
+	// PassphraseDictionary is the client for interacting with the PassphraseDictionary builders.
+	PassphraseDictionary *PassphraseDictionaryClient
+	// PasswordHistory is the client for interacting with the PasswordHistory builders.
+	PasswordHistory *PasswordHistoryClient
+	// RateLimitBucket is the client for interacting with the RateLimitBucket builders.
+	RateLimitBucket *RateLimitBucketClient
 	// Session is the client for interacting with the Session builders.
 	Session *SessionClient
+	// Setting is the client for interacting with the Setting builders.
+	Setting *SettingClient
 	// User is the client for interacting with the User builders.
 	User *UserClient
 
@@ -149,8 +161,14 @@ func (tx *Tx) Client() *Client {
 }
 
 func (tx *Tx) init() {
+	tx.ApiToken = NewApiTokenClient(tx.config)
 	tx.AuditEvent = NewAuditEventClient(tx.config)
+	tx.LdapGroup = NewLdapGroupClient(tx.config)
+	tx.PassphraseDictionary = NewPassphraseDictionaryClient(tx.config)
+	tx.PasswordHistory = NewPasswordHistoryClient(tx.config)
+	tx.RateLimitBucket = NewRateLimitBucketClient(tx.config)
 	tx.Session = NewSessionClient(tx.config)
+	tx.Setting = NewSettingClient(tx.config)
 	tx.User = NewUserClient(tx.config)
 }
 
@@ -161,7 +179,7 @@ func (tx *Tx) init() {
 // of them in order to commit or rollback the transaction.
 //
 // If a closed transaction is embedded in one of the generated entities, and the entity
-// applies a query, for example: AuditEvent.QueryXXX(), the query will be executed
+// applies a query, for example: ApiToken.QueryXXX(), the query will be executed
 // through the driver which created this transaction.
 //
 // Note that txDriver is not goroutine safe.

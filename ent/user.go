@@ -35,6 +35,14 @@ type User struct {
 	PasswordHash string `json:"-"`
 	// LastSignInTime holds the value of the "last_sign_in_time" field.
 	LastSignInTime *time.Time `json:"last_sign_in_time,omitempty"`
+	// LastSignInAddr holds the value of the "last_sign_in_addr" field.
+	LastSignInAddr string `json:"last_sign_in_addr,omitempty"`
+	// FailedSignIns holds the value of the "failed_sign_ins" field.
+	FailedSignIns int `json:"failed_sign_ins,omitempty"`
+	// LastFailedSignInTime holds the value of the "last_failed_sign_in_time" field.
+	LastFailedSignInTime *time.Time `json:"last_failed_sign_in_time,omitempty"`
+	// DisplayName holds the value of the "display_name" field.
+	DisplayName string `json:"display_name,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the UserQuery when eager-loading is set.
 	Edges        UserEdges `json:"edges"`
@@ -45,9 +53,11 @@ type User struct {
 type UserEdges struct {
 	// Sessions holds the value of the sessions edge.
 	Sessions []*Session `json:"sessions,omitempty"`
+	// PasswordHistory holds the value of the password_history edge.
+	PasswordHistory []*PasswordHistory `json:"password_history,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [1]bool
+	loadedTypes [2]bool
 }
 
 // SessionsOrErr returns the Sessions value or an error if the edge
@@ -59,16 +69,25 @@ func (e UserEdges) SessionsOrErr() ([]*Session, error) {
 	return nil, &NotLoadedError{edge: "sessions"}
 }
 
+// PasswordHistoryOrErr returns the PasswordHistory value or an error if the edge
+// was not loaded in eager-loading.
+func (e UserEdges) PasswordHistoryOrErr() ([]*PasswordHistory, error) {
+	if e.loadedTypes[1] {
+		return e.PasswordHistory, nil
+	}
+	return nil, &NotLoadedError{edge: "password_history"}
+}
+
 // scanValues returns the types for scanning values from sql.Rows.
 func (*User) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case user.FieldID:
+		case user.FieldID, user.FieldFailedSignIns:
 			values[i] = new(sql.NullInt64)
-		case user.FieldSource, user.FieldUsername, user.FieldFirstName, user.FieldLastName, user.FieldRole, user.FieldPasswordHash:
+		case user.FieldSource, user.FieldUsername, user.FieldFirstName, user.FieldLastName, user.FieldRole, user.FieldPasswordHash, user.FieldLastSignInAddr, user.FieldDisplayName:
 			values[i] = new(sql.NullString)
-		case user.FieldCreateTime, user.FieldUpdateTime, user.FieldLastSignInTime:
+		case user.FieldCreateTime, user.FieldUpdateTime, user.FieldLastSignInTime, user.FieldLastFailedSignInTime:
 			values[i] = new(sql.NullTime)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -146,6 +165,31 @@ func (_m *User) assignValues(columns []string, values []any) error {
 				_m.LastSignInTime = new(time.Time)
 				*_m.LastSignInTime = value.Time
 			}
+		case user.FieldLastSignInAddr:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field last_sign_in_addr", values[i])
+			} else if value.Valid {
+				_m.LastSignInAddr = value.String
+			}
+		case user.FieldFailedSignIns:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field failed_sign_ins", values[i])
+			} else if value.Valid {
+				_m.FailedSignIns = int(value.Int64)
+			}
+		case user.FieldLastFailedSignInTime:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field last_failed_sign_in_time", values[i])
+			} else if value.Valid {
+				_m.LastFailedSignInTime = new(time.Time)
+				*_m.LastFailedSignInTime = value.Time
+			}
+		case user.FieldDisplayName:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field display_name", values[i])
+			} else if value.Valid {
+				_m.DisplayName = value.String
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -162,6 +206,11 @@ func (_m *User) Value(name string) (ent.Value, error) {
 // QuerySessions queries the "sessions" edge of the User entity.
 func (_m *User) QuerySessions() *SessionQuery {
 	return NewUserClient(_m.config).QuerySessions(_m)
+}
+
+// QueryPasswordHistory queries the "password_history" edge of the User entity.
+func (_m *User) QueryPasswordHistory() *PasswordHistoryQuery {
+	return NewUserClient(_m.config).QueryPasswordHistory(_m)
 }
 
 // Update returns a builder for updating this User.
@@ -214,6 +263,20 @@ func (_m *User) String() string {
 		builder.WriteString("last_sign_in_time=")
 		builder.WriteString(v.Format(time.ANSIC))
 	}
+	builder.WriteString(", ")
+	builder.WriteString("last_sign_in_addr=")
+	builder.WriteString(_m.LastSignInAddr)
+	builder.WriteString(", ")
+	builder.WriteString("failed_sign_ins=")
+	builder.WriteString(fmt.Sprintf("%v", _m.FailedSignIns))
+	builder.WriteString(", ")
+	if v := _m.LastFailedSignInTime; v != nil {
+		builder.WriteString("last_failed_sign_in_time=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	builder.WriteString("display_name=")
+	builder.WriteString(_m.DisplayName)
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -11,6 +11,7 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
+	"github.com/switchboardhq/switchboard/ent/passwordhistory"
 	"github.com/switchboardhq/switchboard/ent/session"
 	"github.com/switchboardhq/switchboard/ent/user"
 )
@@ -133,6 +134,62 @@ func (_c *UserCreate) SetNillableLastSignInTime(v *time.Time) *UserCreate {
 	return _c
 }
 
+// SetLastSignInAddr sets the "last_sign_in_addr" field.
+func (_c *UserCreate) SetLastSignInAddr(v string) *UserCreate {
+	_c.mutation.SetLastSignInAddr(v)
+	return _c
+}
+
+// SetNillableLastSignInAddr sets the "last_sign_in_addr" field if the given value is not nil.
+func (_c *UserCreate) SetNillableLastSignInAddr(v *string) *UserCreate {
+	if v != nil {
+		_c.SetLastSignInAddr(*v)
+	}
+	return _c
+}
+
+// SetFailedSignIns sets the "failed_sign_ins" field.
+func (_c *UserCreate) SetFailedSignIns(v int) *UserCreate {
+	_c.mutation.SetFailedSignIns(v)
+	return _c
+}
+
+// SetNillableFailedSignIns sets the "failed_sign_ins" field if the given value is not nil.
+func (_c *UserCreate) SetNillableFailedSignIns(v *int) *UserCreate {
+	if v != nil {
+		_c.SetFailedSignIns(*v)
+	}
+	return _c
+}
+
+// SetLastFailedSignInTime sets the "last_failed_sign_in_time" field.
+func (_c *UserCreate) SetLastFailedSignInTime(v time.Time) *UserCreate {
+	_c.mutation.SetLastFailedSignInTime(v)
+	return _c
+}
+
+// SetNillableLastFailedSignInTime sets the "last_failed_sign_in_time" field if the given value is not nil.
+func (_c *UserCreate) SetNillableLastFailedSignInTime(v *time.Time) *UserCreate {
+	if v != nil {
+		_c.SetLastFailedSignInTime(*v)
+	}
+	return _c
+}
+
+// SetDisplayName sets the "display_name" field.
+func (_c *UserCreate) SetDisplayName(v string) *UserCreate {
+	_c.mutation.SetDisplayName(v)
+	return _c
+}
+
+// SetNillableDisplayName sets the "display_name" field if the given value is not nil.
+func (_c *UserCreate) SetNillableDisplayName(v *string) *UserCreate {
+	if v != nil {
+		_c.SetDisplayName(*v)
+	}
+	return _c
+}
+
 // AddSessionIDs adds the "sessions" edge to the Session entity by IDs.
 func (_c *UserCreate) AddSessionIDs(ids ...int) *UserCreate {
 	_c.mutation.AddSessionIDs(ids...)
@@ -146,6 +203,21 @@ func (_c *UserCreate) AddSessions(v ...*Session) *UserCreate {
 		ids[i] = v[i].ID
 	}
 	return _c.AddSessionIDs(ids...)
+}
+
+// AddPasswordHistoryIDs adds the "password_history" edge to the PasswordHistory entity by IDs.
+func (_c *UserCreate) AddPasswordHistoryIDs(ids ...int) *UserCreate {
+	_c.mutation.AddPasswordHistoryIDs(ids...)
+	return _c
+}
+
+// AddPasswordHistory adds the "password_history" edges to the PasswordHistory entity.
+func (_c *UserCreate) AddPasswordHistory(v ...*PasswordHistory) *UserCreate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddPasswordHistoryIDs(ids...)
 }
 
 // Mutation returns the UserMutation object of the builder.
@@ -207,6 +279,18 @@ func (_c *UserCreate) defaults() {
 		v := user.DefaultPasswordHash
 		_c.mutation.SetPasswordHash(v)
 	}
+	if _, ok := _c.mutation.LastSignInAddr(); !ok {
+		v := user.DefaultLastSignInAddr
+		_c.mutation.SetLastSignInAddr(v)
+	}
+	if _, ok := _c.mutation.FailedSignIns(); !ok {
+		v := user.DefaultFailedSignIns
+		_c.mutation.SetFailedSignIns(v)
+	}
+	if _, ok := _c.mutation.DisplayName(); !ok {
+		v := user.DefaultDisplayName
+		_c.mutation.SetDisplayName(v)
+	}
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -259,6 +343,25 @@ func (_c *UserCreate) check() error {
 	}
 	if _, ok := _c.mutation.PasswordHash(); !ok {
 		return &ValidationError{Name: "password_hash", err: errors.New(`ent: missing required field "User.password_hash"`)}
+	}
+	if _, ok := _c.mutation.LastSignInAddr(); !ok {
+		return &ValidationError{Name: "last_sign_in_addr", err: errors.New(`ent: missing required field "User.last_sign_in_addr"`)}
+	}
+	if v, ok := _c.mutation.LastSignInAddr(); ok {
+		if err := user.LastSignInAddrValidator(v); err != nil {
+			return &ValidationError{Name: "last_sign_in_addr", err: fmt.Errorf(`ent: validator failed for field "User.last_sign_in_addr": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.FailedSignIns(); !ok {
+		return &ValidationError{Name: "failed_sign_ins", err: errors.New(`ent: missing required field "User.failed_sign_ins"`)}
+	}
+	if _, ok := _c.mutation.DisplayName(); !ok {
+		return &ValidationError{Name: "display_name", err: errors.New(`ent: missing required field "User.display_name"`)}
+	}
+	if v, ok := _c.mutation.DisplayName(); ok {
+		if err := user.DisplayNameValidator(v); err != nil {
+			return &ValidationError{Name: "display_name", err: fmt.Errorf(`ent: validator failed for field "User.display_name": %w`, err)}
+		}
 	}
 	return nil
 }
@@ -323,6 +426,22 @@ func (_c *UserCreate) createSpec() (*User, *sqlgraph.CreateSpec) {
 		_spec.SetField(user.FieldLastSignInTime, field.TypeTime, value)
 		_node.LastSignInTime = &value
 	}
+	if value, ok := _c.mutation.LastSignInAddr(); ok {
+		_spec.SetField(user.FieldLastSignInAddr, field.TypeString, value)
+		_node.LastSignInAddr = value
+	}
+	if value, ok := _c.mutation.FailedSignIns(); ok {
+		_spec.SetField(user.FieldFailedSignIns, field.TypeInt, value)
+		_node.FailedSignIns = value
+	}
+	if value, ok := _c.mutation.LastFailedSignInTime(); ok {
+		_spec.SetField(user.FieldLastFailedSignInTime, field.TypeTime, value)
+		_node.LastFailedSignInTime = &value
+	}
+	if value, ok := _c.mutation.DisplayName(); ok {
+		_spec.SetField(user.FieldDisplayName, field.TypeString, value)
+		_node.DisplayName = value
+	}
 	if nodes := _c.mutation.SessionsIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.O2M,
@@ -332,6 +451,22 @@ func (_c *UserCreate) createSpec() (*User, *sqlgraph.CreateSpec) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(session.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.PasswordHistoryIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.PasswordHistoryTable,
+			Columns: []string{user.PasswordHistoryColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(passwordhistory.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {
@@ -466,6 +601,66 @@ func (u *UserUpsert) UpdateLastSignInTime() *UserUpsert {
 // ClearLastSignInTime clears the value of the "last_sign_in_time" field.
 func (u *UserUpsert) ClearLastSignInTime() *UserUpsert {
 	u.SetNull(user.FieldLastSignInTime)
+	return u
+}
+
+// SetLastSignInAddr sets the "last_sign_in_addr" field.
+func (u *UserUpsert) SetLastSignInAddr(v string) *UserUpsert {
+	u.Set(user.FieldLastSignInAddr, v)
+	return u
+}
+
+// UpdateLastSignInAddr sets the "last_sign_in_addr" field to the value that was provided on create.
+func (u *UserUpsert) UpdateLastSignInAddr() *UserUpsert {
+	u.SetExcluded(user.FieldLastSignInAddr)
+	return u
+}
+
+// SetFailedSignIns sets the "failed_sign_ins" field.
+func (u *UserUpsert) SetFailedSignIns(v int) *UserUpsert {
+	u.Set(user.FieldFailedSignIns, v)
+	return u
+}
+
+// UpdateFailedSignIns sets the "failed_sign_ins" field to the value that was provided on create.
+func (u *UserUpsert) UpdateFailedSignIns() *UserUpsert {
+	u.SetExcluded(user.FieldFailedSignIns)
+	return u
+}
+
+// AddFailedSignIns adds v to the "failed_sign_ins" field.
+func (u *UserUpsert) AddFailedSignIns(v int) *UserUpsert {
+	u.Add(user.FieldFailedSignIns, v)
+	return u
+}
+
+// SetLastFailedSignInTime sets the "last_failed_sign_in_time" field.
+func (u *UserUpsert) SetLastFailedSignInTime(v time.Time) *UserUpsert {
+	u.Set(user.FieldLastFailedSignInTime, v)
+	return u
+}
+
+// UpdateLastFailedSignInTime sets the "last_failed_sign_in_time" field to the value that was provided on create.
+func (u *UserUpsert) UpdateLastFailedSignInTime() *UserUpsert {
+	u.SetExcluded(user.FieldLastFailedSignInTime)
+	return u
+}
+
+// ClearLastFailedSignInTime clears the value of the "last_failed_sign_in_time" field.
+func (u *UserUpsert) ClearLastFailedSignInTime() *UserUpsert {
+	u.SetNull(user.FieldLastFailedSignInTime)
+	return u
+}
+
+// SetDisplayName sets the "display_name" field.
+func (u *UserUpsert) SetDisplayName(v string) *UserUpsert {
+	u.Set(user.FieldDisplayName, v)
+	return u
+}
+
+// UpdateDisplayName sets the "display_name" field to the value that was provided on create.
+func (u *UserUpsert) UpdateDisplayName() *UserUpsert {
+	u.SetExcluded(user.FieldDisplayName)
 	return u
 }
 
@@ -608,6 +803,76 @@ func (u *UserUpsertOne) UpdateLastSignInTime() *UserUpsertOne {
 func (u *UserUpsertOne) ClearLastSignInTime() *UserUpsertOne {
 	return u.Update(func(s *UserUpsert) {
 		s.ClearLastSignInTime()
+	})
+}
+
+// SetLastSignInAddr sets the "last_sign_in_addr" field.
+func (u *UserUpsertOne) SetLastSignInAddr(v string) *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.SetLastSignInAddr(v)
+	})
+}
+
+// UpdateLastSignInAddr sets the "last_sign_in_addr" field to the value that was provided on create.
+func (u *UserUpsertOne) UpdateLastSignInAddr() *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateLastSignInAddr()
+	})
+}
+
+// SetFailedSignIns sets the "failed_sign_ins" field.
+func (u *UserUpsertOne) SetFailedSignIns(v int) *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.SetFailedSignIns(v)
+	})
+}
+
+// AddFailedSignIns adds v to the "failed_sign_ins" field.
+func (u *UserUpsertOne) AddFailedSignIns(v int) *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.AddFailedSignIns(v)
+	})
+}
+
+// UpdateFailedSignIns sets the "failed_sign_ins" field to the value that was provided on create.
+func (u *UserUpsertOne) UpdateFailedSignIns() *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateFailedSignIns()
+	})
+}
+
+// SetLastFailedSignInTime sets the "last_failed_sign_in_time" field.
+func (u *UserUpsertOne) SetLastFailedSignInTime(v time.Time) *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.SetLastFailedSignInTime(v)
+	})
+}
+
+// UpdateLastFailedSignInTime sets the "last_failed_sign_in_time" field to the value that was provided on create.
+func (u *UserUpsertOne) UpdateLastFailedSignInTime() *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateLastFailedSignInTime()
+	})
+}
+
+// ClearLastFailedSignInTime clears the value of the "last_failed_sign_in_time" field.
+func (u *UserUpsertOne) ClearLastFailedSignInTime() *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.ClearLastFailedSignInTime()
+	})
+}
+
+// SetDisplayName sets the "display_name" field.
+func (u *UserUpsertOne) SetDisplayName(v string) *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.SetDisplayName(v)
+	})
+}
+
+// UpdateDisplayName sets the "display_name" field to the value that was provided on create.
+func (u *UserUpsertOne) UpdateDisplayName() *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateDisplayName()
 	})
 }
 
@@ -916,6 +1181,76 @@ func (u *UserUpsertBulk) UpdateLastSignInTime() *UserUpsertBulk {
 func (u *UserUpsertBulk) ClearLastSignInTime() *UserUpsertBulk {
 	return u.Update(func(s *UserUpsert) {
 		s.ClearLastSignInTime()
+	})
+}
+
+// SetLastSignInAddr sets the "last_sign_in_addr" field.
+func (u *UserUpsertBulk) SetLastSignInAddr(v string) *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.SetLastSignInAddr(v)
+	})
+}
+
+// UpdateLastSignInAddr sets the "last_sign_in_addr" field to the value that was provided on create.
+func (u *UserUpsertBulk) UpdateLastSignInAddr() *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateLastSignInAddr()
+	})
+}
+
+// SetFailedSignIns sets the "failed_sign_ins" field.
+func (u *UserUpsertBulk) SetFailedSignIns(v int) *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.SetFailedSignIns(v)
+	})
+}
+
+// AddFailedSignIns adds v to the "failed_sign_ins" field.
+func (u *UserUpsertBulk) AddFailedSignIns(v int) *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.AddFailedSignIns(v)
+	})
+}
+
+// UpdateFailedSignIns sets the "failed_sign_ins" field to the value that was provided on create.
+func (u *UserUpsertBulk) UpdateFailedSignIns() *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateFailedSignIns()
+	})
+}
+
+// SetLastFailedSignInTime sets the "last_failed_sign_in_time" field.
+func (u *UserUpsertBulk) SetLastFailedSignInTime(v time.Time) *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.SetLastFailedSignInTime(v)
+	})
+}
+
+// UpdateLastFailedSignInTime sets the "last_failed_sign_in_time" field to the value that was provided on create.
+func (u *UserUpsertBulk) UpdateLastFailedSignInTime() *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateLastFailedSignInTime()
+	})
+}
+
+// ClearLastFailedSignInTime clears the value of the "last_failed_sign_in_time" field.
+func (u *UserUpsertBulk) ClearLastFailedSignInTime() *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.ClearLastFailedSignInTime()
+	})
+}
+
+// SetDisplayName sets the "display_name" field.
+func (u *UserUpsertBulk) SetDisplayName(v string) *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.SetDisplayName(v)
+	})
+}
+
+// UpdateDisplayName sets the "display_name" field to the value that was provided on create.
+func (u *UserUpsertBulk) UpdateDisplayName() *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateDisplayName()
 	})
 }
 

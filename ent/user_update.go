@@ -11,6 +11,7 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
+	"github.com/switchboardhq/switchboard/ent/passwordhistory"
 	"github.com/switchboardhq/switchboard/ent/predicate"
 	"github.com/switchboardhq/switchboard/ent/session"
 	"github.com/switchboardhq/switchboard/ent/user"
@@ -111,6 +112,75 @@ func (_u *UserUpdate) ClearLastSignInTime() *UserUpdate {
 	return _u
 }
 
+// SetLastSignInAddr sets the "last_sign_in_addr" field.
+func (_u *UserUpdate) SetLastSignInAddr(v string) *UserUpdate {
+	_u.mutation.SetLastSignInAddr(v)
+	return _u
+}
+
+// SetNillableLastSignInAddr sets the "last_sign_in_addr" field if the given value is not nil.
+func (_u *UserUpdate) SetNillableLastSignInAddr(v *string) *UserUpdate {
+	if v != nil {
+		_u.SetLastSignInAddr(*v)
+	}
+	return _u
+}
+
+// SetFailedSignIns sets the "failed_sign_ins" field.
+func (_u *UserUpdate) SetFailedSignIns(v int) *UserUpdate {
+	_u.mutation.ResetFailedSignIns()
+	_u.mutation.SetFailedSignIns(v)
+	return _u
+}
+
+// SetNillableFailedSignIns sets the "failed_sign_ins" field if the given value is not nil.
+func (_u *UserUpdate) SetNillableFailedSignIns(v *int) *UserUpdate {
+	if v != nil {
+		_u.SetFailedSignIns(*v)
+	}
+	return _u
+}
+
+// AddFailedSignIns adds value to the "failed_sign_ins" field.
+func (_u *UserUpdate) AddFailedSignIns(v int) *UserUpdate {
+	_u.mutation.AddFailedSignIns(v)
+	return _u
+}
+
+// SetLastFailedSignInTime sets the "last_failed_sign_in_time" field.
+func (_u *UserUpdate) SetLastFailedSignInTime(v time.Time) *UserUpdate {
+	_u.mutation.SetLastFailedSignInTime(v)
+	return _u
+}
+
+// SetNillableLastFailedSignInTime sets the "last_failed_sign_in_time" field if the given value is not nil.
+func (_u *UserUpdate) SetNillableLastFailedSignInTime(v *time.Time) *UserUpdate {
+	if v != nil {
+		_u.SetLastFailedSignInTime(*v)
+	}
+	return _u
+}
+
+// ClearLastFailedSignInTime clears the value of the "last_failed_sign_in_time" field.
+func (_u *UserUpdate) ClearLastFailedSignInTime() *UserUpdate {
+	_u.mutation.ClearLastFailedSignInTime()
+	return _u
+}
+
+// SetDisplayName sets the "display_name" field.
+func (_u *UserUpdate) SetDisplayName(v string) *UserUpdate {
+	_u.mutation.SetDisplayName(v)
+	return _u
+}
+
+// SetNillableDisplayName sets the "display_name" field if the given value is not nil.
+func (_u *UserUpdate) SetNillableDisplayName(v *string) *UserUpdate {
+	if v != nil {
+		_u.SetDisplayName(*v)
+	}
+	return _u
+}
+
 // AddSessionIDs adds the "sessions" edge to the Session entity by IDs.
 func (_u *UserUpdate) AddSessionIDs(ids ...int) *UserUpdate {
 	_u.mutation.AddSessionIDs(ids...)
@@ -124,6 +194,21 @@ func (_u *UserUpdate) AddSessions(v ...*Session) *UserUpdate {
 		ids[i] = v[i].ID
 	}
 	return _u.AddSessionIDs(ids...)
+}
+
+// AddPasswordHistoryIDs adds the "password_history" edge to the PasswordHistory entity by IDs.
+func (_u *UserUpdate) AddPasswordHistoryIDs(ids ...int) *UserUpdate {
+	_u.mutation.AddPasswordHistoryIDs(ids...)
+	return _u
+}
+
+// AddPasswordHistory adds the "password_history" edges to the PasswordHistory entity.
+func (_u *UserUpdate) AddPasswordHistory(v ...*PasswordHistory) *UserUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddPasswordHistoryIDs(ids...)
 }
 
 // Mutation returns the UserMutation object of the builder.
@@ -150,6 +235,27 @@ func (_u *UserUpdate) RemoveSessions(v ...*Session) *UserUpdate {
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveSessionIDs(ids...)
+}
+
+// ClearPasswordHistory clears all "password_history" edges to the PasswordHistory entity.
+func (_u *UserUpdate) ClearPasswordHistory() *UserUpdate {
+	_u.mutation.ClearPasswordHistory()
+	return _u
+}
+
+// RemovePasswordHistoryIDs removes the "password_history" edge to PasswordHistory entities by IDs.
+func (_u *UserUpdate) RemovePasswordHistoryIDs(ids ...int) *UserUpdate {
+	_u.mutation.RemovePasswordHistoryIDs(ids...)
+	return _u
+}
+
+// RemovePasswordHistory removes "password_history" edges to PasswordHistory entities.
+func (_u *UserUpdate) RemovePasswordHistory(v ...*PasswordHistory) *UserUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemovePasswordHistoryIDs(ids...)
 }
 
 // Save executes the query and returns the number of nodes affected by the update operation.
@@ -205,6 +311,16 @@ func (_u *UserUpdate) check() error {
 			return &ValidationError{Name: "role", err: fmt.Errorf(`ent: validator failed for field "User.role": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.LastSignInAddr(); ok {
+		if err := user.LastSignInAddrValidator(v); err != nil {
+			return &ValidationError{Name: "last_sign_in_addr", err: fmt.Errorf(`ent: validator failed for field "User.last_sign_in_addr": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.DisplayName(); ok {
+		if err := user.DisplayNameValidator(v); err != nil {
+			return &ValidationError{Name: "display_name", err: fmt.Errorf(`ent: validator failed for field "User.display_name": %w`, err)}
+		}
+	}
 	return nil
 }
 
@@ -240,6 +356,24 @@ func (_u *UserUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if _u.mutation.LastSignInTimeCleared() {
 		_spec.ClearField(user.FieldLastSignInTime, field.TypeTime)
+	}
+	if value, ok := _u.mutation.LastSignInAddr(); ok {
+		_spec.SetField(user.FieldLastSignInAddr, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.FailedSignIns(); ok {
+		_spec.SetField(user.FieldFailedSignIns, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedFailedSignIns(); ok {
+		_spec.AddField(user.FieldFailedSignIns, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.LastFailedSignInTime(); ok {
+		_spec.SetField(user.FieldLastFailedSignInTime, field.TypeTime, value)
+	}
+	if _u.mutation.LastFailedSignInTimeCleared() {
+		_spec.ClearField(user.FieldLastFailedSignInTime, field.TypeTime)
+	}
+	if value, ok := _u.mutation.DisplayName(); ok {
+		_spec.SetField(user.FieldDisplayName, field.TypeString, value)
 	}
 	if _u.mutation.SessionsCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -279,6 +413,51 @@ func (_u *UserUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(session.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.PasswordHistoryCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.PasswordHistoryTable,
+			Columns: []string{user.PasswordHistoryColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(passwordhistory.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedPasswordHistoryIDs(); len(nodes) > 0 && !_u.mutation.PasswordHistoryCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.PasswordHistoryTable,
+			Columns: []string{user.PasswordHistoryColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(passwordhistory.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.PasswordHistoryIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.PasswordHistoryTable,
+			Columns: []string{user.PasswordHistoryColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(passwordhistory.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {
@@ -388,6 +567,75 @@ func (_u *UserUpdateOne) ClearLastSignInTime() *UserUpdateOne {
 	return _u
 }
 
+// SetLastSignInAddr sets the "last_sign_in_addr" field.
+func (_u *UserUpdateOne) SetLastSignInAddr(v string) *UserUpdateOne {
+	_u.mutation.SetLastSignInAddr(v)
+	return _u
+}
+
+// SetNillableLastSignInAddr sets the "last_sign_in_addr" field if the given value is not nil.
+func (_u *UserUpdateOne) SetNillableLastSignInAddr(v *string) *UserUpdateOne {
+	if v != nil {
+		_u.SetLastSignInAddr(*v)
+	}
+	return _u
+}
+
+// SetFailedSignIns sets the "failed_sign_ins" field.
+func (_u *UserUpdateOne) SetFailedSignIns(v int) *UserUpdateOne {
+	_u.mutation.ResetFailedSignIns()
+	_u.mutation.SetFailedSignIns(v)
+	return _u
+}
+
+// SetNillableFailedSignIns sets the "failed_sign_ins" field if the given value is not nil.
+func (_u *UserUpdateOne) SetNillableFailedSignIns(v *int) *UserUpdateOne {
+	if v != nil {
+		_u.SetFailedSignIns(*v)
+	}
+	return _u
+}
+
+// AddFailedSignIns adds value to the "failed_sign_ins" field.
+func (_u *UserUpdateOne) AddFailedSignIns(v int) *UserUpdateOne {
+	_u.mutation.AddFailedSignIns(v)
+	return _u
+}
+
+// SetLastFailedSignInTime sets the "last_failed_sign_in_time" field.
+func (_u *UserUpdateOne) SetLastFailedSignInTime(v time.Time) *UserUpdateOne {
+	_u.mutation.SetLastFailedSignInTime(v)
+	return _u
+}
+
+// SetNillableLastFailedSignInTime sets the "last_failed_sign_in_time" field if the given value is not nil.
+func (_u *UserUpdateOne) SetNillableLastFailedSignInTime(v *time.Time) *UserUpdateOne {
+	if v != nil {
+		_u.SetLastFailedSignInTime(*v)
+	}
+	return _u
+}
+
+// ClearLastFailedSignInTime clears the value of the "last_failed_sign_in_time" field.
+func (_u *UserUpdateOne) ClearLastFailedSignInTime() *UserUpdateOne {
+	_u.mutation.ClearLastFailedSignInTime()
+	return _u
+}
+
+// SetDisplayName sets the "display_name" field.
+func (_u *UserUpdateOne) SetDisplayName(v string) *UserUpdateOne {
+	_u.mutation.SetDisplayName(v)
+	return _u
+}
+
+// SetNillableDisplayName sets the "display_name" field if the given value is not nil.
+func (_u *UserUpdateOne) SetNillableDisplayName(v *string) *UserUpdateOne {
+	if v != nil {
+		_u.SetDisplayName(*v)
+	}
+	return _u
+}
+
 // AddSessionIDs adds the "sessions" edge to the Session entity by IDs.
 func (_u *UserUpdateOne) AddSessionIDs(ids ...int) *UserUpdateOne {
 	_u.mutation.AddSessionIDs(ids...)
@@ -401,6 +649,21 @@ func (_u *UserUpdateOne) AddSessions(v ...*Session) *UserUpdateOne {
 		ids[i] = v[i].ID
 	}
 	return _u.AddSessionIDs(ids...)
+}
+
+// AddPasswordHistoryIDs adds the "password_history" edge to the PasswordHistory entity by IDs.
+func (_u *UserUpdateOne) AddPasswordHistoryIDs(ids ...int) *UserUpdateOne {
+	_u.mutation.AddPasswordHistoryIDs(ids...)
+	return _u
+}
+
+// AddPasswordHistory adds the "password_history" edges to the PasswordHistory entity.
+func (_u *UserUpdateOne) AddPasswordHistory(v ...*PasswordHistory) *UserUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddPasswordHistoryIDs(ids...)
 }
 
 // Mutation returns the UserMutation object of the builder.
@@ -427,6 +690,27 @@ func (_u *UserUpdateOne) RemoveSessions(v ...*Session) *UserUpdateOne {
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveSessionIDs(ids...)
+}
+
+// ClearPasswordHistory clears all "password_history" edges to the PasswordHistory entity.
+func (_u *UserUpdateOne) ClearPasswordHistory() *UserUpdateOne {
+	_u.mutation.ClearPasswordHistory()
+	return _u
+}
+
+// RemovePasswordHistoryIDs removes the "password_history" edge to PasswordHistory entities by IDs.
+func (_u *UserUpdateOne) RemovePasswordHistoryIDs(ids ...int) *UserUpdateOne {
+	_u.mutation.RemovePasswordHistoryIDs(ids...)
+	return _u
+}
+
+// RemovePasswordHistory removes "password_history" edges to PasswordHistory entities.
+func (_u *UserUpdateOne) RemovePasswordHistory(v ...*PasswordHistory) *UserUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemovePasswordHistoryIDs(ids...)
 }
 
 // Where appends a list predicates to the UserUpdate builder.
@@ -495,6 +779,16 @@ func (_u *UserUpdateOne) check() error {
 			return &ValidationError{Name: "role", err: fmt.Errorf(`ent: validator failed for field "User.role": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.LastSignInAddr(); ok {
+		if err := user.LastSignInAddrValidator(v); err != nil {
+			return &ValidationError{Name: "last_sign_in_addr", err: fmt.Errorf(`ent: validator failed for field "User.last_sign_in_addr": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.DisplayName(); ok {
+		if err := user.DisplayNameValidator(v); err != nil {
+			return &ValidationError{Name: "display_name", err: fmt.Errorf(`ent: validator failed for field "User.display_name": %w`, err)}
+		}
+	}
 	return nil
 }
 
@@ -548,6 +842,24 @@ func (_u *UserUpdateOne) sqlSave(ctx context.Context) (_node *User, err error) {
 	if _u.mutation.LastSignInTimeCleared() {
 		_spec.ClearField(user.FieldLastSignInTime, field.TypeTime)
 	}
+	if value, ok := _u.mutation.LastSignInAddr(); ok {
+		_spec.SetField(user.FieldLastSignInAddr, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.FailedSignIns(); ok {
+		_spec.SetField(user.FieldFailedSignIns, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedFailedSignIns(); ok {
+		_spec.AddField(user.FieldFailedSignIns, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.LastFailedSignInTime(); ok {
+		_spec.SetField(user.FieldLastFailedSignInTime, field.TypeTime, value)
+	}
+	if _u.mutation.LastFailedSignInTimeCleared() {
+		_spec.ClearField(user.FieldLastFailedSignInTime, field.TypeTime)
+	}
+	if value, ok := _u.mutation.DisplayName(); ok {
+		_spec.SetField(user.FieldDisplayName, field.TypeString, value)
+	}
 	if _u.mutation.SessionsCleared() {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.O2M,
@@ -586,6 +898,51 @@ func (_u *UserUpdateOne) sqlSave(ctx context.Context) (_node *User, err error) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(session.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.PasswordHistoryCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.PasswordHistoryTable,
+			Columns: []string{user.PasswordHistoryColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(passwordhistory.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedPasswordHistoryIDs(); len(nodes) > 0 && !_u.mutation.PasswordHistoryCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.PasswordHistoryTable,
+			Columns: []string{user.PasswordHistoryColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(passwordhistory.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.PasswordHistoryIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.PasswordHistoryTable,
+			Columns: []string{user.PasswordHistoryColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(passwordhistory.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {

@@ -7,6 +7,11 @@
 //	})
 //	me, err := c.Auth.WhoAmI(ctx, connect.NewRequest(&authv1.WhoAmIRequest{}))
 //
+// Integrations use an API token that an administrator created with
+// AuthService.CreateApiToken instead of a password:
+//
+//	c, err := switchboard.New(ctx, switchboard.Options{BaseURL: url, Token: os.Getenv("SWITCHBOARD_TOKEN")})
+//
 // The clients speak the Connect protocol by default, or gRPC with
 // Options.GRPC; both run over HTTP/2.
 package switchboard
@@ -28,6 +33,7 @@ import (
 	authv1 "github.com/switchboardhq/switchboard/gen/switchboard/auth/v1"
 	"github.com/switchboardhq/switchboard/gen/switchboard/auth/v1/authv1connect"
 	"github.com/switchboardhq/switchboard/gen/switchboard/system/v1/systemv1connect"
+	"github.com/switchboardhq/switchboard/gen/switchboard/users/v1/usersv1connect"
 )
 
 // Options configure a Client. Give either Token, or Username and Password.
@@ -35,7 +41,8 @@ type Options struct {
 	// BaseURL is the server, e.g. https://localhost:8443 (or http:// for a
 	// server started with --plaintext).
 	BaseURL string
-	// Token is an existing session or API token.
+	// Token is an existing session token or an API token (sbt_…); it is
+	// sent as `authorization: Bearer <token>` on every call.
 	Token string
 	// Username and Password sign in when no Token is given.
 	Username string
@@ -55,6 +62,7 @@ type Options struct {
 // pool and one credential.
 type Client struct {
 	Auth   authv1connect.AuthServiceClient
+	Users  usersv1connect.UserServiceClient
 	System systemv1connect.SystemServiceClient
 
 	mu    sync.RWMutex
@@ -80,6 +88,7 @@ func New(ctx context.Context, o Options) (*Client, error) {
 		opts = append(opts, connect.WithGRPC())
 	}
 	c.Auth = authv1connect.NewAuthServiceClient(httpClient, base, opts...)
+	c.Users = usersv1connect.NewUserServiceClient(httpClient, base, opts...)
 	c.System = systemv1connect.NewSystemServiceClient(httpClient, base, opts...)
 
 	if o.Token == "" && o.Username != "" {

@@ -129,6 +129,36 @@ func adminCmd() *cobra.Command {
 	}
 	config.RegisterFlags(reset.Flags())
 	reset.Flags().BoolVar(&create, "create", false, "create the user as an administrator if missing, or make an existing one an administrator")
-	cmd.AddCommand(reset)
+	createAdmin := &cobra.Command{
+		Use:   "create-admin USERNAME",
+		Short: "Create a new local administrator with a random password (break-glass)",
+		Long: "Creates a new local user with the Administrator role and a random password, which\n" +
+			"it prints once, and records BREAK_GLASS_CREATE_ADMIN in the audit log. Use it when\n" +
+			"no administrator can sign in (for example the directory is down and no local\n" +
+			"administrator is left). Use the same --data-dir and --database-url as the server;\n" +
+			"with SQLite, stop the server first.",
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cfg, err := config.Load(cmd.Flags(), os.LookupEnv)
+			if err != nil {
+				return err
+			}
+			log, err := logging.New(os.Stderr, "warn", cfg.Log.Format)
+			if err != nil {
+				return err
+			}
+			password, err := app.BreakGlassCreateAdmin(cmd.Context(), cfg, log, args[0])
+			if errors.Is(err, auth.ErrUserExists) {
+				return fmt.Errorf("a local user %q already exists (use reset-password --create to make it an administrator with a new password)", args[0])
+			}
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "Created administrator %s with password:\n\n    %s\n\nSign in and change it.\n", args[0], password)
+			return nil
+		},
+	}
+	config.RegisterFlags(createAdmin.Flags())
+	cmd.AddCommand(reset, createAdmin)
 	return cmd
 }

@@ -103,3 +103,48 @@ func TestResetPassword(t *testing.T) {
 		t.Fatal("a configured bootstrap password must not be written to a file")
 	}
 }
+
+// TestCreateAdmin runs the break-glass create-admin command against the
+// data directory of a stopped instance (IM-21).
+func TestCreateAdmin(t *testing.T) {
+	dir := t.TempDir()
+	cfg := config.Default()
+	cfg.Storage.DataDir = dir
+	cfg.Bootstrap.AdminPassword = "original-password"
+	log, _ := logging.New(&bytes.Buffer{}, "error", "text")
+	a, err := app.New(context.Background(), cfg, log, app.Options{Stdout: &bytes.Buffer{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.Close()
+
+	if _, err := run(t, "admin", "create-admin", "admin", "--data-dir", dir); err == nil || !strings.Contains(err.Error(), "reset-password") {
+		t.Fatalf("existing user: want a hint at reset-password, got %v", err)
+	}
+	if _, err := run(t, "admin", "create-admin", "bad name", "--data-dir", dir); err == nil {
+		t.Fatal("an invalid username must be refused")
+	}
+	out, err := run(t, "admin", "create-admin", "rescue", "--data-dir", dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fields := strings.Fields(out)
+	if len(fields) < 6 {
+		t.Fatalf("output: %q", out)
+	}
+	password := fields[5] // "Created administrator rescue with password: <password> ..."
+
+	a, err = app.New(context.Background(), cfg, log, app.Options{Stdout: &bytes.Buffer{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	res, err := a.Auth().SignIn(context.Background(), "rescue", password, auth.Meta{})
+	if err != nil || res.Principal.Role != "administrator" {
+		t.Fatalf("sign in with the printed password %q: %v", password, err)
+	}
+	n, err := a.Users().LocalAdministratorCount(context.Background())
+	if err != nil || n != 2 {
+		t.Fatalf("local administrators: %d %v", n, err)
+	}
+}

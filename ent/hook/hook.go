@@ -9,6 +9,18 @@ import (
 	"github.com/switchboardhq/switchboard/ent"
 )
 
+// The ApiTokenFunc type is an adapter to allow the use of ordinary
+// function as ApiToken mutator.
+type ApiTokenFunc func(context.Context, *ent.ApiTokenMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f ApiTokenFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.ApiTokenMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.ApiTokenMutation", m)
+}
+
 // The AuditEventFunc type is an adapter to allow the use of ordinary
 // function as AuditEvent mutator.
 type AuditEventFunc func(context.Context, *ent.AuditEventMutation) (ent.Value, error)
@@ -21,6 +33,54 @@ func (f AuditEventFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, 
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.AuditEventMutation", m)
 }
 
+// The LdapGroupFunc type is an adapter to allow the use of ordinary
+// function as LdapGroup mutator.
+type LdapGroupFunc func(context.Context, *ent.LdapGroupMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f LdapGroupFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.LdapGroupMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.LdapGroupMutation", m)
+}
+
+// The PassphraseDictionaryFunc type is an adapter to allow the use of ordinary
+// function as PassphraseDictionary mutator.
+type PassphraseDictionaryFunc func(context.Context, *ent.PassphraseDictionaryMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f PassphraseDictionaryFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.PassphraseDictionaryMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.PassphraseDictionaryMutation", m)
+}
+
+// The PasswordHistoryFunc type is an adapter to allow the use of ordinary
+// function as PasswordHistory mutator.
+type PasswordHistoryFunc func(context.Context, *ent.PasswordHistoryMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f PasswordHistoryFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.PasswordHistoryMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.PasswordHistoryMutation", m)
+}
+
+// The RateLimitBucketFunc type is an adapter to allow the use of ordinary
+// function as RateLimitBucket mutator.
+type RateLimitBucketFunc func(context.Context, *ent.RateLimitBucketMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f RateLimitBucketFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.RateLimitBucketMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.RateLimitBucketMutation", m)
+}
+
 // The SessionFunc type is an adapter to allow the use of ordinary
 // function as Session mutator.
 type SessionFunc func(context.Context, *ent.SessionMutation) (ent.Value, error)
@@ -31,6 +91,18 @@ func (f SessionFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, err
 		return f(ctx, mv)
 	}
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.SessionMutation", m)
+}
+
+// The SettingFunc type is an adapter to allow the use of ordinary
+// function as Setting mutator.
+type SettingFunc func(context.Context, *ent.SettingMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f SettingFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.SettingMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.SettingMutation", m)
 }
 
 // The UserFunc type is an adapter to allow the use of ordinary

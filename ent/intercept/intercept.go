@@ -8,9 +8,15 @@ import (
 
 	"entgo.io/ent/dialect/sql"
 	"github.com/switchboardhq/switchboard/ent"
+	"github.com/switchboardhq/switchboard/ent/apitoken"
 	"github.com/switchboardhq/switchboard/ent/auditevent"
+	"github.com/switchboardhq/switchboard/ent/ldapgroup"
+	"github.com/switchboardhq/switchboard/ent/passphrasedictionary"
+	"github.com/switchboardhq/switchboard/ent/passwordhistory"
 	"github.com/switchboardhq/switchboard/ent/predicate"
+	"github.com/switchboardhq/switchboard/ent/ratelimitbucket"
 	"github.com/switchboardhq/switchboard/ent/session"
+	"github.com/switchboardhq/switchboard/ent/setting"
 	"github.com/switchboardhq/switchboard/ent/user"
 )
 
@@ -70,6 +76,33 @@ func (f TraverseFunc) Traverse(ctx context.Context, q ent.Query) error {
 	return f(ctx, query)
 }
 
+// The ApiTokenFunc type is an adapter to allow the use of ordinary function as a Querier.
+type ApiTokenFunc func(context.Context, *ent.ApiTokenQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f ApiTokenFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.ApiTokenQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.ApiTokenQuery", q)
+}
+
+// The TraverseApiToken type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseApiToken func(context.Context, *ent.ApiTokenQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseApiToken) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseApiToken) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.ApiTokenQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.ApiTokenQuery", q)
+}
+
 // The AuditEventFunc type is an adapter to allow the use of ordinary function as a Querier.
 type AuditEventFunc func(context.Context, *ent.AuditEventQuery) (ent.Value, error)
 
@@ -97,6 +130,114 @@ func (f TraverseAuditEvent) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.AuditEventQuery", q)
 }
 
+// The LdapGroupFunc type is an adapter to allow the use of ordinary function as a Querier.
+type LdapGroupFunc func(context.Context, *ent.LdapGroupQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f LdapGroupFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.LdapGroupQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.LdapGroupQuery", q)
+}
+
+// The TraverseLdapGroup type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseLdapGroup func(context.Context, *ent.LdapGroupQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseLdapGroup) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseLdapGroup) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.LdapGroupQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.LdapGroupQuery", q)
+}
+
+// The PassphraseDictionaryFunc type is an adapter to allow the use of ordinary function as a Querier.
+type PassphraseDictionaryFunc func(context.Context, *ent.PassphraseDictionaryQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f PassphraseDictionaryFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.PassphraseDictionaryQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.PassphraseDictionaryQuery", q)
+}
+
+// The TraversePassphraseDictionary type is an adapter to allow the use of ordinary function as Traverser.
+type TraversePassphraseDictionary func(context.Context, *ent.PassphraseDictionaryQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraversePassphraseDictionary) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraversePassphraseDictionary) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.PassphraseDictionaryQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.PassphraseDictionaryQuery", q)
+}
+
+// The PasswordHistoryFunc type is an adapter to allow the use of ordinary function as a Querier.
+type PasswordHistoryFunc func(context.Context, *ent.PasswordHistoryQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f PasswordHistoryFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.PasswordHistoryQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.PasswordHistoryQuery", q)
+}
+
+// The TraversePasswordHistory type is an adapter to allow the use of ordinary function as Traverser.
+type TraversePasswordHistory func(context.Context, *ent.PasswordHistoryQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraversePasswordHistory) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraversePasswordHistory) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.PasswordHistoryQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.PasswordHistoryQuery", q)
+}
+
+// The RateLimitBucketFunc type is an adapter to allow the use of ordinary function as a Querier.
+type RateLimitBucketFunc func(context.Context, *ent.RateLimitBucketQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f RateLimitBucketFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.RateLimitBucketQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.RateLimitBucketQuery", q)
+}
+
+// The TraverseRateLimitBucket type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseRateLimitBucket func(context.Context, *ent.RateLimitBucketQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseRateLimitBucket) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseRateLimitBucket) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.RateLimitBucketQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.RateLimitBucketQuery", q)
+}
+
 // The SessionFunc type is an adapter to allow the use of ordinary function as a Querier.
 type SessionFunc func(context.Context, *ent.SessionQuery) (ent.Value, error)
 
@@ -122,6 +263,33 @@ func (f TraverseSession) Traverse(ctx context.Context, q ent.Query) error {
 		return f(ctx, q)
 	}
 	return fmt.Errorf("unexpected query type %T. expect *ent.SessionQuery", q)
+}
+
+// The SettingFunc type is an adapter to allow the use of ordinary function as a Querier.
+type SettingFunc func(context.Context, *ent.SettingQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f SettingFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.SettingQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.SettingQuery", q)
+}
+
+// The TraverseSetting type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseSetting func(context.Context, *ent.SettingQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseSetting) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseSetting) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.SettingQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.SettingQuery", q)
 }
 
 // The UserFunc type is an adapter to allow the use of ordinary function as a Querier.
@@ -154,10 +322,22 @@ func (f TraverseUser) Traverse(ctx context.Context, q ent.Query) error {
 // NewQuery returns the generic Query interface for the given typed query.
 func NewQuery(q ent.Query) (Query, error) {
 	switch q := q.(type) {
+	case *ent.ApiTokenQuery:
+		return &query[*ent.ApiTokenQuery, predicate.ApiToken, apitoken.OrderOption]{typ: ent.TypeApiToken, tq: q}, nil
 	case *ent.AuditEventQuery:
 		return &query[*ent.AuditEventQuery, predicate.AuditEvent, auditevent.OrderOption]{typ: ent.TypeAuditEvent, tq: q}, nil
+	case *ent.LdapGroupQuery:
+		return &query[*ent.LdapGroupQuery, predicate.LdapGroup, ldapgroup.OrderOption]{typ: ent.TypeLdapGroup, tq: q}, nil
+	case *ent.PassphraseDictionaryQuery:
+		return &query[*ent.PassphraseDictionaryQuery, predicate.PassphraseDictionary, passphrasedictionary.OrderOption]{typ: ent.TypePassphraseDictionary, tq: q}, nil
+	case *ent.PasswordHistoryQuery:
+		return &query[*ent.PasswordHistoryQuery, predicate.PasswordHistory, passwordhistory.OrderOption]{typ: ent.TypePasswordHistory, tq: q}, nil
+	case *ent.RateLimitBucketQuery:
+		return &query[*ent.RateLimitBucketQuery, predicate.RateLimitBucket, ratelimitbucket.OrderOption]{typ: ent.TypeRateLimitBucket, tq: q}, nil
 	case *ent.SessionQuery:
 		return &query[*ent.SessionQuery, predicate.Session, session.OrderOption]{typ: ent.TypeSession, tq: q}, nil
+	case *ent.SettingQuery:
+		return &query[*ent.SettingQuery, predicate.Setting, setting.OrderOption]{typ: ent.TypeSetting, tq: q}, nil
 	case *ent.UserQuery:
 		return &query[*ent.UserQuery, predicate.User, user.OrderOption]{typ: ent.TypeUser, tq: q}, nil
 	default:

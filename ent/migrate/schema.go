@@ -8,6 +8,24 @@ import (
 )
 
 var (
+	// APITokensColumns holds the columns for the "api_tokens" table.
+	APITokensColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "name", Type: field.TypeString, Unique: true, Size: 128},
+		{Name: "token_hash", Type: field.TypeBytes, Unique: true},
+		{Name: "prefix", Type: field.TypeString, Size: 16},
+		{Name: "role", Type: field.TypeEnum, Enums: []string{"administrator", "video_operator"}},
+		{Name: "created_by", Type: field.TypeString, Size: 256, Default: ""},
+		{Name: "create_time", Type: field.TypeTime},
+		{Name: "expire_time", Type: field.TypeTime},
+		{Name: "last_use_time", Type: field.TypeTime, Nullable: true},
+	}
+	// APITokensTable holds the schema information for the "api_tokens" table.
+	APITokensTable = &schema.Table{
+		Name:       "api_tokens",
+		Columns:    APITokensColumns,
+		PrimaryKey: []*schema.Column{APITokensColumns[0]},
+	}
 	// AuditEventsColumns holds the columns for the "audit_events" table.
 	AuditEventsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -38,6 +56,85 @@ var (
 			},
 		},
 	}
+	// LdapGroupsColumns holds the columns for the "ldap_groups" table.
+	LdapGroupsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "create_time", Type: field.TypeTime},
+		{Name: "update_time", Type: field.TypeTime},
+		{Name: "dn", Type: field.TypeString, Size: 1024},
+		{Name: "dn_key", Type: field.TypeString, Unique: true, Size: 1024},
+		{Name: "role", Type: field.TypeEnum, Enums: []string{"administrator", "video_operator"}},
+	}
+	// LdapGroupsTable holds the schema information for the "ldap_groups" table.
+	LdapGroupsTable = &schema.Table{
+		Name:       "ldap_groups",
+		Columns:    LdapGroupsColumns,
+		PrimaryKey: []*schema.Column{LdapGroupsColumns[0]},
+	}
+	// PassphraseDictionariesColumns holds the columns for the "passphrase_dictionaries" table.
+	PassphraseDictionariesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "words", Type: field.TypeString, Size: 2147483647},
+		{Name: "word_count", Type: field.TypeInt},
+		{Name: "sha256", Type: field.TypeString, Size: 64},
+		{Name: "uploaded_by", Type: field.TypeString, Size: 256, Default: ""},
+		{Name: "create_time", Type: field.TypeTime},
+	}
+	// PassphraseDictionariesTable holds the schema information for the "passphrase_dictionaries" table.
+	PassphraseDictionariesTable = &schema.Table{
+		Name:       "passphrase_dictionaries",
+		Columns:    PassphraseDictionariesColumns,
+		PrimaryKey: []*schema.Column{PassphraseDictionariesColumns[0]},
+	}
+	// PasswordHistoriesColumns holds the columns for the "password_histories" table.
+	PasswordHistoriesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "password_hash", Type: field.TypeString},
+		{Name: "create_time", Type: field.TypeTime},
+		{Name: "user_id", Type: field.TypeInt},
+	}
+	// PasswordHistoriesTable holds the schema information for the "password_histories" table.
+	PasswordHistoriesTable = &schema.Table{
+		Name:       "password_histories",
+		Columns:    PasswordHistoriesColumns,
+		PrimaryKey: []*schema.Column{PasswordHistoriesColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "password_histories_users_password_history",
+				Columns:    []*schema.Column{PasswordHistoriesColumns[3]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "passwordhistory_user_id_create_time",
+				Unique:  false,
+				Columns: []*schema.Column{PasswordHistoriesColumns[3], PasswordHistoriesColumns[2]},
+			},
+		},
+	}
+	// RateLimitBucketsColumns holds the columns for the "rate_limit_buckets" table.
+	RateLimitBucketsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "username", Type: field.TypeString, Unique: true, Size: 256},
+		{Name: "tokens", Type: field.TypeInt},
+		{Name: "refill_base", Type: field.TypeTime},
+		{Name: "version", Type: field.TypeInt, Default: 1},
+	}
+	// RateLimitBucketsTable holds the schema information for the "rate_limit_buckets" table.
+	RateLimitBucketsTable = &schema.Table{
+		Name:       "rate_limit_buckets",
+		Columns:    RateLimitBucketsColumns,
+		PrimaryKey: []*schema.Column{RateLimitBucketsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "ratelimitbucket_refill_base",
+				Unique:  false,
+				Columns: []*schema.Column{RateLimitBucketsColumns[3]},
+			},
+		},
+	}
 	// SessionsColumns holds the columns for the "sessions" table.
 	SessionsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -47,6 +144,7 @@ var (
 		{Name: "expire_time", Type: field.TypeTime},
 		{Name: "remote_addr", Type: field.TypeString, Size: 256, Default: ""},
 		{Name: "user_agent", Type: field.TypeString, Size: 512, Default: ""},
+		{Name: "end_time", Type: field.TypeTime, Nullable: true},
 		{Name: "user_id", Type: field.TypeInt},
 	}
 	// SessionsTable holds the schema information for the "sessions" table.
@@ -57,7 +155,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "sessions_users_sessions",
-				Columns:    []*schema.Column{SessionsColumns[7]},
+				Columns:    []*schema.Column{SessionsColumns[8]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.Cascade,
 			},
@@ -69,6 +167,21 @@ var (
 				Columns: []*schema.Column{SessionsColumns[4]},
 			},
 		},
+	}
+	// SettingsColumns holds the columns for the "settings" table.
+	SettingsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "create_time", Type: field.TypeTime},
+		{Name: "update_time", Type: field.TypeTime},
+		{Name: "key", Type: field.TypeString, Unique: true, Size: 128},
+		{Name: "value", Type: field.TypeString, Size: 2147483647},
+		{Name: "revision", Type: field.TypeInt, Default: 1},
+	}
+	// SettingsTable holds the schema information for the "settings" table.
+	SettingsTable = &schema.Table{
+		Name:       "settings",
+		Columns:    SettingsColumns,
+		PrimaryKey: []*schema.Column{SettingsColumns[0]},
 	}
 	// UsersColumns holds the columns for the "users" table.
 	UsersColumns = []*schema.Column{
@@ -82,6 +195,10 @@ var (
 		{Name: "role", Type: field.TypeEnum, Enums: []string{"administrator", "video_operator"}},
 		{Name: "password_hash", Type: field.TypeString, Default: ""},
 		{Name: "last_sign_in_time", Type: field.TypeTime, Nullable: true},
+		{Name: "last_sign_in_addr", Type: field.TypeString, Size: 256, Default: ""},
+		{Name: "failed_sign_ins", Type: field.TypeInt, Default: 0},
+		{Name: "last_failed_sign_in_time", Type: field.TypeTime, Nullable: true},
+		{Name: "display_name", Type: field.TypeString, Size: 512, Default: ""},
 	}
 	// UsersTable holds the schema information for the "users" table.
 	UsersTable = &schema.Table{
@@ -98,12 +215,19 @@ var (
 	}
 	// Tables holds all the tables in the schema.
 	Tables = []*schema.Table{
+		APITokensTable,
 		AuditEventsTable,
+		LdapGroupsTable,
+		PassphraseDictionariesTable,
+		PasswordHistoriesTable,
+		RateLimitBucketsTable,
 		SessionsTable,
+		SettingsTable,
 		UsersTable,
 	}
 )
 
 func init() {
+	PasswordHistoriesTable.ForeignKeys[0].RefTable = UsersTable
 	SessionsTable.ForeignKeys[0].RefTable = UsersTable
 }

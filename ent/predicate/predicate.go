@@ -6,11 +6,29 @@ import (
 	"entgo.io/ent/dialect/sql"
 )
 
+// ApiToken is the predicate function for apitoken builders.
+type ApiToken func(*sql.Selector)
+
 // AuditEvent is the predicate function for auditevent builders.
 type AuditEvent func(*sql.Selector)
 
+// LdapGroup is the predicate function for ldapgroup builders.
+type LdapGroup func(*sql.Selector)
+
+// PassphraseDictionary is the predicate function for passphrasedictionary builders.
+type PassphraseDictionary func(*sql.Selector)
+
+// PasswordHistory is the predicate function for passwordhistory builders.
+type PasswordHistory func(*sql.Selector)
+
+// RateLimitBucket is the predicate function for ratelimitbucket builders.
+type RateLimitBucket func(*sql.Selector)
+
 // Session is the predicate function for session builders.
 type Session func(*sql.Selector)
+
+// Setting is the predicate function for setting builders.
+type Setting func(*sql.Selector)
 
 // User is the predicate function for user builders.
 type User func(*sql.Selector)

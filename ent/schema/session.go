@@ -25,6 +25,10 @@ func (Session) Fields() []ent.Field {
 		field.Time("expire_time").Immutable(),
 		field.String("remote_addr").MaxLen(256).Default(""),
 		field.String("user_agent").MaxLen(512).Default(""),
+		// Set when the session expired (idle or 24 h). The row is kept for
+		// a day so that the holder is told SESSION_EXPIRED rather than
+		// "unknown session", then purged.
+		field.Time("end_time").Optional().Nillable(),
 	}
 }
 

@@ -31,6 +31,14 @@ func (User) Fields() []ent.Field {
 		// PHC-formatted argon2id hash; empty for directory users.
 		field.String("password_hash").Default("").Sensitive(),
 		field.Time("last_sign_in_time").Optional().Nillable(),
+		// The client address of the last successful sign-in.
+		field.String("last_sign_in_addr").MaxLen(256).Default(""),
+		// Failed sign-ins since the last successful one, and the latest of
+		// them, for the account-activity page (AU-56).
+		field.Int("failed_sign_ins").Default(0),
+		field.Time("last_failed_sign_in_time").Optional().Nillable(),
+		// The directory's display name of an LDAP user.
+		field.String("display_name").MaxLen(512).Default(""),
 	}
 }
 
@@ -39,6 +47,7 @@ func (User) Edges() []ent.Edge {
 	return []ent.Edge{
 		// A user's sessions go with the user.
 		edge.To("sessions", Session.Type).Annotations(entsql.OnDelete(entsql.Cascade)),
+		edge.To("password_history", PasswordHistory.Type).Annotations(entsql.OnDelete(entsql.Cascade)),
 	}
 }
 

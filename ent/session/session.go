@@ -28,6 +28,8 @@ const (
 	FieldRemoteAddr = "remote_addr"
 	// FieldUserAgent holds the string denoting the user_agent field in the database.
 	FieldUserAgent = "user_agent"
+	// FieldEndTime holds the string denoting the end_time field in the database.
+	FieldEndTime = "end_time"
 	// EdgeUser holds the string denoting the user edge name in mutations.
 	EdgeUser = "user"
 	// Table holds the table name of the session in the database.
@@ -51,6 +53,7 @@ var Columns = []string{
 	FieldExpireTime,
 	FieldRemoteAddr,
 	FieldUserAgent,
+	FieldEndTime,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -116,6 +119,11 @@ func ByRemoteAddr(opts ...sql.OrderTermOption) OrderOption {
 // ByUserAgent orders the results by the user_agent field.
 func ByUserAgent(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldUserAgent, opts...).ToFunc()
+}
+
+// ByEndTime orders the results by the end_time field.
+func ByEndTime(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldEndTime, opts...).ToFunc()
 }
 
 // ByUserField orders the results by user field.

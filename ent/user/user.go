@@ -33,8 +33,18 @@ const (
 	FieldPasswordHash = "password_hash"
 	// FieldLastSignInTime holds the string denoting the last_sign_in_time field in the database.
 	FieldLastSignInTime = "last_sign_in_time"
+	// FieldLastSignInAddr holds the string denoting the last_sign_in_addr field in the database.
+	FieldLastSignInAddr = "last_sign_in_addr"
+	// FieldFailedSignIns holds the string denoting the failed_sign_ins field in the database.
+	FieldFailedSignIns = "failed_sign_ins"
+	// FieldLastFailedSignInTime holds the string denoting the last_failed_sign_in_time field in the database.
+	FieldLastFailedSignInTime = "last_failed_sign_in_time"
+	// FieldDisplayName holds the string denoting the display_name field in the database.
+	FieldDisplayName = "display_name"
 	// EdgeSessions holds the string denoting the sessions edge name in mutations.
 	EdgeSessions = "sessions"
+	// EdgePasswordHistory holds the string denoting the password_history edge name in mutations.
+	EdgePasswordHistory = "password_history"
 	// Table holds the table name of the user in the database.
 	Table = "users"
 	// SessionsTable is the table that holds the sessions relation/edge.
@@ -44,6 +54,13 @@ const (
 	SessionsInverseTable = "sessions"
 	// SessionsColumn is the table column denoting the sessions relation/edge.
 	SessionsColumn = "user_id"
+	// PasswordHistoryTable is the table that holds the password_history relation/edge.
+	PasswordHistoryTable = "password_histories"
+	// PasswordHistoryInverseTable is the table name for the PasswordHistory entity.
+	// It exists in this package in order to avoid circular dependency with the "passwordhistory" package.
+	PasswordHistoryInverseTable = "password_histories"
+	// PasswordHistoryColumn is the table column denoting the password_history relation/edge.
+	PasswordHistoryColumn = "user_id"
 )
 
 // Columns holds all SQL columns for user fields.
@@ -58,6 +75,10 @@ var Columns = []string{
 	FieldRole,
 	FieldPasswordHash,
 	FieldLastSignInTime,
+	FieldLastSignInAddr,
+	FieldFailedSignIns,
+	FieldLastFailedSignInTime,
+	FieldDisplayName,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -89,6 +110,16 @@ var (
 	LastNameValidator func(string) error
 	// DefaultPasswordHash holds the default value on creation for the "password_hash" field.
 	DefaultPasswordHash string
+	// DefaultLastSignInAddr holds the default value on creation for the "last_sign_in_addr" field.
+	DefaultLastSignInAddr string
+	// LastSignInAddrValidator is a validator for the "last_sign_in_addr" field. It is called by the builders before save.
+	LastSignInAddrValidator func(string) error
+	// DefaultFailedSignIns holds the default value on creation for the "failed_sign_ins" field.
+	DefaultFailedSignIns int
+	// DefaultDisplayName holds the default value on creation for the "display_name" field.
+	DefaultDisplayName string
+	// DisplayNameValidator is a validator for the "display_name" field. It is called by the builders before save.
+	DisplayNameValidator func(string) error
 )
 
 // Source defines the type for the "source" enum field.
@@ -193,6 +224,26 @@ func ByLastSignInTime(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldLastSignInTime, opts...).ToFunc()
 }
 
+// ByLastSignInAddr orders the results by the last_sign_in_addr field.
+func ByLastSignInAddr(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldLastSignInAddr, opts...).ToFunc()
+}
+
+// ByFailedSignIns orders the results by the failed_sign_ins field.
+func ByFailedSignIns(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldFailedSignIns, opts...).ToFunc()
+}
+
+// ByLastFailedSignInTime orders the results by the last_failed_sign_in_time field.
+func ByLastFailedSignInTime(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldLastFailedSignInTime, opts...).ToFunc()
+}
+
+// ByDisplayName orders the results by the display_name field.
+func ByDisplayName(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldDisplayName, opts...).ToFunc()
+}
+
 // BySessionsCount orders the results by sessions count.
 func BySessionsCount(opts ...sql.OrderTermOption) OrderOption {
 	return func(s *sql.Selector) {
@@ -206,10 +257,31 @@ func BySessions(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
 		sqlgraph.OrderByNeighborTerms(s, newSessionsStep(), append([]sql.OrderTerm{term}, terms...)...)
 	}
 }
+
+// ByPasswordHistoryCount orders the results by password_history count.
+func ByPasswordHistoryCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newPasswordHistoryStep(), opts...)
+	}
+}
+
+// ByPasswordHistory orders the results by password_history terms.
+func ByPasswordHistory(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newPasswordHistoryStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
 func newSessionsStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(SessionsInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.O2M, false, SessionsTable, SessionsColumn),
+	)
+}
+func newPasswordHistoryStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(PasswordHistoryInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, PasswordHistoryTable, PasswordHistoryColumn),
 	)
 }

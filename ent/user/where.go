@@ -90,6 +90,26 @@ func LastSignInTime(v time.Time) predicate.User {
 	return predicate.User(sql.FieldEQ(FieldLastSignInTime, v))
 }
 
+// LastSignInAddr applies equality check predicate on the "last_sign_in_addr" field. It's identical to LastSignInAddrEQ.
+func LastSignInAddr(v string) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldLastSignInAddr, v))
+}
+
+// FailedSignIns applies equality check predicate on the "failed_sign_ins" field. It's identical to FailedSignInsEQ.
+func FailedSignIns(v int) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldFailedSignIns, v))
+}
+
+// LastFailedSignInTime applies equality check predicate on the "last_failed_sign_in_time" field. It's identical to LastFailedSignInTimeEQ.
+func LastFailedSignInTime(v time.Time) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldLastFailedSignInTime, v))
+}
+
+// DisplayName applies equality check predicate on the "display_name" field. It's identical to DisplayNameEQ.
+func DisplayName(v string) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldDisplayName, v))
+}
+
 // CreateTimeEQ applies the EQ predicate on the "create_time" field.
 func CreateTimeEQ(v time.Time) predicate.User {
 	return predicate.User(sql.FieldEQ(FieldCreateTime, v))
@@ -520,6 +540,226 @@ func LastSignInTimeNotNil() predicate.User {
 	return predicate.User(sql.FieldNotNull(FieldLastSignInTime))
 }
 
+// LastSignInAddrEQ applies the EQ predicate on the "last_sign_in_addr" field.
+func LastSignInAddrEQ(v string) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldLastSignInAddr, v))
+}
+
+// LastSignInAddrNEQ applies the NEQ predicate on the "last_sign_in_addr" field.
+func LastSignInAddrNEQ(v string) predicate.User {
+	return predicate.User(sql.FieldNEQ(FieldLastSignInAddr, v))
+}
+
+// LastSignInAddrIn applies the In predicate on the "last_sign_in_addr" field.
+func LastSignInAddrIn(vs ...string) predicate.User {
+	return predicate.User(sql.FieldIn(FieldLastSignInAddr, vs...))
+}
+
+// LastSignInAddrNotIn applies the NotIn predicate on the "last_sign_in_addr" field.
+func LastSignInAddrNotIn(vs ...string) predicate.User {
+	return predicate.User(sql.FieldNotIn(FieldLastSignInAddr, vs...))
+}
+
+// LastSignInAddrGT applies the GT predicate on the "last_sign_in_addr" field.
+func LastSignInAddrGT(v string) predicate.User {
+	return predicate.User(sql.FieldGT(FieldLastSignInAddr, v))
+}
+
+// LastSignInAddrGTE applies the GTE predicate on the "last_sign_in_addr" field.
+func LastSignInAddrGTE(v string) predicate.User {
+	return predicate.User(sql.FieldGTE(FieldLastSignInAddr, v))
+}
+
+// LastSignInAddrLT applies the LT predicate on the "last_sign_in_addr" field.
+func LastSignInAddrLT(v string) predicate.User {
+	return predicate.User(sql.FieldLT(FieldLastSignInAddr, v))
+}
+
+// LastSignInAddrLTE applies the LTE predicate on the "last_sign_in_addr" field.
+func LastSignInAddrLTE(v string) predicate.User {
+	return predicate.User(sql.FieldLTE(FieldLastSignInAddr, v))
+}
+
+// LastSignInAddrContains applies the Contains predicate on the "last_sign_in_addr" field.
+func LastSignInAddrContains(v string) predicate.User {
+	return predicate.User(sql.FieldContains(FieldLastSignInAddr, v))
+}
+
+// LastSignInAddrHasPrefix applies the HasPrefix predicate on the "last_sign_in_addr" field.
+func LastSignInAddrHasPrefix(v string) predicate.User {
+	return predicate.User(sql.FieldHasPrefix(FieldLastSignInAddr, v))
+}
+
+// LastSignInAddrHasSuffix applies the HasSuffix predicate on the "last_sign_in_addr" field.
+func LastSignInAddrHasSuffix(v string) predicate.User {
+	return predicate.User(sql.FieldHasSuffix(FieldLastSignInAddr, v))
+}
+
+// LastSignInAddrEqualFold applies the EqualFold predicate on the "last_sign_in_addr" field.
+func LastSignInAddrEqualFold(v string) predicate.User {
+	return predicate.User(sql.FieldEqualFold(FieldLastSignInAddr, v))
+}
+
+// LastSignInAddrContainsFold applies the ContainsFold predicate on the "last_sign_in_addr" field.
+func LastSignInAddrContainsFold(v string) predicate.User {
+	return predicate.User(sql.FieldContainsFold(FieldLastSignInAddr, v))
+}
+
+// FailedSignInsEQ applies the EQ predicate on the "failed_sign_ins" field.
+func FailedSignInsEQ(v int) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldFailedSignIns, v))
+}
+
+// FailedSignInsNEQ applies the NEQ predicate on the "failed_sign_ins" field.
+func FailedSignInsNEQ(v int) predicate.User {
+	return predicate.User(sql.FieldNEQ(FieldFailedSignIns, v))
+}
+
+// FailedSignInsIn applies the In predicate on the "failed_sign_ins" field.
+func FailedSignInsIn(vs ...int) predicate.User {
+	return predicate.User(sql.FieldIn(FieldFailedSignIns, vs...))
+}
+
+// FailedSignInsNotIn applies the NotIn predicate on the "failed_sign_ins" field.
+func FailedSignInsNotIn(vs ...int) predicate.User {
+	return predicate.User(sql.FieldNotIn(FieldFailedSignIns, vs...))
+}
+
+// FailedSignInsGT applies the GT predicate on the "failed_sign_ins" field.
+func FailedSignInsGT(v int) predicate.User {
+	return predicate.User(sql.FieldGT(FieldFailedSignIns, v))
+}
+
+// FailedSignInsGTE applies the GTE predicate on the "failed_sign_ins" field.
+func FailedSignInsGTE(v int) predicate.User {
+	return predicate.User(sql.FieldGTE(FieldFailedSignIns, v))
+}
+
+// FailedSignInsLT applies the LT predicate on the "failed_sign_ins" field.
+func FailedSignInsLT(v int) predicate.User {
+	return predicate.User(sql.FieldLT(FieldFailedSignIns, v))
+}
+
+// FailedSignInsLTE applies the LTE predicate on the "failed_sign_ins" field.
+func FailedSignInsLTE(v int) predicate.User {
+	return predicate.User(sql.FieldLTE(FieldFailedSignIns, v))
+}
+
+// LastFailedSignInTimeEQ applies the EQ predicate on the "last_failed_sign_in_time" field.
+func LastFailedSignInTimeEQ(v time.Time) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldLastFailedSignInTime, v))
+}
+
+// LastFailedSignInTimeNEQ applies the NEQ predicate on the "last_failed_sign_in_time" field.
+func LastFailedSignInTimeNEQ(v time.Time) predicate.User {
+	return predicate.User(sql.FieldNEQ(FieldLastFailedSignInTime, v))
+}
+
+// LastFailedSignInTimeIn applies the In predicate on the "last_failed_sign_in_time" field.
+func LastFailedSignInTimeIn(vs ...time.Time) predicate.User {
+	return predicate.User(sql.FieldIn(FieldLastFailedSignInTime, vs...))
+}
+
+// LastFailedSignInTimeNotIn applies the NotIn predicate on the "last_failed_sign_in_time" field.
+func LastFailedSignInTimeNotIn(vs ...time.Time) predicate.User {
+	return predicate.User(sql.FieldNotIn(FieldLastFailedSignInTime, vs...))
+}
+
+// LastFailedSignInTimeGT applies the GT predicate on the "last_failed_sign_in_time" field.
+func LastFailedSignInTimeGT(v time.Time) predicate.User {
+	return predicate.User(sql.FieldGT(FieldLastFailedSignInTime, v))
+}
+
+// LastFailedSignInTimeGTE applies the GTE predicate on the "last_failed_sign_in_time" field.
+func LastFailedSignInTimeGTE(v time.Time) predicate.User {
+	return predicate.User(sql.FieldGTE(FieldLastFailedSignInTime, v))
+}
+
+// LastFailedSignInTimeLT applies the LT predicate on the "last_failed_sign_in_time" field.
+func LastFailedSignInTimeLT(v time.Time) predicate.User {
+	return predicate.User(sql.FieldLT(FieldLastFailedSignInTime, v))
+}
+
+// LastFailedSignInTimeLTE applies the LTE predicate on the "last_failed_sign_in_time" field.
+func LastFailedSignInTimeLTE(v time.Time) predicate.User {
+	return predicate.User(sql.FieldLTE(FieldLastFailedSignInTime, v))
+}
+
+// LastFailedSignInTimeIsNil applies the IsNil predicate on the "last_failed_sign_in_time" field.
+func LastFailedSignInTimeIsNil() predicate.User {
+	return predicate.User(sql.FieldIsNull(FieldLastFailedSignInTime))
+}
+
+// LastFailedSignInTimeNotNil applies the NotNil predicate on the "last_failed_sign_in_time" field.
+func LastFailedSignInTimeNotNil() predicate.User {
+	return predicate.User(sql.FieldNotNull(FieldLastFailedSignInTime))
+}
+
+// DisplayNameEQ applies the EQ predicate on the "display_name" field.
+func DisplayNameEQ(v string) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldDisplayName, v))
+}
+
+// DisplayNameNEQ applies the NEQ predicate on the "display_name" field.
+func DisplayNameNEQ(v string) predicate.User {
+	return predicate.User(sql.FieldNEQ(FieldDisplayName, v))
+}
+
+// DisplayNameIn applies the In predicate on the "display_name" field.
+func DisplayNameIn(vs ...string) predicate.User {
+	return predicate.User(sql.FieldIn(FieldDisplayName, vs...))
+}
+
+// DisplayNameNotIn applies the NotIn predicate on the "display_name" field.
+func DisplayNameNotIn(vs ...string) predicate.User {
+	return predicate.User(sql.FieldNotIn(FieldDisplayName, vs...))
+}
+
+// DisplayNameGT applies the GT predicate on the "display_name" field.
+func DisplayNameGT(v string) predicate.User {
+	return predicate.User(sql.FieldGT(FieldDisplayName, v))
+}
+
+// DisplayNameGTE applies the GTE predicate on the "display_name" field.
+func DisplayNameGTE(v string) predicate.User {
+	return predicate.User(sql.FieldGTE(FieldDisplayName, v))
+}
+
+// DisplayNameLT applies the LT predicate on the "display_name" field.
+func DisplayNameLT(v string) predicate.User {
+	return predicate.User(sql.FieldLT(FieldDisplayName, v))
+}
+
+// DisplayNameLTE applies the LTE predicate on the "display_name" field.
+func DisplayNameLTE(v string) predicate.User {
+	return predicate.User(sql.FieldLTE(FieldDisplayName, v))
+}
+
+// DisplayNameContains applies the Contains predicate on the "display_name" field.
+func DisplayNameContains(v string) predicate.User {
+	return predicate.User(sql.FieldContains(FieldDisplayName, v))
+}
+
+// DisplayNameHasPrefix applies the HasPrefix predicate on the "display_name" field.
+func DisplayNameHasPrefix(v string) predicate.User {
+	return predicate.User(sql.FieldHasPrefix(FieldDisplayName, v))
+}
+
+// DisplayNameHasSuffix applies the HasSuffix predicate on the "display_name" field.
+func DisplayNameHasSuffix(v string) predicate.User {
+	return predicate.User(sql.FieldHasSuffix(FieldDisplayName, v))
+}
+
+// DisplayNameEqualFold applies the EqualFold predicate on the "display_name" field.
+func DisplayNameEqualFold(v string) predicate.User {
+	return predicate.User(sql.FieldEqualFold(FieldDisplayName, v))
+}
+
+// DisplayNameContainsFold applies the ContainsFold predicate on the "display_name" field.
+func DisplayNameContainsFold(v string) predicate.User {
+	return predicate.User(sql.FieldContainsFold(FieldDisplayName, v))
+}
+
 // HasSessions applies the HasEdge predicate on the "sessions" edge.
 func HasSessions() predicate.User {
 	return predicate.User(func(s *sql.Selector) {
@@ -535,6 +775,29 @@ func HasSessions() predicate.User {
 func HasSessionsWith(preds ...predicate.Session) predicate.User {
 	return predicate.User(func(s *sql.Selector) {
 		step := newSessionsStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasPasswordHistory applies the HasEdge predicate on the "password_history" edge.
+func HasPasswordHistory() predicate.User {
+	return predicate.User(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, PasswordHistoryTable, PasswordHistoryColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasPasswordHistoryWith applies the HasEdge predicate on the "password_history" edge with a given conditions (other predicates).
+func HasPasswordHistoryWith(preds ...predicate.PasswordHistory) predicate.User {
+	return predicate.User(func(s *sql.Selector) {
+		step := newPasswordHistoryStep()
 		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
 			for _, p := range preds {
 				p(s)

@@ -3,16 +3,59 @@ package api
 import (
 	"github.com/switchboardhq/switchboard/gen/switchboard/auth/v1/authv1connect"
 	"github.com/switchboardhq/switchboard/gen/switchboard/system/v1/systemv1connect"
+	"github.com/switchboardhq/switchboard/gen/switchboard/users/v1/usersv1connect"
 	"github.com/switchboardhq/switchboard/server/platform/interceptor"
 )
 
 // Policy is the access every procedure requires. A procedure that is not
 // listed is denied; TestPolicyCoversEveryMethod fails the build of any
 // service that adds a method without a line here.
+//
+// Video operators get SignedIn methods only: Overview and Meetings, and
+// self-service on their own account and sessions (AU-06).
 var Policy = interceptor.Policy{
-	authv1connect.AuthServiceSignInProcedure:  interceptor.Public,
-	authv1connect.AuthServiceSignOutProcedure: interceptor.SignedIn,
-	authv1connect.AuthServiceWhoAmIProcedure:  interceptor.SignedIn,
+	// Sign-in and the caller's own session.
+	authv1connect.AuthServiceSignInProcedure:              interceptor.Public,
+	authv1connect.AuthServiceGetPreSignInMessageProcedure: interceptor.Public,
+	authv1connect.AuthServiceSignOutProcedure:             interceptor.SignedIn,
+	authv1connect.AuthServiceWhoAmIProcedure:              interceptor.SignedIn,
+	authv1connect.AuthServiceReportActivityProcedure:      interceptor.SignedIn,
+	authv1connect.AuthServiceListOwnSessionsProcedure:     interceptor.SignedIn,
+	authv1connect.AuthServiceRevokeOwnSessionProcedure:    interceptor.SignedIn,
+	// Everyone's sessions, sign-in settings, API tokens.
+	authv1connect.AuthServiceListSessionsProcedure:         interceptor.Administrator,
+	authv1connect.AuthServiceRevokeSessionProcedure:        interceptor.Administrator,
+	authv1connect.AuthServiceRevokeAllSessionsProcedure:    interceptor.Administrator,
+	authv1connect.AuthServiceGetSignInSettingsProcedure:    interceptor.Administrator,
+	authv1connect.AuthServiceUpdateSignInSettingsProcedure: interceptor.Administrator,
+	authv1connect.AuthServiceCreateApiTokenProcedure:       interceptor.Administrator,
+	authv1connect.AuthServiceListApiTokensProcedure:        interceptor.Administrator,
+	authv1connect.AuthServiceDeleteApiTokenProcedure:       interceptor.Administrator,
+
+	// The caller's own password.
+	usersv1connect.UserServiceChangeOwnPasswordProcedure:       interceptor.SignedIn,
+	usersv1connect.UserServiceGetPasswordRequirementsProcedure: interceptor.SignedIn,
+	usersv1connect.UserServiceSuggestPassphraseProcedure:       interceptor.SignedIn,
+	// Local users, policies, the directory and its groups.
+	usersv1connect.UserServiceCreateLocalUserProcedure:             interceptor.Administrator,
+	usersv1connect.UserServiceGetLocalUserProcedure:                interceptor.Administrator,
+	usersv1connect.UserServiceListLocalUsersProcedure:              interceptor.Administrator,
+	usersv1connect.UserServiceUpdateLocalUserProcedure:             interceptor.Administrator,
+	usersv1connect.UserServiceDeleteLocalUserProcedure:             interceptor.Administrator,
+	usersv1connect.UserServiceGetLocalSecurityPolicyProcedure:      interceptor.Administrator,
+	usersv1connect.UserServiceUpdateLocalSecurityPolicyProcedure:   interceptor.Administrator,
+	usersv1connect.UserServiceUploadPassphraseDictionaryProcedure:  interceptor.Administrator,
+	usersv1connect.UserServiceGetPassphraseDictionaryProcedure:     interceptor.Administrator,
+	usersv1connect.UserServiceDeletePassphraseDictionaryProcedure:  interceptor.Administrator,
+	usersv1connect.UserServiceGetAuthDirectoryProcedure:            interceptor.Administrator,
+	usersv1connect.UserServiceUpdateAuthDirectoryProcedure:         interceptor.Administrator,
+	usersv1connect.UserServiceTestAuthDirectoryConnectionProcedure: interceptor.Administrator,
+	usersv1connect.UserServiceCreateLdapGroupProcedure:             interceptor.Administrator,
+	usersv1connect.UserServiceListLdapGroupsProcedure:              interceptor.Administrator,
+	usersv1connect.UserServiceUpdateLdapGroupProcedure:             interceptor.Administrator,
+	usersv1connect.UserServiceDeleteLdapGroupProcedure:             interceptor.Administrator,
+	usersv1connect.UserServiceCheckLdapGroupProcedure:              interceptor.Administrator,
+	usersv1connect.UserServiceListLdapGroupMembersProcedure:        interceptor.Administrator,
 
 	systemv1connect.SystemServiceGetVersionProcedure: interceptor.SignedIn,
 }

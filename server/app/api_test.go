@@ -4,11 +4,14 @@ import (
 	"context"
 	"crypto/tls"
 	"encoding/json"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"connectrpc.com/connect"
+	"google.golang.org/genproto/googleapis/api/annotations"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
@@ -23,6 +26,7 @@ import (
 	authv1 "github.com/switchboardhq/switchboard/gen/switchboard/auth/v1"
 	"github.com/switchboardhq/switchboard/server/api"
 	"github.com/switchboardhq/switchboard/server/platform/interceptor"
+	"github.com/switchboardhq/switchboard/server/platform/principal"
 )
 
 func insecureHTTPClient() *http.Client {
@@ -151,9 +155,12 @@ func TestPolicyCoversEveryMethod(t *testing.T) {
 	}
 }
 
-// TestRoleTable calls every RPC as an anonymous caller, an operator and an
-// administrator and checks the outcome against the policy (AU-03, AU-05,
-// AU-06).
+// TestRoleTable calls every RPC over Connect and over REST as an anonymous
+// caller, an operator, an administrator, and API tokens of both roles,
+// and checks the outcome against the policy (AU-03, AU-05, AU-06, AU-07):
+// a denied call gets exactly unauthenticated (anonymous) or
+// permission_denied (a signed-in role that may not call it); an allowed
+// call gets neither (it may fail validation: the bodies are empty).
 func TestRoleTable(t *testing.T) {
 	s := start(t, "sqlite")
 	s.addUser(t, "olga", "operator-pw", user.RoleVideoOperator)
@@ -164,34 +171,121 @@ func TestRoleTable(t *testing.T) {
 		}
 		return c.Token()
 	}
+	expire := time.Now().Add(time.Hour)
+	_, adminToken, err := s.app.Auth().CreateAPIToken(context.Background(), "matrix-admin", principal.RoleAdministrator, expire, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, operatorToken, err := s.app.Auth().CreateAPIToken(context.Background(), "matrix-operator", principal.RoleVideoOperator, expire, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	callers := []string{"anonymous", "operator", "administrator", "operator API token", "administrator API token"}
+	credential := func(caller string) http.Header {
+		switch caller {
+		case "operator":
+			return bearer(signIn("olga", "operator-pw"))
+		case "administrator":
+			return bearer(signIn("admin", adminPassword))
+		case "operator API token":
+			return bearer(operatorToken)
+		case "administrator API token":
+			return bearer(adminToken)
+		}
+		return nil
+	}
+	checked := 0
 	for proc, access := range api.Policy {
-		for _, caller := range []string{"anonymous", "operator", "administrator"} {
-			var header http.Header
+		route := restRoute(t, proc)
+		for _, caller := range callers {
+			allowed := access.Allows(nil)
 			switch caller {
-			case "operator":
-				header = bearer(signIn("olga", "operator-pw"))
-			case "administrator":
-				header = bearer(signIn("admin", adminPassword))
+			case "operator", "operator API token":
+				allowed = access == interceptor.SignedIn || access == interceptor.Public
+			case "administrator", "administrator API token":
+				allowed = true
 			}
-			status, body, _ := s.post(t, proc, "application/json", "{}", header)
+			want := ""
+			if !allowed {
+				want = "permission_denied"
+				if caller == "anonymous" {
+					want = "unauthenticated"
+				}
+			}
+			// Connect.
+			status, body, _ := s.post(t, proc, "application/json", "{}", credential(caller))
 			var e struct{ Code string }
 			_ = json.Unmarshal([]byte(body), &e)
 			denied := e.Code == "unauthenticated" || e.Code == "permission_denied"
-			allowed := access.Allows(nil)
-			switch caller {
-			case "operator":
-				allowed = access == interceptor.SignedIn || access == interceptor.Public
-			case "administrator":
-				allowed = true
+			if (want == "" && denied) || (want != "" && e.Code != want) {
+				t.Errorf("Connect %s as %s: status %d %s (policy %v), want %q", proc, caller, status, body, access, want)
 			}
-			if allowed == denied {
-				t.Errorf("%s as %s: status %d %s (policy %v)", proc, caller, status, body, access)
+			// REST, through the gateway.
+			status, body = s.rest(t, route, credential(caller))
+			wantStatus := map[string]int{"unauthenticated": 401, "permission_denied": 403}[want]
+			if (want == "" && (status == 401 || status == 403)) || (want != "" && status != wantStatus) {
+				t.Errorf("REST %s %s as %s: status %d %s (policy %v), want %q", route.method, route.path, caller, status, body, access, want)
 			}
-			if caller == "anonymous" && !allowed && e.Code != "unauthenticated" {
-				t.Errorf("%s as anonymous: want unauthenticated, got %s", proc, body)
-			}
+			checked++
 		}
 	}
+	if checked != len(api.Policy)*len(callers) || len(api.Policy) < 38 {
+		t.Fatalf("checked only %d calls", checked)
+	}
+}
+
+// route is the REST mapping of a procedure.
+type route struct{ method, path string }
+
+// restRoute reads a procedure's google.api.http rule and fills its path
+// parameters with values that name nothing.
+func restRoute(t *testing.T, proc string) route {
+	t.Helper()
+	name := strings.ReplaceAll(strings.TrimPrefix(proc, "/"), "/", ".")
+	d, err := protoregistry.GlobalFiles.FindDescriptorByName(protoreflect.FullName(name))
+	if err != nil {
+		t.Fatalf("%s: %v", proc, err)
+	}
+	rule, ok := proto.GetExtension(d.(protoreflect.MethodDescriptor).Options(), annotations.E_Http).(*annotations.HttpRule)
+	if !ok || rule == nil {
+		t.Fatalf("%s has no google.api.http rule", proc)
+	}
+	var r route
+	switch {
+	case rule.GetGet() != "":
+		r = route{http.MethodGet, rule.GetGet()}
+	case rule.GetPost() != "":
+		r = route{http.MethodPost, rule.GetPost()}
+	case rule.GetPatch() != "":
+		r = route{http.MethodPatch, rule.GetPatch()}
+	case rule.GetDelete() != "":
+		r = route{http.MethodDelete, rule.GetDelete()}
+	default:
+		t.Fatalf("%s: unsupported http rule %v", proc, rule)
+	}
+	if !strings.HasPrefix(r.path, "/api/v1/") {
+		t.Errorf("%s: REST path %s is not under /api/v1/", proc, r.path)
+	}
+	r.path = strings.NewReplacer("{id}", "999999", "{username}", "nobody-here").Replace(r.path)
+	return r
+}
+
+func (s *testServer) rest(t *testing.T, r route, header http.Header) (int, string) {
+	t.Helper()
+	var body io.Reader
+	if r.method != http.MethodGet && r.method != http.MethodDelete {
+		body = strings.NewReader("{}")
+	}
+	req, err := http.NewRequest(r.method, s.url+r.path, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	for k, v := range header {
+		req.Header[k] = v
+	}
+	status, b, _ := do(t, req)
+	return status, b
 }
 
 func TestBadInput(t *testing.T) {
@@ -275,8 +369,17 @@ func TestPasswordIsNeverLoggedOrAudited(t *testing.T) {
 		if ok != 3 || failed != 3 {
 			t.Fatalf("outcomes: %d OK, %d INVALID_CREDENTIALS", ok, failed)
 		}
+		// Three failures emptied mallory's rate-limit bucket: even the right
+		// password is refused now, and the refusal is audited (AU-44, AU-60).
+		if _, err := sdk(t, s, false, "mallory", marker); connect.CodeOf(err) != connect.CodeResourceExhausted {
+			t.Fatalf("want ResourceExhausted after three failures, got %v", err)
+		}
+		if n, _ := s.app.db.Ent.AuditEvent.Query().Where(auditevent.Action("/switchboard.auth.v1.AuthService/SignIn"),
+			auditevent.Outcome("RATE_LIMITED"), auditevent.Actor("mallory")).Count(ctx); n != 1 {
+			t.Fatalf("want one RATE_LIMITED audit record, got %d", n)
+		}
 		// Reads are not audited.
-		c, _ := sdk(t, s, false, "mallory", marker)
+		c, _ := sdk(t, s, false, "admin", adminPassword)
 		_, _ = c.Auth.WhoAmI(ctx, connect.NewRequest(&authv1.WhoAmIRequest{}))
 		if n, _ := s.app.db.Ent.AuditEvent.Query().Where(auditevent.Action("/switchboard.auth.v1.AuthService/WhoAmI")).Count(ctx); n != 0 {
 			t.Fatalf("WhoAmI must not be audited, got %d records", n)

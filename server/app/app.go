@@ -26,6 +26,7 @@ import (
 	"github.com/switchboardhq/switchboard/server/platform/database"
 	"github.com/switchboardhq/switchboard/server/platform/secrets"
 	"github.com/switchboardhq/switchboard/server/platform/tlscert"
+	"github.com/switchboardhq/switchboard/server/users"
 )
 
 // Options are what tests may change about an App; the zero value is
@@ -47,6 +48,7 @@ type App struct {
 	db      *database.DB
 	secrets *secrets.Box
 	auth    *auth.Service
+	users   *users.Service
 	metrics *prometheus.Registry
 	started time.Time
 	ready   atomic.Bool
@@ -91,6 +93,10 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 	if a.auth, err = auth.New(a.db.Ent, rec, log, auth.Options{HashParams: opts.HashParams, Now: opts.Now}); err != nil {
 		return nil, err
 	}
+	a.users = users.New(a.db.Ent, a.auth, a.secrets, log, users.Options{Now: opts.Now})
+	// The directory is the one identity source besides local users today;
+	// SSO or MFA sources would be added the same way (IM-24).
+	a.auth.AddAuthenticator(a.users.Directory)
 	boot, err := a.auth.EnsureBootstrapAdmin(ctx, cfg.Storage.DataDir, cfg.Bootstrap.AdminPassword)
 	if err != nil {
 		return nil, fmt.Errorf("create the first administrator: %w", err)
@@ -155,7 +161,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		srv.TLSConfig = tlsConfig(cert)
 	}
 
-	go a.purgeSessions(ctx)
+	go a.expireSessions(ctx)
 	errc := make(chan error, 1)
 	go func() {
 		if srv.TLSConfig != nil {
@@ -199,18 +205,21 @@ func (a *App) Close() {
 	}
 }
 
-func (a *App) purgeSessions(ctx context.Context) {
-	t := time.NewTicker(time.Hour)
+// expireSessions ends idle and 24-hour-old sessions every 30 seconds
+// (AU-49), recording SESSION_EXPIRED, and purges old expired sessions and
+// refilled rate-limit buckets.
+func (a *App) expireSessions(ctx context.Context) {
+	t := time.NewTicker(auth.SweepInterval)
 	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			if n, err := a.auth.PurgeExpiredSessions(ctx); err != nil {
-				a.log.Warn("purging expired sessions", slog.Any("error", err))
+			if n, err := a.auth.ExpireSessions(ctx); err != nil {
+				a.log.Warn("expiring sessions", slog.Any("error", err))
 			} else if n > 0 {
-				a.log.Info("purged expired sessions", slog.Int("count", n))
+				a.log.Info("expired sessions", slog.Int("count", n))
 			}
 		}
 	}
@@ -234,3 +243,25 @@ func BreakGlassReset(ctx context.Context, cfg config.Config, log *slog.Logger, u
 	}
 	return svc.BreakGlassReset(ctx, username, create)
 }
+
+// BreakGlassCreateAdmin opens the store named by cfg and creates a new
+// local administrator with a random password, which it returns (see
+// auth.Service.BreakGlassCreateAdmin; IM-21).
+func BreakGlassCreateAdmin(ctx context.Context, cfg config.Config, log *slog.Logger, username string) (string, error) {
+	db, err := database.Open(ctx, cfg.Storage.DatabaseURL, cfg.Storage.DataDir)
+	if err != nil {
+		return "", err
+	}
+	defer db.Close()
+	if err := db.Migrate(ctx); err != nil {
+		return "", fmt.Errorf("migrate database: %w", err)
+	}
+	svc, err := auth.New(db.Ent, audit.NewRecorder(db.Ent, log, time.Now), log, auth.Options{})
+	if err != nil {
+		return "", err
+	}
+	return svc.BreakGlassCreateAdmin(ctx, username)
+}
+
+// Users is the users service, for tests and tools beside the API.
+func (a *App) Users() *users.Service { return a.users }

@@ -15,6 +15,7 @@ import (
 
 	authv1 "github.com/switchboardhq/switchboard/gen/switchboard/auth/v1"
 	systemv1 "github.com/switchboardhq/switchboard/gen/switchboard/system/v1"
+	usersv1 "github.com/switchboardhq/switchboard/gen/switchboard/users/v1"
 	"github.com/switchboardhq/switchboard/server/platform/interceptor"
 )
 
@@ -61,6 +62,7 @@ func newGateway(ctx context.Context, rpc http.Handler, secret string) (*gateway,
 	for _, register := range []func(context.Context, *runtime.ServeMux, *grpc.ClientConn) error{
 		authv1.RegisterAuthServiceHandler,
 		systemv1.RegisterSystemServiceHandler,
+		usersv1.RegisterUserServiceHandler,
 	} {
 		if err := register(ctx, mux, conn); err != nil {
 			_ = conn.Close()

@@ -14,9 +14,11 @@ import (
 
 	"github.com/switchboardhq/switchboard/gen/switchboard/auth/v1/authv1connect"
 	"github.com/switchboardhq/switchboard/gen/switchboard/system/v1/systemv1connect"
+	"github.com/switchboardhq/switchboard/gen/switchboard/users/v1/usersv1connect"
 	"github.com/switchboardhq/switchboard/server/api"
 	apiauthv1 "github.com/switchboardhq/switchboard/server/api/authv1"
 	apisystemv1 "github.com/switchboardhq/switchboard/server/api/systemv1"
+	apiusersv1 "github.com/switchboardhq/switchboard/server/api/usersv1"
 	"github.com/switchboardhq/switchboard/server/platform/audit"
 	"github.com/switchboardhq/switchboard/server/platform/interceptor"
 )
@@ -24,6 +26,15 @@ import (
 // maxRequestBytes bounds every API request body; uploads that need more get
 // their own limit when they arrive.
 const maxRequestBytes = 8 << 20
+
+// maxUploadBytes bounds the requests of the services that take uploads
+// (the 10 MiB passphrase dictionary, base64-encoded in JSON, with room to
+// spare). The domain enforces the exact limit of each upload.
+const maxUploadBytes = 16 << 20
+
+// dictionaryUploadPath is the REST route of the dictionary upload, the one
+// gateway route allowed maxUploadBytes.
+const dictionaryUploadPath = "POST /api/v1/security-policy/passphrase-dictionary"
 
 // service is one mounted Connect service.
 type service struct {
@@ -44,15 +55,17 @@ func (a *App) buildHandler(ctx context.Context, rec *audit.Recorder, validator p
 			Validator:     validator,
 			GatewaySecret: gatewaySecret,
 		})...),
-		connect.WithReadMaxBytes(maxRequestBytes),
 	}
 	opts = append(opts, jsonCodecs()...)
+	standard := append(append([]connect.HandlerOption{}, opts...), connect.WithReadMaxBytes(maxRequestBytes))
+	uploads := append(append([]connect.HandlerOption{}, opts...), connect.WithReadMaxBytes(maxUploadBytes))
 
 	// Every service is listed once here; reflection, health and the policy
 	// test all follow this list.
 	services := []service{
-		mount(authv1connect.NewAuthServiceHandler(apiauthv1.New(a.auth), opts...)),
-		mount(systemv1connect.NewSystemServiceHandler(apisystemv1.New(a.db.Dialect, a.started), opts...)),
+		mount(authv1connect.NewAuthServiceHandler(apiauthv1.New(a.auth), standard...)),
+		mount(usersv1connect.NewUserServiceHandler(apiusersv1.New(a.users), uploads...)),
+		mount(systemv1connect.NewSystemServiceHandler(apisystemv1.New(a.db.Dialect, a.started), standard...)),
 	}
 
 	rpc := http.NewServeMux()
@@ -78,6 +91,7 @@ func (a *App) buildHandler(ctx context.Context, rec *audit.Recorder, validator p
 	root.Handle("/", rpc) // Connect, gRPC, gRPC-Web, reflection, health (by exact service paths)
 	root.Handle("GET /api/openapi.json", openAPIHandler())
 	root.Handle("/api/", http.MaxBytesHandler(gw.handler, maxRequestBytes))
+	root.Handle(dictionaryUploadPath, http.MaxBytesHandler(gw.handler, maxUploadBytes))
 	root.Handle("GET /metrics", promhttp.HandlerFor(a.metrics, promhttp.HandlerOpts{Registry: a.metrics}))
 	root.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
 	root.HandleFunc("GET /readyz", a.readyz)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/switchboardhq/switchboard/ent"
 	"github.com/switchboardhq/switchboard/ent/auditevent"
+	"github.com/switchboardhq/switchboard/ent/session"
 	"github.com/switchboardhq/switchboard/ent/user"
 	"github.com/switchboardhq/switchboard/server/platform/audit"
 	"github.com/switchboardhq/switchboard/server/platform/database"
@@ -120,8 +121,19 @@ func TestSignInAndSessions(t *testing.T) {
 		clk.Advance(time.Second)
 		_, err = svc.Authenticate(ctx, res.Token)
 		wantReason(t, err, errs.Unauthenticated, errs.ReasonSessionExpired)
+		// The expired session is kept, ended, so that its holder keeps being
+		// told SESSION_EXPIRED; the sweeper purges it a day later.
+		if n, _ := db.Ent.Session.Query().Where(session.EndTimeNotNil()).Count(ctx); n != 1 {
+			t.Fatalf("expired session must be marked ended, got %d", n)
+		}
+		_, err = svc.Authenticate(ctx, res.Token)
+		wantReason(t, err, errs.Unauthenticated, errs.ReasonSessionExpired)
+		clk.Advance(tombstoneLifetime)
+		if _, err := svc.ExpireSessions(ctx); err != nil {
+			t.Fatal(err)
+		}
 		if n, _ := db.Ent.Session.Query().Count(ctx); n != 0 {
-			t.Fatalf("expired session must be deleted, %d left", n)
+			t.Fatalf("expired session must be purged a day later, %d left", n)
 		}
 
 		// Sign out ends the session; a second sign-out is harmless.
@@ -280,6 +292,33 @@ func TestBreakGlassReset(t *testing.T) {
 		events, err := db.Ent.AuditEvent.Query().Where(auditevent.Action("BREAK_GLASS_RESET")).All(ctx)
 		if err != nil || len(events) != 2 || events[0].Actor != audit.ActorBreakGlass {
 			t.Fatalf("want two BREAK_GLASS_RESET records by %s, got %v (%v)", audit.ActorBreakGlass, events, err)
+		}
+	})
+}
+
+func TestBreakGlassCreateAdmin(t *testing.T) {
+	databasetest.ForEach(t, func(t *testing.T, db *database.DB) {
+		ctx := context.Background()
+		clk := &clock{now: time.Now()}
+		svc := newService(t, db, clk)
+		addUser(t, db, "ada", "pw", user.RoleVideoOperator)
+		if _, err := svc.BreakGlassCreateAdmin(ctx, "ada"); err != ErrUserExists {
+			t.Fatalf("existing user: %v", err)
+		}
+		if _, err := svc.BreakGlassCreateAdmin(ctx, "two words"); err == nil {
+			t.Fatal("invalid username accepted")
+		}
+		pw, err := svc.BreakGlassCreateAdmin(ctx, "rescue")
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := svc.SignIn(ctx, "rescue", pw, Meta{})
+		if err != nil || res.Principal.Role != principal.RoleAdministrator {
+			t.Fatalf("sign in: %v", err)
+		}
+		events, err := db.Ent.AuditEvent.Query().Where(auditevent.Action("BREAK_GLASS_CREATE_ADMIN")).All(ctx)
+		if err != nil || len(events) != 1 || events[0].Actor != audit.ActorBreakGlass || events[0].Target != "rescue" {
+			t.Fatalf("audit: %v %v", events, err)
 		}
 	})
 }

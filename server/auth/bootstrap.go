@@ -2,9 +2,12 @@ package auth
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
+	"unicode"
 
 	"github.com/switchboardhq/switchboard/ent"
 	"github.com/switchboardhq/switchboard/ent/session"
@@ -55,8 +58,14 @@ func (s *Service) EnsureBootstrapAdmin(ctx context.Context, dataDir, password st
 	if err != nil {
 		return Bootstrap{}, err
 	}
-	err = s.db.User.Create().SetSource(user.SourceLocal).SetUsername(BootstrapUsername).
-		SetRole(user.RoleAdministrator).SetPasswordHash(hash).Exec(ctx)
+	err = database.WithTx(ctx, s.db, func(tx *ent.Tx) error {
+		u, err := tx.User.Create().SetSource(user.SourceLocal).SetUsername(BootstrapUsername).
+			SetRole(user.RoleAdministrator).SetPasswordHash(hash).Save(ctx)
+		if err != nil {
+			return err
+		}
+		return RecordPassword(ctx, tx, u.ID, hash, s.opts.Now().UTC())
+	})
 	if err != nil {
 		if errs.KindOf(database.Translate(err)) == errs.AlreadyExists {
 			// Another instance sharing the database bootstrapped first.
@@ -84,8 +93,12 @@ func (s *Service) BreakGlassReset(ctx context.Context, username string, create b
 		u, err := tx.User.Query().Where(user.SourceEQ(user.SourceLocal), user.Username(username)).Only(ctx)
 		switch {
 		case ent.IsNotFound(err) && create:
-			return tx.User.Create().SetSource(user.SourceLocal).SetUsername(username).
-				SetRole(user.RoleAdministrator).SetPasswordHash(hash).Exec(ctx)
+			u, err := tx.User.Create().SetSource(user.SourceLocal).SetUsername(username).
+				SetRole(user.RoleAdministrator).SetPasswordHash(hash).Save(ctx)
+			if err != nil {
+				return err
+			}
+			return RecordPassword(ctx, tx, u.ID, hash, s.opts.Now().UTC())
 		case ent.IsNotFound(err):
 			return ErrNoSuchUser
 		case err != nil:
@@ -96,6 +109,9 @@ func (s *Service) BreakGlassReset(ctx context.Context, username string, create b
 			upd = upd.SetRole(user.RoleAdministrator)
 		}
 		if err := upd.Exec(ctx); err != nil {
+			return err
+		}
+		if err := RecordPassword(ctx, tx, u.ID, hash, s.opts.Now().UTC()); err != nil {
 			return err
 		}
 		_, err = tx.Session.Delete().Where(session.UserID(u.ID)).Exec(ctx)
@@ -112,4 +128,55 @@ func (s *Service) BreakGlassReset(ctx context.Context, username string, create b
 		return "", err
 	}
 	return password, nil
+}
+
+// ErrUserExists is returned by BreakGlassCreateAdmin when the username is
+// taken by a local user.
+var ErrUserExists = errors.New("a local user with this name already exists")
+
+// BreakGlassCreateAdmin creates a new local administrator with a random
+// password, which it returns, and records BREAK_GLASS_CREATE_ADMIN (IM-21).
+// It is meant for `switchboard admin create-admin` on the host.
+func (s *Service) BreakGlassCreateAdmin(ctx context.Context, username string) (string, error) {
+	if !ValidUsername(username) {
+		return "", fmt.Errorf("%q is not a valid username: use letters, digits and . _ @ + - (at most 256)", username)
+	}
+	password := RandomPassword()
+	hash, err := HashPassword(password, s.opts.HashParams)
+	if err != nil {
+		return "", err
+	}
+	err = database.WithTx(ctx, s.db, func(tx *ent.Tx) error {
+		u, err := tx.User.Create().SetSource(user.SourceLocal).SetUsername(username).
+			SetRole(user.RoleAdministrator).SetPasswordHash(hash).Save(ctx)
+		if err != nil {
+			return err
+		}
+		return RecordPassword(ctx, tx, u.ID, hash, s.opts.Now().UTC())
+	})
+	if err != nil {
+		if errs.KindOf(database.Translate(err)) == errs.AlreadyExists {
+			return "", ErrUserExists
+		}
+		return "", database.Translate(err)
+	}
+	if err := s.audit.Record(ctx, audit.Entry{Actor: audit.ActorBreakGlass, Action: "BREAK_GLASS_CREATE_ADMIN",
+		Target: username, Outcome: audit.OutcomeOK}); err != nil {
+		return "", err
+	}
+	return password, nil
+}
+
+// ValidUsername reports whether name is acceptable for a new local user:
+// 1 to 256 letters, digits and . _ @ + - (the rule of the API as well).
+func ValidUsername(name string) bool {
+	if name == "" || len(name) > 256 {
+		return false
+	}
+	for _, r := range name {
+		if !(unicode.IsLetter(r) || unicode.IsNumber(r) || strings.ContainsRune("._@+-", r)) {
+			return false
+		}
+	}
+	return true
 }

@@ -40,19 +40,20 @@ type Reason string
 
 // The reasons.
 const (
-	ReasonInternal           Reason = "INTERNAL"
-	ReasonInvalidArgument    Reason = "INVALID_ARGUMENT"
-	ReasonUnauthenticated    Reason = "UNAUTHENTICATED"
-	ReasonSessionExpired     Reason = "SESSION_EXPIRED"
-	ReasonInvalidCredentials Reason = "INVALID_CREDENTIALS"
-	ReasonPermissionDenied   Reason = "PERMISSION_DENIED"
-	ReasonNotFound           Reason = "NOT_FOUND"
-	ReasonAlreadyExists      Reason = "ALREADY_EXISTS"
-	ReasonStaleEtag          Reason = "STALE_ETAG"
-	ReasonFailedPrecondition Reason = "FAILED_PRECONDITION"
-	ReasonRateLimited        Reason = "RATE_LIMITED"
-	ReasonUnavailable        Reason = "UNAVAILABLE"
-	ReasonCrossSiteRequest   Reason = "CROSS_SITE_REQUEST"
+	ReasonInternal             Reason = "INTERNAL"
+	ReasonInvalidArgument      Reason = "INVALID_ARGUMENT"
+	ReasonUnauthenticated      Reason = "UNAUTHENTICATED"
+	ReasonSessionExpired       Reason = "SESSION_EXPIRED"
+	ReasonInvalidCredentials   Reason = "INVALID_CREDENTIALS"
+	ReasonPermissionDenied     Reason = "PERMISSION_DENIED"
+	ReasonNotFound             Reason = "NOT_FOUND"
+	ReasonAlreadyExists        Reason = "ALREADY_EXISTS"
+	ReasonStaleEtag            Reason = "STALE_ETAG"
+	ReasonFailedPrecondition   Reason = "FAILED_PRECONDITION"
+	ReasonRateLimited          Reason = "RATE_LIMITED"
+	ReasonUnavailable          Reason = "UNAVAILABLE"
+	ReasonCrossSiteRequest     Reason = "CROSS_SITE_REQUEST"
+	ReasonWrongCurrentPassword Reason = "WRONG_CURRENT_PASSWORD"
 )
 
 // AllReasons lists every reason, for the consistency test and the docs.
@@ -60,7 +61,7 @@ var AllReasons = []Reason{
 	ReasonInternal, ReasonInvalidArgument, ReasonUnauthenticated, ReasonSessionExpired,
 	ReasonInvalidCredentials, ReasonPermissionDenied, ReasonNotFound, ReasonAlreadyExists,
 	ReasonStaleEtag, ReasonFailedPrecondition, ReasonRateLimited, ReasonUnavailable,
-	ReasonCrossSiteRequest,
+	ReasonCrossSiteRequest, ReasonWrongCurrentPassword,
 }
 
 // FieldViolation names one invalid field and says what is wrong with it in

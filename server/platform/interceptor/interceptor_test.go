@@ -42,8 +42,14 @@ func TestRedactClearsSecretFields(t *testing.T) {
 }
 
 // secretLike names fields that must be marked debug_redact wherever they
-// appear in a Switchboard proto.
-func secretLike(name string) bool {
+// appear in a Switchboard proto. Only strings and bytes can hold a secret:
+// a bool such as bind_password_set or a policy message such as
+// password_reuse only talks about one.
+func secretLike(f protoreflect.FieldDescriptor) bool {
+	if f.Kind() != protoreflect.StringKind && f.Kind() != protoreflect.BytesKind {
+		return false
+	}
+	name := string(f.Name())
 	for _, part := range []string{"password", "secret", "token", "private_key", "credential", "passphrase"} {
 		if strings.Contains(name, part) && !strings.HasSuffix(name, "page_token") {
 			return true
@@ -53,9 +59,11 @@ func secretLike(name string) bool {
 }
 
 // responseSecrets are the only secret fields a response may carry: a
-// session token is handed out exactly once, when the session is created.
+// session token is handed out exactly once, when the session is created,
+// and an API token's secret exactly once, when the token is created.
 var responseSecrets = map[protoreflect.FullName]bool{
-	"switchboard.auth.v1.SignInResponse.token": true,
+	"switchboard.auth.v1.SignInResponse.token":          true,
+	"switchboard.auth.v1.CreateApiTokenResponse.secret": true,
 }
 
 func TestSecretFieldsAreMarkedAndNeverReturned(t *testing.T) {
@@ -67,7 +75,7 @@ func TestSecretFieldsAreMarkedAndNeverReturned(t *testing.T) {
 		walkMessages(fd.Messages(), func(md protoreflect.MessageDescriptor) {
 			for i := range md.Fields().Len() {
 				f := md.Fields().Get(i)
-				if secretLike(string(f.Name())) {
+				if secretLike(f) {
 					checked++
 					if !IsSecretField(f) {
 						t.Errorf("%s looks like a secret but is not marked debug_redact", f.FullName())

@@ -25,6 +25,8 @@ type Source string
 const (
 	SourceLocal Source = "local"
 	SourceLDAP  Source = "ldap"
+	// SourceAPIToken is a caller using an API token rather than a session.
+	SourceAPIToken Source = "api_token"
 )
 
 // Principal is a signed-in caller.
@@ -34,8 +36,15 @@ type Principal struct {
 	DisplayName string
 	Role        Role
 	Source      Source
-	SessionID   int
-	ExpireTime  time.Time
+	// SessionID is the session of the call; 0 for an API token.
+	SessionID int
+	// APITokenID is the API token of the call; 0 for a session.
+	APITokenID int
+	// ExpireTime is when the session or token ends at the latest.
+	ExpireTime time.Time
+	// IdleExpireTime is when the session ends without user interaction;
+	// zero when the idle timeout is off or for an API token.
+	IdleExpireTime time.Time
 }
 
 // IsAdministrator reports whether the caller holds the Administrator role.

@@ -87,6 +87,8 @@ const (
 	IdentitySource_IDENTITY_SOURCE_LOCAL IdentitySource = 1
 	// IDENTITY_SOURCE_LDAP is a user authenticated against the sign-in directory.
 	IdentitySource_IDENTITY_SOURCE_LDAP IdentitySource = 2
+	// IDENTITY_SOURCE_API_TOKEN is a caller using an API token.
+	IdentitySource_IDENTITY_SOURCE_API_TOKEN IdentitySource = 3
 )
 
 // Enum value maps for IdentitySource.
@@ -95,11 +97,13 @@ var (
 		0: "IDENTITY_SOURCE_UNSPECIFIED",
 		1: "IDENTITY_SOURCE_LOCAL",
 		2: "IDENTITY_SOURCE_LDAP",
+		3: "IDENTITY_SOURCE_API_TOKEN",
 	}
 	IdentitySource_value = map[string]int32{
 		"IDENTITY_SOURCE_UNSPECIFIED": 0,
 		"IDENTITY_SOURCE_LOCAL":       1,
 		"IDENTITY_SOURCE_LDAP":        2,
+		"IDENTITY_SOURCE_API_TOKEN":   3,
 	}
 )
 
@@ -204,9 +208,15 @@ type SignInResponse struct {
 	// When the session ends at the latest, whatever the activity.
 	ExpireTime *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=expire_time,json=expireTime,proto3" json:"expire_time,omitempty"`
 	// Who signed in.
-	Identity      *Identity `protobuf:"bytes,3,opt,name=identity,proto3" json:"identity,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Identity *Identity `protobuf:"bytes,3,opt,name=identity,proto3" json:"identity,omitempty"`
+	// The post-sign-in message to show before the application (plain
+	// text); empty when none is configured.
+	PostSignInMessage string `protobuf:"bytes,4,opt,name=post_sign_in_message,json=postSignInMessage,proto3" json:"post_sign_in_message,omitempty"`
+	// The account's recent activity, present when the administrator enabled
+	// "display account activity after sign-in".
+	AccountActivity *AccountActivity `protobuf:"bytes,5,opt,name=account_activity,json=accountActivity,proto3" json:"account_activity,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *SignInResponse) Reset() {
@@ -260,6 +270,94 @@ func (x *SignInResponse) GetIdentity() *Identity {
 	return nil
 }
 
+func (x *SignInResponse) GetPostSignInMessage() string {
+	if x != nil {
+		return x.PostSignInMessage
+	}
+	return ""
+}
+
+func (x *SignInResponse) GetAccountActivity() *AccountActivity {
+	if x != nil {
+		return x.AccountActivity
+	}
+	return nil
+}
+
+// AccountActivity is what the user should know about their account's
+// recent sign-ins.
+type AccountActivity struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The previous successful sign-in; unset on the first sign-in.
+	PreviousSignInTime *timestamppb.Timestamp `protobuf:"bytes,1,opt,name=previous_sign_in_time,json=previousSignInTime,proto3" json:"previous_sign_in_time,omitempty"`
+	// The client address of the previous successful sign-in.
+	PreviousSignInAddress string `protobuf:"bytes,2,opt,name=previous_sign_in_address,json=previousSignInAddress,proto3" json:"previous_sign_in_address,omitempty"`
+	// Failed sign-in attempts since the previous successful one.
+	FailedAttemptsSince int32 `protobuf:"varint,3,opt,name=failed_attempts_since,json=failedAttemptsSince,proto3" json:"failed_attempts_since,omitempty"`
+	// The most recent of those failed attempts; unset when there was none.
+	LastFailedAttemptTime *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=last_failed_attempt_time,json=lastFailedAttemptTime,proto3" json:"last_failed_attempt_time,omitempty"`
+	unknownFields         protoimpl.UnknownFields
+	sizeCache             protoimpl.SizeCache
+}
+
+func (x *AccountActivity) Reset() {
+	*x = AccountActivity{}
+	mi := &file_switchboard_auth_v1_auth_service_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AccountActivity) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AccountActivity) ProtoMessage() {}
+
+func (x *AccountActivity) ProtoReflect() protoreflect.Message {
+	mi := &file_switchboard_auth_v1_auth_service_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AccountActivity.ProtoReflect.Descriptor instead.
+func (*AccountActivity) Descriptor() ([]byte, []int) {
+	return file_switchboard_auth_v1_auth_service_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *AccountActivity) GetPreviousSignInTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.PreviousSignInTime
+	}
+	return nil
+}
+
+func (x *AccountActivity) GetPreviousSignInAddress() string {
+	if x != nil {
+		return x.PreviousSignInAddress
+	}
+	return ""
+}
+
+func (x *AccountActivity) GetFailedAttemptsSince() int32 {
+	if x != nil {
+		return x.FailedAttemptsSince
+	}
+	return 0
+}
+
+func (x *AccountActivity) GetLastFailedAttemptTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.LastFailedAttemptTime
+	}
+	return nil
+}
+
 // SignOutRequest has no fields: the session is the caller's own.
 type SignOutRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -269,7 +367,7 @@ type SignOutRequest struct {
 
 func (x *SignOutRequest) Reset() {
 	*x = SignOutRequest{}
-	mi := &file_switchboard_auth_v1_auth_service_proto_msgTypes[2]
+	mi := &file_switchboard_auth_v1_auth_service_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -281,7 +379,7 @@ func (x *SignOutRequest) String() string {
 func (*SignOutRequest) ProtoMessage() {}
 
 func (x *SignOutRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_switchboard_auth_v1_auth_service_proto_msgTypes[2]
+	mi := &file_switchboard_auth_v1_auth_service_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -294,7 +392,7 @@ func (x *SignOutRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SignOutRequest.ProtoReflect.Descriptor instead.
 func (*SignOutRequest) Descriptor() ([]byte, []int) {
-	return file_switchboard_auth_v1_auth_service_proto_rawDescGZIP(), []int{2}
+	return file_switchboard_auth_v1_auth_service_proto_rawDescGZIP(), []int{3}
 }
 
 // SignOutResponse has no fields.
@@ -306,7 +404,7 @@ type SignOutResponse struct {
 
 func (x *SignOutResponse) Reset() {
 	*x = SignOutResponse{}
-	mi := &file_switchboard_auth_v1_auth_service_proto_msgTypes[3]
+	mi := &file_switchboard_auth_v1_auth_service_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -318,7 +416,7 @@ func (x *SignOutResponse) String() string {
 func (*SignOutResponse) ProtoMessage() {}
 
 func (x *SignOutResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_switchboard_auth_v1_auth_service_proto_msgTypes[3]
+	mi := &file_switchboard_auth_v1_auth_service_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -331,7 +429,7 @@ func (x *SignOutResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SignOutResponse.ProtoReflect.Descriptor instead.
 func (*SignOutResponse) Descriptor() ([]byte, []int) {
-	return file_switchboard_auth_v1_auth_service_proto_rawDescGZIP(), []int{3}
+	return file_switchboard_auth_v1_auth_service_proto_rawDescGZIP(), []int{4}
 }
 
 // WhoAmIRequest has no fields.
@@ -343,7 +441,7 @@ type WhoAmIRequest struct {
 
 func (x *WhoAmIRequest) Reset() {
 	*x = WhoAmIRequest{}
-	mi := &file_switchboard_auth_v1_auth_service_proto_msgTypes[4]
+	mi := &file_switchboard_auth_v1_auth_service_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -355,7 +453,7 @@ func (x *WhoAmIRequest) String() string {
 func (*WhoAmIRequest) ProtoMessage() {}
 
 func (x *WhoAmIRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_switchboard_auth_v1_auth_service_proto_msgTypes[4]
+	mi := &file_switchboard_auth_v1_auth_service_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -368,7 +466,7 @@ func (x *WhoAmIRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WhoAmIRequest.ProtoReflect.Descriptor instead.
 func (*WhoAmIRequest) Descriptor() ([]byte, []int) {
-	return file_switchboard_auth_v1_auth_service_proto_rawDescGZIP(), []int{4}
+	return file_switchboard_auth_v1_auth_service_proto_rawDescGZIP(), []int{5}
 }
 
 // WhoAmIResponse describes the caller.
@@ -377,14 +475,17 @@ type WhoAmIResponse struct {
 	// Who the caller is.
 	Identity *Identity `protobuf:"bytes,1,opt,name=identity,proto3" json:"identity,omitempty"`
 	// When the caller's session ends at the latest.
-	ExpireTime    *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=expire_time,json=expireTime,proto3" json:"expire_time,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	ExpireTime *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=expire_time,json=expireTime,proto3" json:"expire_time,omitempty"`
+	// When the session ends if the user does not interact before then;
+	// unset when the idle timeout is off or the caller uses an API token.
+	IdleExpireTime *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=idle_expire_time,json=idleExpireTime,proto3" json:"idle_expire_time,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *WhoAmIResponse) Reset() {
 	*x = WhoAmIResponse{}
-	mi := &file_switchboard_auth_v1_auth_service_proto_msgTypes[5]
+	mi := &file_switchboard_auth_v1_auth_service_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -396,7 +497,7 @@ func (x *WhoAmIResponse) String() string {
 func (*WhoAmIResponse) ProtoMessage() {}
 
 func (x *WhoAmIResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_switchboard_auth_v1_auth_service_proto_msgTypes[5]
+	mi := &file_switchboard_auth_v1_auth_service_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -409,7 +510,7 @@ func (x *WhoAmIResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WhoAmIResponse.ProtoReflect.Descriptor instead.
 func (*WhoAmIResponse) Descriptor() ([]byte, []int) {
-	return file_switchboard_auth_v1_auth_service_proto_rawDescGZIP(), []int{5}
+	return file_switchboard_auth_v1_auth_service_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *WhoAmIResponse) GetIdentity() *Identity {
@@ -424,6 +525,1172 @@ func (x *WhoAmIResponse) GetExpireTime() *timestamppb.Timestamp {
 		return x.ExpireTime
 	}
 	return nil
+}
+
+func (x *WhoAmIResponse) GetIdleExpireTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.IdleExpireTime
+	}
+	return nil
+}
+
+// GetPreSignInMessageRequest has no fields.
+type GetPreSignInMessageRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetPreSignInMessageRequest) Reset() {
+	*x = GetPreSignInMessageRequest{}
+	mi := &file_switchboard_auth_v1_auth_service_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetPreSignInMessageRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetPreSignInMessageRequest) ProtoMessage() {}
+
+func (x *GetPreSignInMessageRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_switchboard_auth_v1_auth_service_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetPreSignInMessageRequest.ProtoReflect.Descriptor instead.
+func (*GetPreSignInMessageRequest) Descriptor() ([]byte, []int) {
+	return file_switchboard_auth_v1_auth_service_proto_rawDescGZIP(), []int{7}
+}
+
+// GetPreSignInMessageResponse carries the message.
+type GetPreSignInMessageResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Plain text, possibly with line breaks; empty means no message.
+	Message       string `protobuf:"bytes,1,opt,name=message,proto3" json:"message,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetPreSignInMessageResponse) Reset() {
+	*x = GetPreSignInMessageResponse{}
+	mi := &file_switchboard_auth_v1_auth_service_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetPreSignInMessageResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetPreSignInMessageResponse) ProtoMessage() {}
+
+func (x *GetPreSignInMessageResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_switchboard_auth_v1_auth_service_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetPreSignInMessageResponse.ProtoReflect.Descriptor instead.
+func (*GetPreSignInMessageResponse) Descriptor() ([]byte, []int) {
+	return file_switchboard_auth_v1_auth_service_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *GetPreSignInMessageResponse) GetMessage() string {
+	if x != nil {
+		return x.Message
+	}
+	return ""
+}
+
+// ReportActivityRequest has no fields: the session is the caller's own.
+type ReportActivityRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReportActivityRequest) Reset() {
+	*x = ReportActivityRequest{}
+	mi := &file_switchboard_auth_v1_auth_service_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReportActivityRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReportActivityRequest) ProtoMessage() {}
+
+func (x *ReportActivityRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_switchboard_auth_v1_auth_service_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReportActivityRequest.ProtoReflect.Descriptor instead.
+func (*ReportActivityRequest) Descriptor() ([]byte, []int) {
+	return file_switchboard_auth_v1_auth_service_proto_rawDescGZIP(), []int{9}
+}
+
+// ReportActivityResponse says when the session now ends if idle.
+type ReportActivityResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Unset when the idle timeout is off.
+	IdleExpireTime *timestamppb.Timestamp `protobuf:"bytes,1,opt,name=idle_expire_time,json=idleExpireTime,proto3" json:"idle_expire_time,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *ReportActivityResponse) Reset() {
+	*x = ReportActivityResponse{}
+	mi := &file_switchboard_auth_v1_auth_service_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReportActivityResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReportActivityResponse) ProtoMessage() {}
+
+func (x *ReportActivityResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_switchboard_auth_v1_auth_service_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReportActivityResponse.ProtoReflect.Descriptor instead.
+func (*ReportActivityResponse) Descriptor() ([]byte, []int) {
+	return file_switchboard_auth_v1_auth_service_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *ReportActivityResponse) GetIdleExpireTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.IdleExpireTime
+	}
+	return nil
+}
+
+// ListOwnSessionsRequest pages through the caller's sessions.
+type ListOwnSessionsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// At most this many sessions (default 50, at most 1000).
+	PageSize int32 `protobuf:"varint,1,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// The next_page_token of the previous page.
+	PageToken     string `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListOwnSessionsRequest) Reset() {
+	*x = ListOwnSessionsRequest{}
+	mi := &file_switchboard_auth_v1_auth_service_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListOwnSessionsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListOwnSessionsRequest) ProtoMessage() {}
+
+func (x *ListOwnSessionsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_switchboard_auth_v1_auth_service_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListOwnSessionsRequest.ProtoReflect.Descriptor instead.
+func (*ListOwnSessionsRequest) Descriptor() ([]byte, []int) {
+	return file_switchboard_auth_v1_auth_service_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *ListOwnSessionsRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListOwnSessionsRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+// ListOwnSessionsResponse is one page of sessions.
+type ListOwnSessionsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The sessions, newest first.
+	Sessions []*Session `protobuf:"bytes,1,rep,name=sessions,proto3" json:"sessions,omitempty"`
+	// Pass as page_token for the next page; empty on the last page.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListOwnSessionsResponse) Reset() {
+	*x = ListOwnSessionsResponse{}
+	mi := &file_switchboard_auth_v1_auth_service_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListOwnSessionsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListOwnSessionsResponse) ProtoMessage() {}
+
+func (x *ListOwnSessionsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_switchboard_auth_v1_auth_service_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListOwnSessionsResponse.ProtoReflect.Descriptor instead.
+func (*ListOwnSessionsResponse) Descriptor() ([]byte, []int) {
+	return file_switchboard_auth_v1_auth_service_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *ListOwnSessionsResponse) GetSessions() []*Session {
+	if x != nil {
+		return x.Sessions
+	}
+	return nil
+}
+
+func (x *ListOwnSessionsResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+// RevokeOwnSessionRequest names the session.
+type RevokeOwnSessionRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The session's id, from ListOwnSessions.
+	Id            int64 `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RevokeOwnSessionRequest) Reset() {
+	*x = RevokeOwnSessionRequest{}
+	mi := &file_switchboard_auth_v1_auth_service_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RevokeOwnSessionRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RevokeOwnSessionRequest) ProtoMessage() {}
+
+func (x *RevokeOwnSessionRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_switchboard_auth_v1_auth_service_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RevokeOwnSessionRequest.ProtoReflect.Descriptor instead.
+func (*RevokeOwnSessionRequest) Descriptor() ([]byte, []int) {
+	return file_switchboard_auth_v1_auth_service_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *RevokeOwnSessionRequest) GetId() int64 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+// RevokeOwnSessionResponse has no fields.
+type RevokeOwnSessionResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RevokeOwnSessionResponse) Reset() {
+	*x = RevokeOwnSessionResponse{}
+	mi := &file_switchboard_auth_v1_auth_service_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RevokeOwnSessionResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RevokeOwnSessionResponse) ProtoMessage() {}
+
+func (x *RevokeOwnSessionResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_switchboard_auth_v1_auth_service_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RevokeOwnSessionResponse.ProtoReflect.Descriptor instead.
+func (*RevokeOwnSessionResponse) Descriptor() ([]byte, []int) {
+	return file_switchboard_auth_v1_auth_service_proto_rawDescGZIP(), []int{14}
+}
+
+// ListSessionsRequest pages through every session.
+type ListSessionsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// At most this many sessions (default 50, at most 1000).
+	PageSize int32 `protobuf:"varint,1,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// The next_page_token of the previous page.
+	PageToken string `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	// Only sessions of this user (exact username); empty for all.
+	Username      string `protobuf:"bytes,3,opt,name=username,proto3" json:"username,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListSessionsRequest) Reset() {
+	*x = ListSessionsRequest{}
+	mi := &file_switchboard_auth_v1_auth_service_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListSessionsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListSessionsRequest) ProtoMessage() {}
+
+func (x *ListSessionsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_switchboard_auth_v1_auth_service_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListSessionsRequest.ProtoReflect.Descriptor instead.
+func (*ListSessionsRequest) Descriptor() ([]byte, []int) {
+	return file_switchboard_auth_v1_auth_service_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *ListSessionsRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListSessionsRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+func (x *ListSessionsRequest) GetUsername() string {
+	if x != nil {
+		return x.Username
+	}
+	return ""
+}
+
+// ListSessionsResponse is one page of sessions.
+type ListSessionsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The sessions, newest first.
+	Sessions []*Session `protobuf:"bytes,1,rep,name=sessions,proto3" json:"sessions,omitempty"`
+	// Pass as page_token for the next page; empty on the last page.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListSessionsResponse) Reset() {
+	*x = ListSessionsResponse{}
+	mi := &file_switchboard_auth_v1_auth_service_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListSessionsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListSessionsResponse) ProtoMessage() {}
+
+func (x *ListSessionsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_switchboard_auth_v1_auth_service_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListSessionsResponse.ProtoReflect.Descriptor instead.
+func (*ListSessionsResponse) Descriptor() ([]byte, []int) {
+	return file_switchboard_auth_v1_auth_service_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *ListSessionsResponse) GetSessions() []*Session {
+	if x != nil {
+		return x.Sessions
+	}
+	return nil
+}
+
+func (x *ListSessionsResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+// RevokeSessionRequest names the session.
+type RevokeSessionRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The session's id, from ListSessions.
+	Id            int64 `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RevokeSessionRequest) Reset() {
+	*x = RevokeSessionRequest{}
+	mi := &file_switchboard_auth_v1_auth_service_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RevokeSessionRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RevokeSessionRequest) ProtoMessage() {}
+
+func (x *RevokeSessionRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_switchboard_auth_v1_auth_service_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RevokeSessionRequest.ProtoReflect.Descriptor instead.
+func (*RevokeSessionRequest) Descriptor() ([]byte, []int) {
+	return file_switchboard_auth_v1_auth_service_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *RevokeSessionRequest) GetId() int64 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+// RevokeSessionResponse has no fields.
+type RevokeSessionResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RevokeSessionResponse) Reset() {
+	*x = RevokeSessionResponse{}
+	mi := &file_switchboard_auth_v1_auth_service_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RevokeSessionResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RevokeSessionResponse) ProtoMessage() {}
+
+func (x *RevokeSessionResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_switchboard_auth_v1_auth_service_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RevokeSessionResponse.ProtoReflect.Descriptor instead.
+func (*RevokeSessionResponse) Descriptor() ([]byte, []int) {
+	return file_switchboard_auth_v1_auth_service_proto_rawDescGZIP(), []int{18}
+}
+
+// RevokeAllSessionsRequest says whether the caller's session goes too.
+type RevokeAllSessionsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Also end the caller's own session.
+	IncludeCurrent bool `protobuf:"varint,1,opt,name=include_current,json=includeCurrent,proto3" json:"include_current,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *RevokeAllSessionsRequest) Reset() {
+	*x = RevokeAllSessionsRequest{}
+	mi := &file_switchboard_auth_v1_auth_service_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RevokeAllSessionsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RevokeAllSessionsRequest) ProtoMessage() {}
+
+func (x *RevokeAllSessionsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_switchboard_auth_v1_auth_service_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RevokeAllSessionsRequest.ProtoReflect.Descriptor instead.
+func (*RevokeAllSessionsRequest) Descriptor() ([]byte, []int) {
+	return file_switchboard_auth_v1_auth_service_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *RevokeAllSessionsRequest) GetIncludeCurrent() bool {
+	if x != nil {
+		return x.IncludeCurrent
+	}
+	return false
+}
+
+// RevokeAllSessionsResponse says how many sessions ended.
+type RevokeAllSessionsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The number of sessions ended.
+	RevokedCount  int32 `protobuf:"varint,1,opt,name=revoked_count,json=revokedCount,proto3" json:"revoked_count,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RevokeAllSessionsResponse) Reset() {
+	*x = RevokeAllSessionsResponse{}
+	mi := &file_switchboard_auth_v1_auth_service_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RevokeAllSessionsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RevokeAllSessionsResponse) ProtoMessage() {}
+
+func (x *RevokeAllSessionsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_switchboard_auth_v1_auth_service_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RevokeAllSessionsResponse.ProtoReflect.Descriptor instead.
+func (*RevokeAllSessionsResponse) Descriptor() ([]byte, []int) {
+	return file_switchboard_auth_v1_auth_service_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *RevokeAllSessionsResponse) GetRevokedCount() int32 {
+	if x != nil {
+		return x.RevokedCount
+	}
+	return 0
+}
+
+// GetSignInSettingsRequest has no fields.
+type GetSignInSettingsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetSignInSettingsRequest) Reset() {
+	*x = GetSignInSettingsRequest{}
+	mi := &file_switchboard_auth_v1_auth_service_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetSignInSettingsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetSignInSettingsRequest) ProtoMessage() {}
+
+func (x *GetSignInSettingsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_switchboard_auth_v1_auth_service_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetSignInSettingsRequest.ProtoReflect.Descriptor instead.
+func (*GetSignInSettingsRequest) Descriptor() ([]byte, []int) {
+	return file_switchboard_auth_v1_auth_service_proto_rawDescGZIP(), []int{21}
+}
+
+// GetSignInSettingsResponse carries the settings.
+type GetSignInSettingsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The settings in force.
+	Settings      *SignInSettings `protobuf:"bytes,1,opt,name=settings,proto3" json:"settings,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetSignInSettingsResponse) Reset() {
+	*x = GetSignInSettingsResponse{}
+	mi := &file_switchboard_auth_v1_auth_service_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetSignInSettingsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetSignInSettingsResponse) ProtoMessage() {}
+
+func (x *GetSignInSettingsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_switchboard_auth_v1_auth_service_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetSignInSettingsResponse.ProtoReflect.Descriptor instead.
+func (*GetSignInSettingsResponse) Descriptor() ([]byte, []int) {
+	return file_switchboard_auth_v1_auth_service_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *GetSignInSettingsResponse) GetSettings() *SignInSettings {
+	if x != nil {
+		return x.Settings
+	}
+	return nil
+}
+
+// UpdateSignInSettingsRequest carries the sections to replace.
+type UpdateSignInSettingsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The new rate limit, if it changes.
+	RateLimit *RateLimit `protobuf:"bytes,1,opt,name=rate_limit,json=rateLimit,proto3" json:"rate_limit,omitempty"`
+	// The new idle timeout, if it changes.
+	IdleTimeout *IdleTimeout `protobuf:"bytes,2,opt,name=idle_timeout,json=idleTimeout,proto3" json:"idle_timeout,omitempty"`
+	// The new sign-in messages, if they change.
+	Messages      *SignInMessages `protobuf:"bytes,3,opt,name=messages,proto3" json:"messages,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateSignInSettingsRequest) Reset() {
+	*x = UpdateSignInSettingsRequest{}
+	mi := &file_switchboard_auth_v1_auth_service_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateSignInSettingsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateSignInSettingsRequest) ProtoMessage() {}
+
+func (x *UpdateSignInSettingsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_switchboard_auth_v1_auth_service_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateSignInSettingsRequest.ProtoReflect.Descriptor instead.
+func (*UpdateSignInSettingsRequest) Descriptor() ([]byte, []int) {
+	return file_switchboard_auth_v1_auth_service_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *UpdateSignInSettingsRequest) GetRateLimit() *RateLimit {
+	if x != nil {
+		return x.RateLimit
+	}
+	return nil
+}
+
+func (x *UpdateSignInSettingsRequest) GetIdleTimeout() *IdleTimeout {
+	if x != nil {
+		return x.IdleTimeout
+	}
+	return nil
+}
+
+func (x *UpdateSignInSettingsRequest) GetMessages() *SignInMessages {
+	if x != nil {
+		return x.Messages
+	}
+	return nil
+}
+
+// UpdateSignInSettingsResponse carries the settings now in force.
+type UpdateSignInSettingsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The settings in force.
+	Settings      *SignInSettings `protobuf:"bytes,1,opt,name=settings,proto3" json:"settings,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateSignInSettingsResponse) Reset() {
+	*x = UpdateSignInSettingsResponse{}
+	mi := &file_switchboard_auth_v1_auth_service_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateSignInSettingsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateSignInSettingsResponse) ProtoMessage() {}
+
+func (x *UpdateSignInSettingsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_switchboard_auth_v1_auth_service_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateSignInSettingsResponse.ProtoReflect.Descriptor instead.
+func (*UpdateSignInSettingsResponse) Descriptor() ([]byte, []int) {
+	return file_switchboard_auth_v1_auth_service_proto_rawDescGZIP(), []int{24}
+}
+
+func (x *UpdateSignInSettingsResponse) GetSettings() *SignInSettings {
+	if x != nil {
+		return x.Settings
+	}
+	return nil
+}
+
+// CreateApiTokenRequest describes the token to create.
+type CreateApiTokenRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// A name that says who uses the token and why, unique.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// The role the token acts with.
+	Role Role `protobuf:"varint,2,opt,name=role,proto3,enum=switchboard.auth.v1.Role" json:"role,omitempty"`
+	// When the token stops working; in the future and at most two years
+	// ahead.
+	ExpireTime    *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=expire_time,json=expireTime,proto3" json:"expire_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateApiTokenRequest) Reset() {
+	*x = CreateApiTokenRequest{}
+	mi := &file_switchboard_auth_v1_auth_service_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateApiTokenRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateApiTokenRequest) ProtoMessage() {}
+
+func (x *CreateApiTokenRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_switchboard_auth_v1_auth_service_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateApiTokenRequest.ProtoReflect.Descriptor instead.
+func (*CreateApiTokenRequest) Descriptor() ([]byte, []int) {
+	return file_switchboard_auth_v1_auth_service_proto_rawDescGZIP(), []int{25}
+}
+
+func (x *CreateApiTokenRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *CreateApiTokenRequest) GetRole() Role {
+	if x != nil {
+		return x.Role
+	}
+	return Role_ROLE_UNSPECIFIED
+}
+
+func (x *CreateApiTokenRequest) GetExpireTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ExpireTime
+	}
+	return nil
+}
+
+// CreateApiTokenResponse carries the only copy of the secret.
+type CreateApiTokenResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The token as stored (without the secret).
+	ApiToken *ApiToken `protobuf:"bytes,1,opt,name=api_token,json=apiToken,proto3" json:"api_token,omitempty"`
+	// The secret, to send as `authorization: Bearer <secret>`. Shown once.
+	Secret        string `protobuf:"bytes,2,opt,name=secret,proto3" json:"secret,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateApiTokenResponse) Reset() {
+	*x = CreateApiTokenResponse{}
+	mi := &file_switchboard_auth_v1_auth_service_proto_msgTypes[26]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateApiTokenResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateApiTokenResponse) ProtoMessage() {}
+
+func (x *CreateApiTokenResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_switchboard_auth_v1_auth_service_proto_msgTypes[26]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateApiTokenResponse.ProtoReflect.Descriptor instead.
+func (*CreateApiTokenResponse) Descriptor() ([]byte, []int) {
+	return file_switchboard_auth_v1_auth_service_proto_rawDescGZIP(), []int{26}
+}
+
+func (x *CreateApiTokenResponse) GetApiToken() *ApiToken {
+	if x != nil {
+		return x.ApiToken
+	}
+	return nil
+}
+
+func (x *CreateApiTokenResponse) GetSecret() string {
+	if x != nil {
+		return x.Secret
+	}
+	return ""
+}
+
+// ListApiTokensRequest pages through the tokens.
+type ListApiTokensRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// At most this many tokens (default 50, at most 1000).
+	PageSize int32 `protobuf:"varint,1,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// The next_page_token of the previous page.
+	PageToken     string `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListApiTokensRequest) Reset() {
+	*x = ListApiTokensRequest{}
+	mi := &file_switchboard_auth_v1_auth_service_proto_msgTypes[27]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListApiTokensRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListApiTokensRequest) ProtoMessage() {}
+
+func (x *ListApiTokensRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_switchboard_auth_v1_auth_service_proto_msgTypes[27]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListApiTokensRequest.ProtoReflect.Descriptor instead.
+func (*ListApiTokensRequest) Descriptor() ([]byte, []int) {
+	return file_switchboard_auth_v1_auth_service_proto_rawDescGZIP(), []int{27}
+}
+
+func (x *ListApiTokensRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListApiTokensRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+// ListApiTokensResponse is one page of tokens.
+type ListApiTokensResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The tokens, newest first.
+	ApiTokens []*ApiToken `protobuf:"bytes,1,rep,name=api_tokens,json=apiTokens,proto3" json:"api_tokens,omitempty"`
+	// Pass as page_token for the next page; empty on the last page.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListApiTokensResponse) Reset() {
+	*x = ListApiTokensResponse{}
+	mi := &file_switchboard_auth_v1_auth_service_proto_msgTypes[28]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListApiTokensResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListApiTokensResponse) ProtoMessage() {}
+
+func (x *ListApiTokensResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_switchboard_auth_v1_auth_service_proto_msgTypes[28]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListApiTokensResponse.ProtoReflect.Descriptor instead.
+func (*ListApiTokensResponse) Descriptor() ([]byte, []int) {
+	return file_switchboard_auth_v1_auth_service_proto_rawDescGZIP(), []int{28}
+}
+
+func (x *ListApiTokensResponse) GetApiTokens() []*ApiToken {
+	if x != nil {
+		return x.ApiTokens
+	}
+	return nil
+}
+
+func (x *ListApiTokensResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+// DeleteApiTokenRequest names the token.
+type DeleteApiTokenRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The token's id, from ListApiTokens.
+	Id            int64 `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteApiTokenRequest) Reset() {
+	*x = DeleteApiTokenRequest{}
+	mi := &file_switchboard_auth_v1_auth_service_proto_msgTypes[29]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteApiTokenRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteApiTokenRequest) ProtoMessage() {}
+
+func (x *DeleteApiTokenRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_switchboard_auth_v1_auth_service_proto_msgTypes[29]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteApiTokenRequest.ProtoReflect.Descriptor instead.
+func (*DeleteApiTokenRequest) Descriptor() ([]byte, []int) {
+	return file_switchboard_auth_v1_auth_service_proto_rawDescGZIP(), []int{29}
+}
+
+func (x *DeleteApiTokenRequest) GetId() int64 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+// DeleteApiTokenResponse has no fields.
+type DeleteApiTokenResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteApiTokenResponse) Reset() {
+	*x = DeleteApiTokenResponse{}
+	mi := &file_switchboard_auth_v1_auth_service_proto_msgTypes[30]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteApiTokenResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteApiTokenResponse) ProtoMessage() {}
+
+func (x *DeleteApiTokenResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_switchboard_auth_v1_auth_service_proto_msgTypes[30]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteApiTokenResponse.ProtoReflect.Descriptor instead.
+func (*DeleteApiTokenResponse) Descriptor() ([]byte, []int) {
+	return file_switchboard_auth_v1_auth_service_proto_rawDescGZIP(), []int{30}
 }
 
 // Identity is a signed-in user as the rest of the product sees it.
@@ -443,7 +1710,7 @@ type Identity struct {
 
 func (x *Identity) Reset() {
 	*x = Identity{}
-	mi := &file_switchboard_auth_v1_auth_service_proto_msgTypes[6]
+	mi := &file_switchboard_auth_v1_auth_service_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -455,7 +1722,7 @@ func (x *Identity) String() string {
 func (*Identity) ProtoMessage() {}
 
 func (x *Identity) ProtoReflect() protoreflect.Message {
-	mi := &file_switchboard_auth_v1_auth_service_proto_msgTypes[6]
+	mi := &file_switchboard_auth_v1_auth_service_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -468,7 +1735,7 @@ func (x *Identity) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Identity.ProtoReflect.Descriptor instead.
 func (*Identity) Descriptor() ([]byte, []int) {
-	return file_switchboard_auth_v1_auth_service_proto_rawDescGZIP(), []int{6}
+	return file_switchboard_auth_v1_auth_service_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *Identity) GetUsername() string {
@@ -499,6 +1766,488 @@ func (x *Identity) GetDisplayName() string {
 	return ""
 }
 
+// Session is one signed-in session.
+type Session struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The session's id (not its token).
+	Id int64 `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	// Whose session it is.
+	Identity *Identity `protobuf:"bytes,2,opt,name=identity,proto3" json:"identity,omitempty"`
+	// When the user signed in.
+	CreateTime *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	// The last user interaction (ReportActivity), or the sign-in.
+	LastActivityTime *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=last_activity_time,json=lastActivityTime,proto3" json:"last_activity_time,omitempty"`
+	// When the session ends at the latest (24 hours after sign-in).
+	ExpireTime *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=expire_time,json=expireTime,proto3" json:"expire_time,omitempty"`
+	// When the session ends if the user stays idle; unset when the idle
+	// timeout is off.
+	IdleExpireTime *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=idle_expire_time,json=idleExpireTime,proto3" json:"idle_expire_time,omitempty"`
+	// The client address at sign-in.
+	RemoteAddress string `protobuf:"bytes,7,opt,name=remote_address,json=remoteAddress,proto3" json:"remote_address,omitempty"`
+	// The client's User-Agent at sign-in.
+	UserAgent string `protobuf:"bytes,8,opt,name=user_agent,json=userAgent,proto3" json:"user_agent,omitempty"`
+	// True for the session making this call.
+	Current       bool `protobuf:"varint,9,opt,name=current,proto3" json:"current,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Session) Reset() {
+	*x = Session{}
+	mi := &file_switchboard_auth_v1_auth_service_proto_msgTypes[32]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Session) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Session) ProtoMessage() {}
+
+func (x *Session) ProtoReflect() protoreflect.Message {
+	mi := &file_switchboard_auth_v1_auth_service_proto_msgTypes[32]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Session.ProtoReflect.Descriptor instead.
+func (*Session) Descriptor() ([]byte, []int) {
+	return file_switchboard_auth_v1_auth_service_proto_rawDescGZIP(), []int{32}
+}
+
+func (x *Session) GetId() int64 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+func (x *Session) GetIdentity() *Identity {
+	if x != nil {
+		return x.Identity
+	}
+	return nil
+}
+
+func (x *Session) GetCreateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreateTime
+	}
+	return nil
+}
+
+func (x *Session) GetLastActivityTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.LastActivityTime
+	}
+	return nil
+}
+
+func (x *Session) GetExpireTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ExpireTime
+	}
+	return nil
+}
+
+func (x *Session) GetIdleExpireTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.IdleExpireTime
+	}
+	return nil
+}
+
+func (x *Session) GetRemoteAddress() string {
+	if x != nil {
+		return x.RemoteAddress
+	}
+	return ""
+}
+
+func (x *Session) GetUserAgent() string {
+	if x != nil {
+		return x.UserAgent
+	}
+	return ""
+}
+
+func (x *Session) GetCurrent() bool {
+	if x != nil {
+		return x.Current
+	}
+	return false
+}
+
+// ApiToken is a long-lived credential for integrations. Its secret is never
+// returned after creation.
+type ApiToken struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The token's id.
+	Id int64 `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	// The token's name.
+	Name string `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	// The role it acts with.
+	Role Role `protobuf:"varint,3,opt,name=role,proto3,enum=switchboard.auth.v1.Role" json:"role,omitempty"`
+	// When it was created.
+	CreateTime *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	// Who created it.
+	CreatedBy string `protobuf:"bytes,5,opt,name=created_by,json=createdBy,proto3" json:"created_by,omitempty"`
+	// When it stops working.
+	ExpireTime *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=expire_time,json=expireTime,proto3" json:"expire_time,omitempty"`
+	// When it was last used (to the minute); unset if never.
+	LastUseTime *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=last_use_time,json=lastUseTime,proto3" json:"last_use_time,omitempty"`
+	// The first characters of the secret, to recognise it in a client's
+	// configuration.
+	Prefix        string `protobuf:"bytes,8,opt,name=prefix,proto3" json:"prefix,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ApiToken) Reset() {
+	*x = ApiToken{}
+	mi := &file_switchboard_auth_v1_auth_service_proto_msgTypes[33]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ApiToken) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ApiToken) ProtoMessage() {}
+
+func (x *ApiToken) ProtoReflect() protoreflect.Message {
+	mi := &file_switchboard_auth_v1_auth_service_proto_msgTypes[33]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ApiToken.ProtoReflect.Descriptor instead.
+func (*ApiToken) Descriptor() ([]byte, []int) {
+	return file_switchboard_auth_v1_auth_service_proto_rawDescGZIP(), []int{33}
+}
+
+func (x *ApiToken) GetId() int64 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+func (x *ApiToken) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *ApiToken) GetRole() Role {
+	if x != nil {
+		return x.Role
+	}
+	return Role_ROLE_UNSPECIFIED
+}
+
+func (x *ApiToken) GetCreateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreateTime
+	}
+	return nil
+}
+
+func (x *ApiToken) GetCreatedBy() string {
+	if x != nil {
+		return x.CreatedBy
+	}
+	return ""
+}
+
+func (x *ApiToken) GetExpireTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ExpireTime
+	}
+	return nil
+}
+
+func (x *ApiToken) GetLastUseTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.LastUseTime
+	}
+	return nil
+}
+
+func (x *ApiToken) GetPrefix() string {
+	if x != nil {
+		return x.Prefix
+	}
+	return ""
+}
+
+// SignInSettings are the sign-in rate limit, the idle session timeout and
+// the sign-in messages. All take effect immediately.
+type SignInSettings struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The per-username sign-in rate limit.
+	RateLimit *RateLimit `protobuf:"bytes,1,opt,name=rate_limit,json=rateLimit,proto3" json:"rate_limit,omitempty"`
+	// The idle session timeout.
+	IdleTimeout *IdleTimeout `protobuf:"bytes,2,opt,name=idle_timeout,json=idleTimeout,proto3" json:"idle_timeout,omitempty"`
+	// The texts shown before and after sign-in.
+	Messages      *SignInMessages `protobuf:"bytes,3,opt,name=messages,proto3" json:"messages,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SignInSettings) Reset() {
+	*x = SignInSettings{}
+	mi := &file_switchboard_auth_v1_auth_service_proto_msgTypes[34]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SignInSettings) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SignInSettings) ProtoMessage() {}
+
+func (x *SignInSettings) ProtoReflect() protoreflect.Message {
+	mi := &file_switchboard_auth_v1_auth_service_proto_msgTypes[34]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SignInSettings.ProtoReflect.Descriptor instead.
+func (*SignInSettings) Descriptor() ([]byte, []int) {
+	return file_switchboard_auth_v1_auth_service_proto_rawDescGZIP(), []int{34}
+}
+
+func (x *SignInSettings) GetRateLimit() *RateLimit {
+	if x != nil {
+		return x.RateLimit
+	}
+	return nil
+}
+
+func (x *SignInSettings) GetIdleTimeout() *IdleTimeout {
+	if x != nil {
+		return x.IdleTimeout
+	}
+	return nil
+}
+
+func (x *SignInSettings) GetMessages() *SignInMessages {
+	if x != nil {
+		return x.Messages
+	}
+	return nil
+}
+
+// RateLimit is a per-username token bucket: each failed sign-in takes a
+// token, one token comes back every refill interval, and with no token
+// left a sign-in is refused without checking the credentials.
+type RateLimit struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// On by default.
+	Enabled bool `protobuf:"varint,1,opt,name=enabled,proto3" json:"enabled,omitempty"`
+	// Seconds per token refill (default 300); kept when disabled.
+	RefillSeconds *int32 `protobuf:"varint,2,opt,name=refill_seconds,json=refillSeconds,proto3,oneof" json:"refill_seconds,omitempty"`
+	// Tokens in a full bucket (default 3); kept when disabled.
+	MaxTokens     *int32 `protobuf:"varint,3,opt,name=max_tokens,json=maxTokens,proto3,oneof" json:"max_tokens,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RateLimit) Reset() {
+	*x = RateLimit{}
+	mi := &file_switchboard_auth_v1_auth_service_proto_msgTypes[35]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RateLimit) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RateLimit) ProtoMessage() {}
+
+func (x *RateLimit) ProtoReflect() protoreflect.Message {
+	mi := &file_switchboard_auth_v1_auth_service_proto_msgTypes[35]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RateLimit.ProtoReflect.Descriptor instead.
+func (*RateLimit) Descriptor() ([]byte, []int) {
+	return file_switchboard_auth_v1_auth_service_proto_rawDescGZIP(), []int{35}
+}
+
+func (x *RateLimit) GetEnabled() bool {
+	if x != nil {
+		return x.Enabled
+	}
+	return false
+}
+
+func (x *RateLimit) GetRefillSeconds() int32 {
+	if x != nil && x.RefillSeconds != nil {
+		return *x.RefillSeconds
+	}
+	return 0
+}
+
+func (x *RateLimit) GetMaxTokens() int32 {
+	if x != nil && x.MaxTokens != nil {
+		return *x.MaxTokens
+	}
+	return 0
+}
+
+// IdleTimeout ends sessions whose user has not interacted for a while.
+// Every session also ends 24 hours after sign-in, whatever this says.
+type IdleTimeout struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Off by default.
+	Enabled bool `protobuf:"varint,1,opt,name=enabled,proto3" json:"enabled,omitempty"`
+	// The timeout in seconds, 60 to 86400 (default 3600).
+	TimeoutSeconds *int32 `protobuf:"varint,2,opt,name=timeout_seconds,json=timeoutSeconds,proto3,oneof" json:"timeout_seconds,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *IdleTimeout) Reset() {
+	*x = IdleTimeout{}
+	mi := &file_switchboard_auth_v1_auth_service_proto_msgTypes[36]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *IdleTimeout) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*IdleTimeout) ProtoMessage() {}
+
+func (x *IdleTimeout) ProtoReflect() protoreflect.Message {
+	mi := &file_switchboard_auth_v1_auth_service_proto_msgTypes[36]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use IdleTimeout.ProtoReflect.Descriptor instead.
+func (*IdleTimeout) Descriptor() ([]byte, []int) {
+	return file_switchboard_auth_v1_auth_service_proto_rawDescGZIP(), []int{36}
+}
+
+func (x *IdleTimeout) GetEnabled() bool {
+	if x != nil {
+		return x.Enabled
+	}
+	return false
+}
+
+func (x *IdleTimeout) GetTimeoutSeconds() int32 {
+	if x != nil && x.TimeoutSeconds != nil {
+		return *x.TimeoutSeconds
+	}
+	return 0
+}
+
+// SignInMessages are plain-text messages (line breaks allowed, no markup).
+type SignInMessages struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Shown before the sign-in form; empty for none. Readable without a
+	// session.
+	PreSignInMessage string `protobuf:"bytes,1,opt,name=pre_sign_in_message,json=preSignInMessage,proto3" json:"pre_sign_in_message,omitempty"`
+	// Shown after a successful sign-in; empty for none.
+	PostSignInMessage string `protobuf:"bytes,2,opt,name=post_sign_in_message,json=postSignInMessage,proto3" json:"post_sign_in_message,omitempty"`
+	// Show the user's account activity after sign-in.
+	ShowAccountActivity bool `protobuf:"varint,3,opt,name=show_account_activity,json=showAccountActivity,proto3" json:"show_account_activity,omitempty"`
+	unknownFields       protoimpl.UnknownFields
+	sizeCache           protoimpl.SizeCache
+}
+
+func (x *SignInMessages) Reset() {
+	*x = SignInMessages{}
+	mi := &file_switchboard_auth_v1_auth_service_proto_msgTypes[37]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SignInMessages) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SignInMessages) ProtoMessage() {}
+
+func (x *SignInMessages) ProtoReflect() protoreflect.Message {
+	mi := &file_switchboard_auth_v1_auth_service_proto_msgTypes[37]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SignInMessages.ProtoReflect.Descriptor instead.
+func (*SignInMessages) Descriptor() ([]byte, []int) {
+	return file_switchboard_auth_v1_auth_service_proto_rawDescGZIP(), []int{37}
+}
+
+func (x *SignInMessages) GetPreSignInMessage() string {
+	if x != nil {
+		return x.PreSignInMessage
+	}
+	return ""
+}
+
+func (x *SignInMessages) GetPostSignInMessage() string {
+	if x != nil {
+		return x.PostSignInMessage
+	}
+	return ""
+}
+
+func (x *SignInMessages) GetShowAccountActivity() bool {
+	if x != nil {
+		return x.ShowAccountActivity
+	}
+	return false
+}
+
 var File_switchboard_auth_v1_auth_service_proto protoreflect.FileDescriptor
 
 const file_switchboard_auth_v1_auth_service_proto_rawDesc = "" +
@@ -507,36 +2256,167 @@ const file_switchboard_auth_v1_auth_service_proto_rawDesc = "" +
 	"\rSignInRequest\x12'\n" +
 	"\busername\x18\x01 \x01(\tB\v\xbaH\b\xc8\x01\x01r\x03\x18\x80\x02R\busername\x12*\n" +
 	"\bpassword\x18\x02 \x01(\tB\x0e\xbaH\b\xc8\x01\x01r\x03\x18\x80\b\x80\x01\x01R\bpassword\x12\x16\n" +
-	"\x06cookie\x18\x03 \x01(\bR\x06cookie\"\xa3\x01\n" +
+	"\x06cookie\x18\x03 \x01(\bR\x06cookie\"\xa5\x02\n" +
 	"\x0eSignInResponse\x12\x19\n" +
 	"\x05token\x18\x01 \x01(\tB\x03\x80\x01\x01R\x05token\x12;\n" +
 	"\vexpire_time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"expireTime\x129\n" +
-	"\bidentity\x18\x03 \x01(\v2\x1d.switchboard.auth.v1.IdentityR\bidentity\"\x10\n" +
+	"\bidentity\x18\x03 \x01(\v2\x1d.switchboard.auth.v1.IdentityR\bidentity\x12/\n" +
+	"\x14post_sign_in_message\x18\x04 \x01(\tR\x11postSignInMessage\x12O\n" +
+	"\x10account_activity\x18\x05 \x01(\v2$.switchboard.auth.v1.AccountActivityR\x0faccountActivity\"\xa2\x02\n" +
+	"\x0fAccountActivity\x12M\n" +
+	"\x15previous_sign_in_time\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\x12previousSignInTime\x127\n" +
+	"\x18previous_sign_in_address\x18\x02 \x01(\tR\x15previousSignInAddress\x122\n" +
+	"\x15failed_attempts_since\x18\x03 \x01(\x05R\x13failedAttemptsSince\x12S\n" +
+	"\x18last_failed_attempt_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\x15lastFailedAttemptTime\"\x10\n" +
 	"\x0eSignOutRequest\"\x11\n" +
 	"\x0fSignOutResponse\"\x0f\n" +
-	"\rWhoAmIRequest\"\x88\x01\n" +
+	"\rWhoAmIRequest\"\xce\x01\n" +
 	"\x0eWhoAmIResponse\x129\n" +
 	"\bidentity\x18\x01 \x01(\v2\x1d.switchboard.auth.v1.IdentityR\bidentity\x12;\n" +
 	"\vexpire_time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"expireTime\"\xb5\x01\n" +
+	"expireTime\x12D\n" +
+	"\x10idle_expire_time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\x0eidleExpireTime\"\x1c\n" +
+	"\x1aGetPreSignInMessageRequest\"7\n" +
+	"\x1bGetPreSignInMessageResponse\x12\x18\n" +
+	"\amessage\x18\x01 \x01(\tR\amessage\"\x17\n" +
+	"\x15ReportActivityRequest\"^\n" +
+	"\x16ReportActivityResponse\x12D\n" +
+	"\x10idle_expire_time\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\x0eidleExpireTime\"j\n" +
+	"\x16ListOwnSessionsRequest\x12'\n" +
+	"\tpage_size\x18\x01 \x01(\x05B\n" +
+	"\xbaH\a\x1a\x05\x18\xe8\a(\x00R\bpageSize\x12'\n" +
+	"\n" +
+	"page_token\x18\x02 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x02R\tpageToken\"{\n" +
+	"\x17ListOwnSessionsResponse\x128\n" +
+	"\bsessions\x18\x01 \x03(\v2\x1c.switchboard.auth.v1.SessionR\bsessions\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"2\n" +
+	"\x17RevokeOwnSessionRequest\x12\x17\n" +
+	"\x02id\x18\x01 \x01(\x03B\a\xbaH\x04\"\x02 \x00R\x02id\"\x1a\n" +
+	"\x18RevokeOwnSessionResponse\"\x8d\x01\n" +
+	"\x13ListSessionsRequest\x12'\n" +
+	"\tpage_size\x18\x01 \x01(\x05B\n" +
+	"\xbaH\a\x1a\x05\x18\xe8\a(\x00R\bpageSize\x12'\n" +
+	"\n" +
+	"page_token\x18\x02 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x02R\tpageToken\x12$\n" +
+	"\busername\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x02R\busername\"x\n" +
+	"\x14ListSessionsResponse\x128\n" +
+	"\bsessions\x18\x01 \x03(\v2\x1c.switchboard.auth.v1.SessionR\bsessions\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"/\n" +
+	"\x14RevokeSessionRequest\x12\x17\n" +
+	"\x02id\x18\x01 \x01(\x03B\a\xbaH\x04\"\x02 \x00R\x02id\"\x17\n" +
+	"\x15RevokeSessionResponse\"C\n" +
+	"\x18RevokeAllSessionsRequest\x12'\n" +
+	"\x0finclude_current\x18\x01 \x01(\bR\x0eincludeCurrent\"@\n" +
+	"\x19RevokeAllSessionsResponse\x12#\n" +
+	"\rrevoked_count\x18\x01 \x01(\x05R\frevokedCount\"\x1a\n" +
+	"\x18GetSignInSettingsRequest\"\\\n" +
+	"\x19GetSignInSettingsResponse\x12?\n" +
+	"\bsettings\x18\x01 \x01(\v2#.switchboard.auth.v1.SignInSettingsR\bsettings\"\xe2\x01\n" +
+	"\x1bUpdateSignInSettingsRequest\x12=\n" +
+	"\n" +
+	"rate_limit\x18\x01 \x01(\v2\x1e.switchboard.auth.v1.RateLimitR\trateLimit\x12C\n" +
+	"\fidle_timeout\x18\x02 \x01(\v2 .switchboard.auth.v1.IdleTimeoutR\vidleTimeout\x12?\n" +
+	"\bmessages\x18\x03 \x01(\v2#.switchboard.auth.v1.SignInMessagesR\bmessages\"_\n" +
+	"\x1cUpdateSignInSettingsResponse\x12?\n" +
+	"\bsettings\x18\x01 \x01(\v2#.switchboard.auth.v1.SignInSettingsR\bsettings\"\xb8\x01\n" +
+	"\x15CreateApiTokenRequest\x12\x1f\n" +
+	"\x04name\x18\x01 \x01(\tB\v\xbaH\b\xc8\x01\x01r\x03\x18\x80\x01R\x04name\x129\n" +
+	"\x04role\x18\x02 \x01(\x0e2\x19.switchboard.auth.v1.RoleB\n" +
+	"\xbaH\a\x82\x01\x04\x10\x01 \x00R\x04role\x12C\n" +
+	"\vexpire_time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampB\x06\xbaH\x03\xc8\x01\x01R\n" +
+	"expireTime\"q\n" +
+	"\x16CreateApiTokenResponse\x12:\n" +
+	"\tapi_token\x18\x01 \x01(\v2\x1d.switchboard.auth.v1.ApiTokenR\bapiToken\x12\x1b\n" +
+	"\x06secret\x18\x02 \x01(\tB\x03\x80\x01\x01R\x06secret\"h\n" +
+	"\x14ListApiTokensRequest\x12'\n" +
+	"\tpage_size\x18\x01 \x01(\x05B\n" +
+	"\xbaH\a\x1a\x05\x18\xe8\a(\x00R\bpageSize\x12'\n" +
+	"\n" +
+	"page_token\x18\x02 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x02R\tpageToken\"}\n" +
+	"\x15ListApiTokensResponse\x12<\n" +
+	"\n" +
+	"api_tokens\x18\x01 \x03(\v2\x1d.switchboard.auth.v1.ApiTokenR\tapiTokens\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"0\n" +
+	"\x15DeleteApiTokenRequest\x12\x17\n" +
+	"\x02id\x18\x01 \x01(\x03B\a\xbaH\x04\"\x02 \x00R\x02id\"\x18\n" +
+	"\x16DeleteApiTokenResponse\"\xb5\x01\n" +
 	"\bIdentity\x12\x1a\n" +
 	"\busername\x18\x01 \x01(\tR\busername\x12-\n" +
 	"\x04role\x18\x02 \x01(\x0e2\x19.switchboard.auth.v1.RoleR\x04role\x12;\n" +
 	"\x06source\x18\x03 \x01(\x0e2#.switchboard.auth.v1.IdentitySourceR\x06source\x12!\n" +
-	"\fdisplay_name\x18\x04 \x01(\tR\vdisplayName*M\n" +
+	"\fdisplay_name\x18\x04 \x01(\tR\vdisplayName\"\xbe\x03\n" +
+	"\aSession\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\x03R\x02id\x129\n" +
+	"\bidentity\x18\x02 \x01(\v2\x1d.switchboard.auth.v1.IdentityR\bidentity\x12;\n" +
+	"\vcreate_time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"createTime\x12H\n" +
+	"\x12last_activity_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\x10lastActivityTime\x12;\n" +
+	"\vexpire_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"expireTime\x12D\n" +
+	"\x10idle_expire_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\x0eidleExpireTime\x12%\n" +
+	"\x0eremote_address\x18\a \x01(\tR\rremoteAddress\x12\x1d\n" +
+	"\n" +
+	"user_agent\x18\b \x01(\tR\tuserAgent\x12\x18\n" +
+	"\acurrent\x18\t \x01(\bR\acurrent\"\xce\x02\n" +
+	"\bApiToken\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\x12-\n" +
+	"\x04role\x18\x03 \x01(\x0e2\x19.switchboard.auth.v1.RoleR\x04role\x12;\n" +
+	"\vcreate_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"createTime\x12\x1d\n" +
+	"\n" +
+	"created_by\x18\x05 \x01(\tR\tcreatedBy\x12;\n" +
+	"\vexpire_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"expireTime\x12>\n" +
+	"\rlast_use_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\vlastUseTime\x12\x16\n" +
+	"\x06prefix\x18\b \x01(\tR\x06prefix\"\xd5\x01\n" +
+	"\x0eSignInSettings\x12=\n" +
+	"\n" +
+	"rate_limit\x18\x01 \x01(\v2\x1e.switchboard.auth.v1.RateLimitR\trateLimit\x12C\n" +
+	"\fidle_timeout\x18\x02 \x01(\v2 .switchboard.auth.v1.IdleTimeoutR\vidleTimeout\x12?\n" +
+	"\bmessages\x18\x03 \x01(\v2#.switchboard.auth.v1.SignInMessagesR\bmessages\"\xb0\x01\n" +
+	"\tRateLimit\x12\x18\n" +
+	"\aenabled\x18\x01 \x01(\bR\aenabled\x127\n" +
+	"\x0erefill_seconds\x18\x02 \x01(\x05B\v\xbaH\b\x1a\x06\x18\x80\xa3\x05(\x01H\x00R\rrefillSeconds\x88\x01\x01\x12.\n" +
+	"\n" +
+	"max_tokens\x18\x03 \x01(\x05B\n" +
+	"\xbaH\a\x1a\x05\x18\xe8\a(\x01H\x01R\tmaxTokens\x88\x01\x01B\x11\n" +
+	"\x0f_refill_secondsB\r\n" +
+	"\v_max_tokens\"v\n" +
+	"\vIdleTimeout\x12\x18\n" +
+	"\aenabled\x18\x01 \x01(\bR\aenabled\x129\n" +
+	"\x0ftimeout_seconds\x18\x02 \x01(\x05B\v\xbaH\b\x1a\x06\x18\x80\xa3\x05(<H\x00R\x0etimeoutSeconds\x88\x01\x01B\x12\n" +
+	"\x10_timeout_seconds\"\xb8\x01\n" +
+	"\x0eSignInMessages\x127\n" +
+	"\x13pre_sign_in_message\x18\x01 \x01(\tB\b\xbaH\x05r\x03\x18\x80 R\x10preSignInMessage\x129\n" +
+	"\x14post_sign_in_message\x18\x02 \x01(\tB\b\xbaH\x05r\x03\x18\x80 R\x11postSignInMessage\x122\n" +
+	"\x15show_account_activity\x18\x03 \x01(\bR\x13showAccountActivity*M\n" +
 	"\x04Role\x12\x14\n" +
 	"\x10ROLE_UNSPECIFIED\x10\x00\x12\x16\n" +
 	"\x12ROLE_ADMINISTRATOR\x10\x01\x12\x17\n" +
-	"\x13ROLE_VIDEO_OPERATOR\x10\x02*f\n" +
+	"\x13ROLE_VIDEO_OPERATOR\x10\x02*\x85\x01\n" +
 	"\x0eIdentitySource\x12\x1f\n" +
 	"\x1bIDENTITY_SOURCE_UNSPECIFIED\x10\x00\x12\x19\n" +
 	"\x15IDENTITY_SOURCE_LOCAL\x10\x01\x12\x18\n" +
-	"\x14IDENTITY_SOURCE_LDAP\x10\x022\xec\x02\n" +
+	"\x14IDENTITY_SOURCE_LDAP\x10\x02\x12\x1d\n" +
+	"\x19IDENTITY_SOURCE_API_TOKEN\x10\x032\xd4\x10\n" +
 	"\vAuthService\x12r\n" +
 	"\x06SignIn\x12\".switchboard.auth.v1.SignInRequest\x1a#.switchboard.auth.v1.SignInResponse\"\x1f\x82\xd3\xe4\x93\x02\x19:\x01*\"\x14/api/v1/auth/sign-in\x12v\n" +
 	"\aSignOut\x12#.switchboard.auth.v1.SignOutRequest\x1a$.switchboard.auth.v1.SignOutResponse\" \x82\xd3\xe4\x93\x02\x1a:\x01*\"\x15/api/v1/auth/sign-out\x12q\n" +
-	"\x06WhoAmI\x12\".switchboard.auth.v1.WhoAmIRequest\x1a#.switchboard.auth.v1.WhoAmIResponse\"\x1e\x82\xd3\xe4\x93\x02\x15\x12\x13/api/v1/auth/whoami\x90\x02\x01BEZCgithub.com/switchboardhq/switchboard/gen/switchboard/auth/v1;authv1b\x06proto3"
+	"\x06WhoAmI\x12\".switchboard.auth.v1.WhoAmIRequest\x1a#.switchboard.auth.v1.WhoAmIResponse\"\x1e\x82\xd3\xe4\x93\x02\x15\x12\x13/api/v1/auth/whoami\x90\x02\x01\x12\xa5\x01\n" +
+	"\x13GetPreSignInMessage\x12/.switchboard.auth.v1.GetPreSignInMessageRequest\x1a0.switchboard.auth.v1.GetPreSignInMessageResponse\"+\x82\xd3\xe4\x93\x02\"\x12 /api/v1/auth/pre-sign-in-message\x90\x02\x01\x12\x8b\x01\n" +
+	"\x0eReportActivity\x12*.switchboard.auth.v1.ReportActivityRequest\x1a+.switchboard.auth.v1.ReportActivityResponse\" \x82\xd3\xe4\x93\x02\x1a:\x01*\"\x15/api/v1/auth/activity\x12\x91\x01\n" +
+	"\x0fListOwnSessions\x12+.switchboard.auth.v1.ListOwnSessionsRequest\x1a,.switchboard.auth.v1.ListOwnSessionsResponse\"#\x82\xd3\xe4\x93\x02\x1a\x12\x18/api/v1/account/sessions\x90\x02\x01\x12\x96\x01\n" +
+	"\x10RevokeOwnSession\x12,.switchboard.auth.v1.RevokeOwnSessionRequest\x1a-.switchboard.auth.v1.RevokeOwnSessionResponse\"%\x82\xd3\xe4\x93\x02\x1f*\x1d/api/v1/account/sessions/{id}\x12\x80\x01\n" +
+	"\fListSessions\x12(.switchboard.auth.v1.ListSessionsRequest\x1a).switchboard.auth.v1.ListSessionsResponse\"\x1b\x82\xd3\xe4\x93\x02\x12\x12\x10/api/v1/sessions\x90\x02\x01\x12\x85\x01\n" +
+	"\rRevokeSession\x12).switchboard.auth.v1.RevokeSessionRequest\x1a*.switchboard.auth.v1.RevokeSessionResponse\"\x1d\x82\xd3\xe4\x93\x02\x17*\x15/api/v1/sessions/{id}\x12\x9a\x01\n" +
+	"\x11RevokeAllSessions\x12-.switchboard.auth.v1.RevokeAllSessionsRequest\x1a..switchboard.auth.v1.RevokeAllSessionsResponse\"&\x82\xd3\xe4\x93\x02 :\x01*\"\x1b/api/v1/sessions/revoke-all\x12\x97\x01\n" +
+	"\x11GetSignInSettings\x12-.switchboard.auth.v1.GetSignInSettingsRequest\x1a..switchboard.auth.v1.GetSignInSettingsResponse\"#\x82\xd3\xe4\x93\x02\x1a\x12\x18/api/v1/sign-in-settings\x90\x02\x01\x12\xa0\x01\n" +
+	"\x14UpdateSignInSettings\x120.switchboard.auth.v1.UpdateSignInSettingsRequest\x1a1.switchboard.auth.v1.UpdateSignInSettingsResponse\"#\x82\xd3\xe4\x93\x02\x1d:\x01*2\x18/api/v1/sign-in-settings\x12\x88\x01\n" +
+	"\x0eCreateApiToken\x12*.switchboard.auth.v1.CreateApiTokenRequest\x1a+.switchboard.auth.v1.CreateApiTokenResponse\"\x1d\x82\xd3\xe4\x93\x02\x17:\x01*\"\x12/api/v1/api-tokens\x12\x85\x01\n" +
+	"\rListApiTokens\x12).switchboard.auth.v1.ListApiTokensRequest\x1a*.switchboard.auth.v1.ListApiTokensResponse\"\x1d\x82\xd3\xe4\x93\x02\x14\x12\x12/api/v1/api-tokens\x90\x02\x01\x12\x8a\x01\n" +
+	"\x0eDeleteApiToken\x12*.switchboard.auth.v1.DeleteApiTokenRequest\x1a+.switchboard.auth.v1.DeleteApiTokenResponse\"\x1f\x82\xd3\xe4\x93\x02\x19*\x17/api/v1/api-tokens/{id}BEZCgithub.com/switchboardhq/switchboard/gen/switchboard/auth/v1;authv1b\x06proto3"
 
 var (
 	file_switchboard_auth_v1_auth_service_proto_rawDescOnce sync.Once
@@ -551,37 +2431,120 @@ func file_switchboard_auth_v1_auth_service_proto_rawDescGZIP() []byte {
 }
 
 var file_switchboard_auth_v1_auth_service_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_switchboard_auth_v1_auth_service_proto_msgTypes = make([]protoimpl.MessageInfo, 7)
+var file_switchboard_auth_v1_auth_service_proto_msgTypes = make([]protoimpl.MessageInfo, 38)
 var file_switchboard_auth_v1_auth_service_proto_goTypes = []any{
-	(Role)(0),                     // 0: switchboard.auth.v1.Role
-	(IdentitySource)(0),           // 1: switchboard.auth.v1.IdentitySource
-	(*SignInRequest)(nil),         // 2: switchboard.auth.v1.SignInRequest
-	(*SignInResponse)(nil),        // 3: switchboard.auth.v1.SignInResponse
-	(*SignOutRequest)(nil),        // 4: switchboard.auth.v1.SignOutRequest
-	(*SignOutResponse)(nil),       // 5: switchboard.auth.v1.SignOutResponse
-	(*WhoAmIRequest)(nil),         // 6: switchboard.auth.v1.WhoAmIRequest
-	(*WhoAmIResponse)(nil),        // 7: switchboard.auth.v1.WhoAmIResponse
-	(*Identity)(nil),              // 8: switchboard.auth.v1.Identity
-	(*timestamppb.Timestamp)(nil), // 9: google.protobuf.Timestamp
+	(Role)(0),                            // 0: switchboard.auth.v1.Role
+	(IdentitySource)(0),                  // 1: switchboard.auth.v1.IdentitySource
+	(*SignInRequest)(nil),                // 2: switchboard.auth.v1.SignInRequest
+	(*SignInResponse)(nil),               // 3: switchboard.auth.v1.SignInResponse
+	(*AccountActivity)(nil),              // 4: switchboard.auth.v1.AccountActivity
+	(*SignOutRequest)(nil),               // 5: switchboard.auth.v1.SignOutRequest
+	(*SignOutResponse)(nil),              // 6: switchboard.auth.v1.SignOutResponse
+	(*WhoAmIRequest)(nil),                // 7: switchboard.auth.v1.WhoAmIRequest
+	(*WhoAmIResponse)(nil),               // 8: switchboard.auth.v1.WhoAmIResponse
+	(*GetPreSignInMessageRequest)(nil),   // 9: switchboard.auth.v1.GetPreSignInMessageRequest
+	(*GetPreSignInMessageResponse)(nil),  // 10: switchboard.auth.v1.GetPreSignInMessageResponse
+	(*ReportActivityRequest)(nil),        // 11: switchboard.auth.v1.ReportActivityRequest
+	(*ReportActivityResponse)(nil),       // 12: switchboard.auth.v1.ReportActivityResponse
+	(*ListOwnSessionsRequest)(nil),       // 13: switchboard.auth.v1.ListOwnSessionsRequest
+	(*ListOwnSessionsResponse)(nil),      // 14: switchboard.auth.v1.ListOwnSessionsResponse
+	(*RevokeOwnSessionRequest)(nil),      // 15: switchboard.auth.v1.RevokeOwnSessionRequest
+	(*RevokeOwnSessionResponse)(nil),     // 16: switchboard.auth.v1.RevokeOwnSessionResponse
+	(*ListSessionsRequest)(nil),          // 17: switchboard.auth.v1.ListSessionsRequest
+	(*ListSessionsResponse)(nil),         // 18: switchboard.auth.v1.ListSessionsResponse
+	(*RevokeSessionRequest)(nil),         // 19: switchboard.auth.v1.RevokeSessionRequest
+	(*RevokeSessionResponse)(nil),        // 20: switchboard.auth.v1.RevokeSessionResponse
+	(*RevokeAllSessionsRequest)(nil),     // 21: switchboard.auth.v1.RevokeAllSessionsRequest
+	(*RevokeAllSessionsResponse)(nil),    // 22: switchboard.auth.v1.RevokeAllSessionsResponse
+	(*GetSignInSettingsRequest)(nil),     // 23: switchboard.auth.v1.GetSignInSettingsRequest
+	(*GetSignInSettingsResponse)(nil),    // 24: switchboard.auth.v1.GetSignInSettingsResponse
+	(*UpdateSignInSettingsRequest)(nil),  // 25: switchboard.auth.v1.UpdateSignInSettingsRequest
+	(*UpdateSignInSettingsResponse)(nil), // 26: switchboard.auth.v1.UpdateSignInSettingsResponse
+	(*CreateApiTokenRequest)(nil),        // 27: switchboard.auth.v1.CreateApiTokenRequest
+	(*CreateApiTokenResponse)(nil),       // 28: switchboard.auth.v1.CreateApiTokenResponse
+	(*ListApiTokensRequest)(nil),         // 29: switchboard.auth.v1.ListApiTokensRequest
+	(*ListApiTokensResponse)(nil),        // 30: switchboard.auth.v1.ListApiTokensResponse
+	(*DeleteApiTokenRequest)(nil),        // 31: switchboard.auth.v1.DeleteApiTokenRequest
+	(*DeleteApiTokenResponse)(nil),       // 32: switchboard.auth.v1.DeleteApiTokenResponse
+	(*Identity)(nil),                     // 33: switchboard.auth.v1.Identity
+	(*Session)(nil),                      // 34: switchboard.auth.v1.Session
+	(*ApiToken)(nil),                     // 35: switchboard.auth.v1.ApiToken
+	(*SignInSettings)(nil),               // 36: switchboard.auth.v1.SignInSettings
+	(*RateLimit)(nil),                    // 37: switchboard.auth.v1.RateLimit
+	(*IdleTimeout)(nil),                  // 38: switchboard.auth.v1.IdleTimeout
+	(*SignInMessages)(nil),               // 39: switchboard.auth.v1.SignInMessages
+	(*timestamppb.Timestamp)(nil),        // 40: google.protobuf.Timestamp
 }
 var file_switchboard_auth_v1_auth_service_proto_depIdxs = []int32{
-	9, // 0: switchboard.auth.v1.SignInResponse.expire_time:type_name -> google.protobuf.Timestamp
-	8, // 1: switchboard.auth.v1.SignInResponse.identity:type_name -> switchboard.auth.v1.Identity
-	8, // 2: switchboard.auth.v1.WhoAmIResponse.identity:type_name -> switchboard.auth.v1.Identity
-	9, // 3: switchboard.auth.v1.WhoAmIResponse.expire_time:type_name -> google.protobuf.Timestamp
-	0, // 4: switchboard.auth.v1.Identity.role:type_name -> switchboard.auth.v1.Role
-	1, // 5: switchboard.auth.v1.Identity.source:type_name -> switchboard.auth.v1.IdentitySource
-	2, // 6: switchboard.auth.v1.AuthService.SignIn:input_type -> switchboard.auth.v1.SignInRequest
-	4, // 7: switchboard.auth.v1.AuthService.SignOut:input_type -> switchboard.auth.v1.SignOutRequest
-	6, // 8: switchboard.auth.v1.AuthService.WhoAmI:input_type -> switchboard.auth.v1.WhoAmIRequest
-	3, // 9: switchboard.auth.v1.AuthService.SignIn:output_type -> switchboard.auth.v1.SignInResponse
-	5, // 10: switchboard.auth.v1.AuthService.SignOut:output_type -> switchboard.auth.v1.SignOutResponse
-	7, // 11: switchboard.auth.v1.AuthService.WhoAmI:output_type -> switchboard.auth.v1.WhoAmIResponse
-	9, // [9:12] is the sub-list for method output_type
-	6, // [6:9] is the sub-list for method input_type
-	6, // [6:6] is the sub-list for extension type_name
-	6, // [6:6] is the sub-list for extension extendee
-	0, // [0:6] is the sub-list for field type_name
+	40, // 0: switchboard.auth.v1.SignInResponse.expire_time:type_name -> google.protobuf.Timestamp
+	33, // 1: switchboard.auth.v1.SignInResponse.identity:type_name -> switchboard.auth.v1.Identity
+	4,  // 2: switchboard.auth.v1.SignInResponse.account_activity:type_name -> switchboard.auth.v1.AccountActivity
+	40, // 3: switchboard.auth.v1.AccountActivity.previous_sign_in_time:type_name -> google.protobuf.Timestamp
+	40, // 4: switchboard.auth.v1.AccountActivity.last_failed_attempt_time:type_name -> google.protobuf.Timestamp
+	33, // 5: switchboard.auth.v1.WhoAmIResponse.identity:type_name -> switchboard.auth.v1.Identity
+	40, // 6: switchboard.auth.v1.WhoAmIResponse.expire_time:type_name -> google.protobuf.Timestamp
+	40, // 7: switchboard.auth.v1.WhoAmIResponse.idle_expire_time:type_name -> google.protobuf.Timestamp
+	40, // 8: switchboard.auth.v1.ReportActivityResponse.idle_expire_time:type_name -> google.protobuf.Timestamp
+	34, // 9: switchboard.auth.v1.ListOwnSessionsResponse.sessions:type_name -> switchboard.auth.v1.Session
+	34, // 10: switchboard.auth.v1.ListSessionsResponse.sessions:type_name -> switchboard.auth.v1.Session
+	36, // 11: switchboard.auth.v1.GetSignInSettingsResponse.settings:type_name -> switchboard.auth.v1.SignInSettings
+	37, // 12: switchboard.auth.v1.UpdateSignInSettingsRequest.rate_limit:type_name -> switchboard.auth.v1.RateLimit
+	38, // 13: switchboard.auth.v1.UpdateSignInSettingsRequest.idle_timeout:type_name -> switchboard.auth.v1.IdleTimeout
+	39, // 14: switchboard.auth.v1.UpdateSignInSettingsRequest.messages:type_name -> switchboard.auth.v1.SignInMessages
+	36, // 15: switchboard.auth.v1.UpdateSignInSettingsResponse.settings:type_name -> switchboard.auth.v1.SignInSettings
+	0,  // 16: switchboard.auth.v1.CreateApiTokenRequest.role:type_name -> switchboard.auth.v1.Role
+	40, // 17: switchboard.auth.v1.CreateApiTokenRequest.expire_time:type_name -> google.protobuf.Timestamp
+	35, // 18: switchboard.auth.v1.CreateApiTokenResponse.api_token:type_name -> switchboard.auth.v1.ApiToken
+	35, // 19: switchboard.auth.v1.ListApiTokensResponse.api_tokens:type_name -> switchboard.auth.v1.ApiToken
+	0,  // 20: switchboard.auth.v1.Identity.role:type_name -> switchboard.auth.v1.Role
+	1,  // 21: switchboard.auth.v1.Identity.source:type_name -> switchboard.auth.v1.IdentitySource
+	33, // 22: switchboard.auth.v1.Session.identity:type_name -> switchboard.auth.v1.Identity
+	40, // 23: switchboard.auth.v1.Session.create_time:type_name -> google.protobuf.Timestamp
+	40, // 24: switchboard.auth.v1.Session.last_activity_time:type_name -> google.protobuf.Timestamp
+	40, // 25: switchboard.auth.v1.Session.expire_time:type_name -> google.protobuf.Timestamp
+	40, // 26: switchboard.auth.v1.Session.idle_expire_time:type_name -> google.protobuf.Timestamp
+	0,  // 27: switchboard.auth.v1.ApiToken.role:type_name -> switchboard.auth.v1.Role
+	40, // 28: switchboard.auth.v1.ApiToken.create_time:type_name -> google.protobuf.Timestamp
+	40, // 29: switchboard.auth.v1.ApiToken.expire_time:type_name -> google.protobuf.Timestamp
+	40, // 30: switchboard.auth.v1.ApiToken.last_use_time:type_name -> google.protobuf.Timestamp
+	37, // 31: switchboard.auth.v1.SignInSettings.rate_limit:type_name -> switchboard.auth.v1.RateLimit
+	38, // 32: switchboard.auth.v1.SignInSettings.idle_timeout:type_name -> switchboard.auth.v1.IdleTimeout
+	39, // 33: switchboard.auth.v1.SignInSettings.messages:type_name -> switchboard.auth.v1.SignInMessages
+	2,  // 34: switchboard.auth.v1.AuthService.SignIn:input_type -> switchboard.auth.v1.SignInRequest
+	5,  // 35: switchboard.auth.v1.AuthService.SignOut:input_type -> switchboard.auth.v1.SignOutRequest
+	7,  // 36: switchboard.auth.v1.AuthService.WhoAmI:input_type -> switchboard.auth.v1.WhoAmIRequest
+	9,  // 37: switchboard.auth.v1.AuthService.GetPreSignInMessage:input_type -> switchboard.auth.v1.GetPreSignInMessageRequest
+	11, // 38: switchboard.auth.v1.AuthService.ReportActivity:input_type -> switchboard.auth.v1.ReportActivityRequest
+	13, // 39: switchboard.auth.v1.AuthService.ListOwnSessions:input_type -> switchboard.auth.v1.ListOwnSessionsRequest
+	15, // 40: switchboard.auth.v1.AuthService.RevokeOwnSession:input_type -> switchboard.auth.v1.RevokeOwnSessionRequest
+	17, // 41: switchboard.auth.v1.AuthService.ListSessions:input_type -> switchboard.auth.v1.ListSessionsRequest
+	19, // 42: switchboard.auth.v1.AuthService.RevokeSession:input_type -> switchboard.auth.v1.RevokeSessionRequest
+	21, // 43: switchboard.auth.v1.AuthService.RevokeAllSessions:input_type -> switchboard.auth.v1.RevokeAllSessionsRequest
+	23, // 44: switchboard.auth.v1.AuthService.GetSignInSettings:input_type -> switchboard.auth.v1.GetSignInSettingsRequest
+	25, // 45: switchboard.auth.v1.AuthService.UpdateSignInSettings:input_type -> switchboard.auth.v1.UpdateSignInSettingsRequest
+	27, // 46: switchboard.auth.v1.AuthService.CreateApiToken:input_type -> switchboard.auth.v1.CreateApiTokenRequest
+	29, // 47: switchboard.auth.v1.AuthService.ListApiTokens:input_type -> switchboard.auth.v1.ListApiTokensRequest
+	31, // 48: switchboard.auth.v1.AuthService.DeleteApiToken:input_type -> switchboard.auth.v1.DeleteApiTokenRequest
+	3,  // 49: switchboard.auth.v1.AuthService.SignIn:output_type -> switchboard.auth.v1.SignInResponse
+	6,  // 50: switchboard.auth.v1.AuthService.SignOut:output_type -> switchboard.auth.v1.SignOutResponse
+	8,  // 51: switchboard.auth.v1.AuthService.WhoAmI:output_type -> switchboard.auth.v1.WhoAmIResponse
+	10, // 52: switchboard.auth.v1.AuthService.GetPreSignInMessage:output_type -> switchboard.auth.v1.GetPreSignInMessageResponse
+	12, // 53: switchboard.auth.v1.AuthService.ReportActivity:output_type -> switchboard.auth.v1.ReportActivityResponse
+	14, // 54: switchboard.auth.v1.AuthService.ListOwnSessions:output_type -> switchboard.auth.v1.ListOwnSessionsResponse
+	16, // 55: switchboard.auth.v1.AuthService.RevokeOwnSession:output_type -> switchboard.auth.v1.RevokeOwnSessionResponse
+	18, // 56: switchboard.auth.v1.AuthService.ListSessions:output_type -> switchboard.auth.v1.ListSessionsResponse
+	20, // 57: switchboard.auth.v1.AuthService.RevokeSession:output_type -> switchboard.auth.v1.RevokeSessionResponse
+	22, // 58: switchboard.auth.v1.AuthService.RevokeAllSessions:output_type -> switchboard.auth.v1.RevokeAllSessionsResponse
+	24, // 59: switchboard.auth.v1.AuthService.GetSignInSettings:output_type -> switchboard.auth.v1.GetSignInSettingsResponse
+	26, // 60: switchboard.auth.v1.AuthService.UpdateSignInSettings:output_type -> switchboard.auth.v1.UpdateSignInSettingsResponse
+	28, // 61: switchboard.auth.v1.AuthService.CreateApiToken:output_type -> switchboard.auth.v1.CreateApiTokenResponse
+	30, // 62: switchboard.auth.v1.AuthService.ListApiTokens:output_type -> switchboard.auth.v1.ListApiTokensResponse
+	32, // 63: switchboard.auth.v1.AuthService.DeleteApiToken:output_type -> switchboard.auth.v1.DeleteApiTokenResponse
+	49, // [49:64] is the sub-list for method output_type
+	34, // [34:49] is the sub-list for method input_type
+	34, // [34:34] is the sub-list for extension type_name
+	34, // [34:34] is the sub-list for extension extendee
+	0,  // [0:34] is the sub-list for field type_name
 }
 
 func init() { file_switchboard_auth_v1_auth_service_proto_init() }
@@ -589,13 +2552,15 @@ func file_switchboard_auth_v1_auth_service_proto_init() {
 	if File_switchboard_auth_v1_auth_service_proto != nil {
 		return
 	}
+	file_switchboard_auth_v1_auth_service_proto_msgTypes[35].OneofWrappers = []any{}
+	file_switchboard_auth_v1_auth_service_proto_msgTypes[36].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_switchboard_auth_v1_auth_service_proto_rawDesc), len(file_switchboard_auth_v1_auth_service_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   7,
+			NumMessages:   38,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -19,9 +19,21 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	AuthService_SignIn_FullMethodName  = "/switchboard.auth.v1.AuthService/SignIn"
-	AuthService_SignOut_FullMethodName = "/switchboard.auth.v1.AuthService/SignOut"
-	AuthService_WhoAmI_FullMethodName  = "/switchboard.auth.v1.AuthService/WhoAmI"
+	AuthService_SignIn_FullMethodName               = "/switchboard.auth.v1.AuthService/SignIn"
+	AuthService_SignOut_FullMethodName              = "/switchboard.auth.v1.AuthService/SignOut"
+	AuthService_WhoAmI_FullMethodName               = "/switchboard.auth.v1.AuthService/WhoAmI"
+	AuthService_GetPreSignInMessage_FullMethodName  = "/switchboard.auth.v1.AuthService/GetPreSignInMessage"
+	AuthService_ReportActivity_FullMethodName       = "/switchboard.auth.v1.AuthService/ReportActivity"
+	AuthService_ListOwnSessions_FullMethodName      = "/switchboard.auth.v1.AuthService/ListOwnSessions"
+	AuthService_RevokeOwnSession_FullMethodName     = "/switchboard.auth.v1.AuthService/RevokeOwnSession"
+	AuthService_ListSessions_FullMethodName         = "/switchboard.auth.v1.AuthService/ListSessions"
+	AuthService_RevokeSession_FullMethodName        = "/switchboard.auth.v1.AuthService/RevokeSession"
+	AuthService_RevokeAllSessions_FullMethodName    = "/switchboard.auth.v1.AuthService/RevokeAllSessions"
+	AuthService_GetSignInSettings_FullMethodName    = "/switchboard.auth.v1.AuthService/GetSignInSettings"
+	AuthService_UpdateSignInSettings_FullMethodName = "/switchboard.auth.v1.AuthService/UpdateSignInSettings"
+	AuthService_CreateApiToken_FullMethodName       = "/switchboard.auth.v1.AuthService/CreateApiToken"
+	AuthService_ListApiTokens_FullMethodName        = "/switchboard.auth.v1.AuthService/ListApiTokens"
+	AuthService_DeleteApiToken_FullMethodName       = "/switchboard.auth.v1.AuthService/DeleteApiToken"
 )
 
 // AuthServiceClient is the client API for AuthService service.
@@ -35,7 +47,14 @@ const (
 type AuthServiceClient interface {
 	// SignIn checks a username and password and opens a session.
 	//
-	// Side effects: stores a new session and records a sign-in audit event
+	// A username that exists as a local user is checked locally only; any
+	// other is checked against the sign-in directory, when one is configured,
+	// and must belong to a mapped LDAP group. Attempts are rate limited per
+	// username: with no tokens left the call fails with RESOURCE_EXHAUSTED
+	// (reason RATE_LIMITED) without checking the credentials.
+	//
+	// Side effects: stores a new session, updates the user's sign-in
+	// activity and rate-limit bucket, and records a sign-in audit event
 	// (success or failure). Required role: none (public).
 	SignIn(ctx context.Context, in *SignInRequest, opts ...grpc.CallOption) (*SignInResponse, error)
 	// SignOut ends the caller's current session.
@@ -47,6 +66,68 @@ type AuthServiceClient interface {
 	//
 	// Side effects: none. Required role: any signed-in user.
 	WhoAmI(ctx context.Context, in *WhoAmIRequest, opts ...grpc.CallOption) (*WhoAmIResponse, error)
+	// GetPreSignInMessage returns the text to show before the sign-in form;
+	// empty means no such page.
+	//
+	// Side effects: none. Required role: none (public).
+	GetPreSignInMessage(ctx context.Context, in *GetPreSignInMessageRequest, opts ...grpc.CallOption) (*GetPreSignInMessageResponse, error)
+	// ReportActivity tells the server that the user interacted with the
+	// console (pointer, keyboard). Only this call resets the idle timer:
+	// background refreshes and streams do not. Clients should send it at most
+	// every 30 seconds while the user is active.
+	//
+	// Side effects: moves the session's last-activity time. Required role:
+	// any signed-in user.
+	ReportActivity(ctx context.Context, in *ReportActivityRequest, opts ...grpc.CallOption) (*ReportActivityResponse, error)
+	// ListOwnSessions lists the caller's open sessions, newest first.
+	//
+	// Side effects: none. Required role: any signed-in user.
+	ListOwnSessions(ctx context.Context, in *ListOwnSessionsRequest, opts ...grpc.CallOption) (*ListOwnSessionsResponse, error)
+	// RevokeOwnSession ends one of the caller's sessions (possibly the
+	// current one).
+	//
+	// Side effects: deletes the session. Required role: any signed-in user.
+	RevokeOwnSession(ctx context.Context, in *RevokeOwnSessionRequest, opts ...grpc.CallOption) (*RevokeOwnSessionResponse, error)
+	// ListSessions lists the open sessions of every user, newest first.
+	//
+	// Side effects: none. Required role: administrator.
+	ListSessions(ctx context.Context, in *ListSessionsRequest, opts ...grpc.CallOption) (*ListSessionsResponse, error)
+	// RevokeSession ends any user's session.
+	//
+	// Side effects: deletes the session; its holder's next call fails with
+	// UNAUTHENTICATED. Required role: administrator.
+	RevokeSession(ctx context.Context, in *RevokeSessionRequest, opts ...grpc.CallOption) (*RevokeSessionResponse, error)
+	// RevokeAllSessions signs everyone out ("sign out all sessions"), except
+	// the caller's own session unless include_current is set. API tokens are
+	// not sessions and stay valid.
+	//
+	// Side effects: deletes sessions. Required role: administrator.
+	RevokeAllSessions(ctx context.Context, in *RevokeAllSessionsRequest, opts ...grpc.CallOption) (*RevokeAllSessionsResponse, error)
+	// GetSignInSettings returns the sign-in rate limit, the idle session
+	// timeout and the sign-in messages.
+	//
+	// Side effects: none. Required role: administrator.
+	GetSignInSettings(ctx context.Context, in *GetSignInSettingsRequest, opts ...grpc.CallOption) (*GetSignInSettingsResponse, error)
+	// UpdateSignInSettings replaces the sections that are present in the
+	// request; absent sections are left alone. Changes take effect at once,
+	// for the next sign-in and the next idle check.
+	//
+	// Side effects: stores the settings. Required role: administrator.
+	UpdateSignInSettings(ctx context.Context, in *UpdateSignInSettingsRequest, opts ...grpc.CallOption) (*UpdateSignInSettingsResponse, error)
+	// CreateApiToken creates a named API token with a role and an expiry, for
+	// integrators and the SDK. The secret is in this response only; it is
+	// stored as a SHA-256 digest and cannot be shown again.
+	//
+	// Side effects: stores the token. Required role: administrator.
+	CreateApiToken(ctx context.Context, in *CreateApiTokenRequest, opts ...grpc.CallOption) (*CreateApiTokenResponse, error)
+	// ListApiTokens lists API tokens with their last use, newest first.
+	//
+	// Side effects: none. Required role: administrator.
+	ListApiTokens(ctx context.Context, in *ListApiTokensRequest, opts ...grpc.CallOption) (*ListApiTokensResponse, error)
+	// DeleteApiToken revokes an API token: it stops working at once.
+	//
+	// Side effects: deletes the token. Required role: administrator.
+	DeleteApiToken(ctx context.Context, in *DeleteApiTokenRequest, opts ...grpc.CallOption) (*DeleteApiTokenResponse, error)
 }
 
 type authServiceClient struct {
@@ -87,6 +168,126 @@ func (c *authServiceClient) WhoAmI(ctx context.Context, in *WhoAmIRequest, opts 
 	return out, nil
 }
 
+func (c *authServiceClient) GetPreSignInMessage(ctx context.Context, in *GetPreSignInMessageRequest, opts ...grpc.CallOption) (*GetPreSignInMessageResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetPreSignInMessageResponse)
+	err := c.cc.Invoke(ctx, AuthService_GetPreSignInMessage_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *authServiceClient) ReportActivity(ctx context.Context, in *ReportActivityRequest, opts ...grpc.CallOption) (*ReportActivityResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ReportActivityResponse)
+	err := c.cc.Invoke(ctx, AuthService_ReportActivity_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *authServiceClient) ListOwnSessions(ctx context.Context, in *ListOwnSessionsRequest, opts ...grpc.CallOption) (*ListOwnSessionsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListOwnSessionsResponse)
+	err := c.cc.Invoke(ctx, AuthService_ListOwnSessions_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *authServiceClient) RevokeOwnSession(ctx context.Context, in *RevokeOwnSessionRequest, opts ...grpc.CallOption) (*RevokeOwnSessionResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(RevokeOwnSessionResponse)
+	err := c.cc.Invoke(ctx, AuthService_RevokeOwnSession_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *authServiceClient) ListSessions(ctx context.Context, in *ListSessionsRequest, opts ...grpc.CallOption) (*ListSessionsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListSessionsResponse)
+	err := c.cc.Invoke(ctx, AuthService_ListSessions_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *authServiceClient) RevokeSession(ctx context.Context, in *RevokeSessionRequest, opts ...grpc.CallOption) (*RevokeSessionResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(RevokeSessionResponse)
+	err := c.cc.Invoke(ctx, AuthService_RevokeSession_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *authServiceClient) RevokeAllSessions(ctx context.Context, in *RevokeAllSessionsRequest, opts ...grpc.CallOption) (*RevokeAllSessionsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(RevokeAllSessionsResponse)
+	err := c.cc.Invoke(ctx, AuthService_RevokeAllSessions_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *authServiceClient) GetSignInSettings(ctx context.Context, in *GetSignInSettingsRequest, opts ...grpc.CallOption) (*GetSignInSettingsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetSignInSettingsResponse)
+	err := c.cc.Invoke(ctx, AuthService_GetSignInSettings_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *authServiceClient) UpdateSignInSettings(ctx context.Context, in *UpdateSignInSettingsRequest, opts ...grpc.CallOption) (*UpdateSignInSettingsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(UpdateSignInSettingsResponse)
+	err := c.cc.Invoke(ctx, AuthService_UpdateSignInSettings_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *authServiceClient) CreateApiToken(ctx context.Context, in *CreateApiTokenRequest, opts ...grpc.CallOption) (*CreateApiTokenResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CreateApiTokenResponse)
+	err := c.cc.Invoke(ctx, AuthService_CreateApiToken_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *authServiceClient) ListApiTokens(ctx context.Context, in *ListApiTokensRequest, opts ...grpc.CallOption) (*ListApiTokensResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListApiTokensResponse)
+	err := c.cc.Invoke(ctx, AuthService_ListApiTokens_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *authServiceClient) DeleteApiToken(ctx context.Context, in *DeleteApiTokenRequest, opts ...grpc.CallOption) (*DeleteApiTokenResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DeleteApiTokenResponse)
+	err := c.cc.Invoke(ctx, AuthService_DeleteApiToken_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // AuthServiceServer is the server API for AuthService service.
 // All implementations must embed UnimplementedAuthServiceServer
 // for forward compatibility.
@@ -98,7 +299,14 @@ func (c *authServiceClient) WhoAmI(ctx context.Context, in *WhoAmIRequest, opts 
 type AuthServiceServer interface {
 	// SignIn checks a username and password and opens a session.
 	//
-	// Side effects: stores a new session and records a sign-in audit event
+	// A username that exists as a local user is checked locally only; any
+	// other is checked against the sign-in directory, when one is configured,
+	// and must belong to a mapped LDAP group. Attempts are rate limited per
+	// username: with no tokens left the call fails with RESOURCE_EXHAUSTED
+	// (reason RATE_LIMITED) without checking the credentials.
+	//
+	// Side effects: stores a new session, updates the user's sign-in
+	// activity and rate-limit bucket, and records a sign-in audit event
 	// (success or failure). Required role: none (public).
 	SignIn(context.Context, *SignInRequest) (*SignInResponse, error)
 	// SignOut ends the caller's current session.
@@ -110,6 +318,68 @@ type AuthServiceServer interface {
 	//
 	// Side effects: none. Required role: any signed-in user.
 	WhoAmI(context.Context, *WhoAmIRequest) (*WhoAmIResponse, error)
+	// GetPreSignInMessage returns the text to show before the sign-in form;
+	// empty means no such page.
+	//
+	// Side effects: none. Required role: none (public).
+	GetPreSignInMessage(context.Context, *GetPreSignInMessageRequest) (*GetPreSignInMessageResponse, error)
+	// ReportActivity tells the server that the user interacted with the
+	// console (pointer, keyboard). Only this call resets the idle timer:
+	// background refreshes and streams do not. Clients should send it at most
+	// every 30 seconds while the user is active.
+	//
+	// Side effects: moves the session's last-activity time. Required role:
+	// any signed-in user.
+	ReportActivity(context.Context, *ReportActivityRequest) (*ReportActivityResponse, error)
+	// ListOwnSessions lists the caller's open sessions, newest first.
+	//
+	// Side effects: none. Required role: any signed-in user.
+	ListOwnSessions(context.Context, *ListOwnSessionsRequest) (*ListOwnSessionsResponse, error)
+	// RevokeOwnSession ends one of the caller's sessions (possibly the
+	// current one).
+	//
+	// Side effects: deletes the session. Required role: any signed-in user.
+	RevokeOwnSession(context.Context, *RevokeOwnSessionRequest) (*RevokeOwnSessionResponse, error)
+	// ListSessions lists the open sessions of every user, newest first.
+	//
+	// Side effects: none. Required role: administrator.
+	ListSessions(context.Context, *ListSessionsRequest) (*ListSessionsResponse, error)
+	// RevokeSession ends any user's session.
+	//
+	// Side effects: deletes the session; its holder's next call fails with
+	// UNAUTHENTICATED. Required role: administrator.
+	RevokeSession(context.Context, *RevokeSessionRequest) (*RevokeSessionResponse, error)
+	// RevokeAllSessions signs everyone out ("sign out all sessions"), except
+	// the caller's own session unless include_current is set. API tokens are
+	// not sessions and stay valid.
+	//
+	// Side effects: deletes sessions. Required role: administrator.
+	RevokeAllSessions(context.Context, *RevokeAllSessionsRequest) (*RevokeAllSessionsResponse, error)
+	// GetSignInSettings returns the sign-in rate limit, the idle session
+	// timeout and the sign-in messages.
+	//
+	// Side effects: none. Required role: administrator.
+	GetSignInSettings(context.Context, *GetSignInSettingsRequest) (*GetSignInSettingsResponse, error)
+	// UpdateSignInSettings replaces the sections that are present in the
+	// request; absent sections are left alone. Changes take effect at once,
+	// for the next sign-in and the next idle check.
+	//
+	// Side effects: stores the settings. Required role: administrator.
+	UpdateSignInSettings(context.Context, *UpdateSignInSettingsRequest) (*UpdateSignInSettingsResponse, error)
+	// CreateApiToken creates a named API token with a role and an expiry, for
+	// integrators and the SDK. The secret is in this response only; it is
+	// stored as a SHA-256 digest and cannot be shown again.
+	//
+	// Side effects: stores the token. Required role: administrator.
+	CreateApiToken(context.Context, *CreateApiTokenRequest) (*CreateApiTokenResponse, error)
+	// ListApiTokens lists API tokens with their last use, newest first.
+	//
+	// Side effects: none. Required role: administrator.
+	ListApiTokens(context.Context, *ListApiTokensRequest) (*ListApiTokensResponse, error)
+	// DeleteApiToken revokes an API token: it stops working at once.
+	//
+	// Side effects: deletes the token. Required role: administrator.
+	DeleteApiToken(context.Context, *DeleteApiTokenRequest) (*DeleteApiTokenResponse, error)
 	mustEmbedUnimplementedAuthServiceServer()
 }
 
@@ -128,6 +398,42 @@ func (UnimplementedAuthServiceServer) SignOut(context.Context, *SignOutRequest) 
 }
 func (UnimplementedAuthServiceServer) WhoAmI(context.Context, *WhoAmIRequest) (*WhoAmIResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method WhoAmI not implemented")
+}
+func (UnimplementedAuthServiceServer) GetPreSignInMessage(context.Context, *GetPreSignInMessageRequest) (*GetPreSignInMessageResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetPreSignInMessage not implemented")
+}
+func (UnimplementedAuthServiceServer) ReportActivity(context.Context, *ReportActivityRequest) (*ReportActivityResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ReportActivity not implemented")
+}
+func (UnimplementedAuthServiceServer) ListOwnSessions(context.Context, *ListOwnSessionsRequest) (*ListOwnSessionsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListOwnSessions not implemented")
+}
+func (UnimplementedAuthServiceServer) RevokeOwnSession(context.Context, *RevokeOwnSessionRequest) (*RevokeOwnSessionResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method RevokeOwnSession not implemented")
+}
+func (UnimplementedAuthServiceServer) ListSessions(context.Context, *ListSessionsRequest) (*ListSessionsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListSessions not implemented")
+}
+func (UnimplementedAuthServiceServer) RevokeSession(context.Context, *RevokeSessionRequest) (*RevokeSessionResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method RevokeSession not implemented")
+}
+func (UnimplementedAuthServiceServer) RevokeAllSessions(context.Context, *RevokeAllSessionsRequest) (*RevokeAllSessionsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method RevokeAllSessions not implemented")
+}
+func (UnimplementedAuthServiceServer) GetSignInSettings(context.Context, *GetSignInSettingsRequest) (*GetSignInSettingsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetSignInSettings not implemented")
+}
+func (UnimplementedAuthServiceServer) UpdateSignInSettings(context.Context, *UpdateSignInSettingsRequest) (*UpdateSignInSettingsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method UpdateSignInSettings not implemented")
+}
+func (UnimplementedAuthServiceServer) CreateApiToken(context.Context, *CreateApiTokenRequest) (*CreateApiTokenResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CreateApiToken not implemented")
+}
+func (UnimplementedAuthServiceServer) ListApiTokens(context.Context, *ListApiTokensRequest) (*ListApiTokensResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListApiTokens not implemented")
+}
+func (UnimplementedAuthServiceServer) DeleteApiToken(context.Context, *DeleteApiTokenRequest) (*DeleteApiTokenResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method DeleteApiToken not implemented")
 }
 func (UnimplementedAuthServiceServer) mustEmbedUnimplementedAuthServiceServer() {}
 func (UnimplementedAuthServiceServer) testEmbeddedByValue()                     {}
@@ -204,6 +510,222 @@ func _AuthService_WhoAmI_Handler(srv interface{}, ctx context.Context, dec func(
 	return interceptor(ctx, in, info, handler)
 }
 
+func _AuthService_GetPreSignInMessage_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetPreSignInMessageRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AuthServiceServer).GetPreSignInMessage(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AuthService_GetPreSignInMessage_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AuthServiceServer).GetPreSignInMessage(ctx, req.(*GetPreSignInMessageRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AuthService_ReportActivity_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ReportActivityRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AuthServiceServer).ReportActivity(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AuthService_ReportActivity_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AuthServiceServer).ReportActivity(ctx, req.(*ReportActivityRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AuthService_ListOwnSessions_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListOwnSessionsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AuthServiceServer).ListOwnSessions(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AuthService_ListOwnSessions_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AuthServiceServer).ListOwnSessions(ctx, req.(*ListOwnSessionsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AuthService_RevokeOwnSession_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RevokeOwnSessionRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AuthServiceServer).RevokeOwnSession(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AuthService_RevokeOwnSession_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AuthServiceServer).RevokeOwnSession(ctx, req.(*RevokeOwnSessionRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AuthService_ListSessions_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListSessionsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AuthServiceServer).ListSessions(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AuthService_ListSessions_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AuthServiceServer).ListSessions(ctx, req.(*ListSessionsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AuthService_RevokeSession_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RevokeSessionRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AuthServiceServer).RevokeSession(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AuthService_RevokeSession_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AuthServiceServer).RevokeSession(ctx, req.(*RevokeSessionRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AuthService_RevokeAllSessions_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RevokeAllSessionsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AuthServiceServer).RevokeAllSessions(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AuthService_RevokeAllSessions_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AuthServiceServer).RevokeAllSessions(ctx, req.(*RevokeAllSessionsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AuthService_GetSignInSettings_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetSignInSettingsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AuthServiceServer).GetSignInSettings(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AuthService_GetSignInSettings_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AuthServiceServer).GetSignInSettings(ctx, req.(*GetSignInSettingsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AuthService_UpdateSignInSettings_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UpdateSignInSettingsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AuthServiceServer).UpdateSignInSettings(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AuthService_UpdateSignInSettings_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AuthServiceServer).UpdateSignInSettings(ctx, req.(*UpdateSignInSettingsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AuthService_CreateApiToken_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CreateApiTokenRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AuthServiceServer).CreateApiToken(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AuthService_CreateApiToken_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AuthServiceServer).CreateApiToken(ctx, req.(*CreateApiTokenRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AuthService_ListApiTokens_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListApiTokensRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AuthServiceServer).ListApiTokens(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AuthService_ListApiTokens_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AuthServiceServer).ListApiTokens(ctx, req.(*ListApiTokensRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AuthService_DeleteApiToken_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DeleteApiTokenRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AuthServiceServer).DeleteApiToken(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AuthService_DeleteApiToken_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AuthServiceServer).DeleteApiToken(ctx, req.(*DeleteApiTokenRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // AuthService_ServiceDesc is the grpc.ServiceDesc for AuthService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -222,6 +744,54 @@ var AuthService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "WhoAmI",
 			Handler:    _AuthService_WhoAmI_Handler,
+		},
+		{
+			MethodName: "GetPreSignInMessage",
+			Handler:    _AuthService_GetPreSignInMessage_Handler,
+		},
+		{
+			MethodName: "ReportActivity",
+			Handler:    _AuthService_ReportActivity_Handler,
+		},
+		{
+			MethodName: "ListOwnSessions",
+			Handler:    _AuthService_ListOwnSessions_Handler,
+		},
+		{
+			MethodName: "RevokeOwnSession",
+			Handler:    _AuthService_RevokeOwnSession_Handler,
+		},
+		{
+			MethodName: "ListSessions",
+			Handler:    _AuthService_ListSessions_Handler,
+		},
+		{
+			MethodName: "RevokeSession",
+			Handler:    _AuthService_RevokeSession_Handler,
+		},
+		{
+			MethodName: "RevokeAllSessions",
+			Handler:    _AuthService_RevokeAllSessions_Handler,
+		},
+		{
+			MethodName: "GetSignInSettings",
+			Handler:    _AuthService_GetSignInSettings_Handler,
+		},
+		{
+			MethodName: "UpdateSignInSettings",
+			Handler:    _AuthService_UpdateSignInSettings_Handler,
+		},
+		{
+			MethodName: "CreateApiToken",
+			Handler:    _AuthService_CreateApiToken_Handler,
+		},
+		{
+			MethodName: "ListApiTokens",
+			Handler:    _AuthService_ListApiTokens_Handler,
+		},
+		{
+			MethodName: "DeleteApiToken",
+			Handler:    _AuthService_DeleteApiToken_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -58,6 +58,9 @@ const (
 	Reason_REASON_UNAVAILABLE Reason = 12
 	// REASON_CROSS_SITE_REQUEST means a cookie-authenticated write came from another site.
 	Reason_REASON_CROSS_SITE_REQUEST Reason = 13
+	// REASON_WRONG_CURRENT_PASSWORD means the current password given to
+	// change it is wrong; the session stays valid.
+	Reason_REASON_WRONG_CURRENT_PASSWORD Reason = 14
 )
 
 // Enum value maps for Reason.
@@ -77,22 +80,24 @@ var (
 		11: "REASON_RATE_LIMITED",
 		12: "REASON_UNAVAILABLE",
 		13: "REASON_CROSS_SITE_REQUEST",
+		14: "REASON_WRONG_CURRENT_PASSWORD",
 	}
 	Reason_value = map[string]int32{
-		"REASON_UNSPECIFIED":         0,
-		"REASON_INTERNAL":            1,
-		"REASON_INVALID_ARGUMENT":    2,
-		"REASON_UNAUTHENTICATED":     3,
-		"REASON_SESSION_EXPIRED":     4,
-		"REASON_INVALID_CREDENTIALS": 5,
-		"REASON_PERMISSION_DENIED":   6,
-		"REASON_NOT_FOUND":           7,
-		"REASON_ALREADY_EXISTS":      8,
-		"REASON_STALE_ETAG":          9,
-		"REASON_FAILED_PRECONDITION": 10,
-		"REASON_RATE_LIMITED":        11,
-		"REASON_UNAVAILABLE":         12,
-		"REASON_CROSS_SITE_REQUEST":  13,
+		"REASON_UNSPECIFIED":            0,
+		"REASON_INTERNAL":               1,
+		"REASON_INVALID_ARGUMENT":       2,
+		"REASON_UNAUTHENTICATED":        3,
+		"REASON_SESSION_EXPIRED":        4,
+		"REASON_INVALID_CREDENTIALS":    5,
+		"REASON_PERMISSION_DENIED":      6,
+		"REASON_NOT_FOUND":              7,
+		"REASON_ALREADY_EXISTS":         8,
+		"REASON_STALE_ETAG":             9,
+		"REASON_FAILED_PRECONDITION":    10,
+		"REASON_RATE_LIMITED":           11,
+		"REASON_UNAVAILABLE":            12,
+		"REASON_CROSS_SITE_REQUEST":     13,
+		"REASON_WRONG_CURRENT_PASSWORD": 14,
 	}
 )
 
@@ -127,7 +132,7 @@ var File_switchboard_errors_v1_errors_proto protoreflect.FileDescriptor
 
 const file_switchboard_errors_v1_errors_proto_rawDesc = "" +
 	"\n" +
-	"\"switchboard/errors/v1/errors.proto\x12\x15switchboard.errors.v1*\x80\x03\n" +
+	"\"switchboard/errors/v1/errors.proto\x12\x15switchboard.errors.v1*\xa3\x03\n" +
 	"\x06Reason\x12\x16\n" +
 	"\x12REASON_UNSPECIFIED\x10\x00\x12\x13\n" +
 	"\x0fREASON_INTERNAL\x10\x01\x12\x1b\n" +
@@ -143,7 +148,8 @@ const file_switchboard_errors_v1_errors_proto_rawDesc = "" +
 	"\x12\x17\n" +
 	"\x13REASON_RATE_LIMITED\x10\v\x12\x16\n" +
 	"\x12REASON_UNAVAILABLE\x10\f\x12\x1d\n" +
-	"\x19REASON_CROSS_SITE_REQUEST\x10\rBIZGgithub.com/switchboardhq/switchboard/gen/switchboard/errors/v1;errorsv1b\x06proto3"
+	"\x19REASON_CROSS_SITE_REQUEST\x10\r\x12!\n" +
+	"\x1dREASON_WRONG_CURRENT_PASSWORD\x10\x0eBIZGgithub.com/switchboardhq/switchboard/gen/switchboard/errors/v1;errorsv1b\x06proto3"
 
 var (
 	file_switchboard_errors_v1_errors_proto_rawDescOnce sync.Once

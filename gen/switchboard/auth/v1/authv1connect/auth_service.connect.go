@@ -39,13 +39,56 @@ const (
 	AuthServiceSignOutProcedure = "/switchboard.auth.v1.AuthService/SignOut"
 	// AuthServiceWhoAmIProcedure is the fully-qualified name of the AuthService's WhoAmI RPC.
 	AuthServiceWhoAmIProcedure = "/switchboard.auth.v1.AuthService/WhoAmI"
+	// AuthServiceGetPreSignInMessageProcedure is the fully-qualified name of the AuthService's
+	// GetPreSignInMessage RPC.
+	AuthServiceGetPreSignInMessageProcedure = "/switchboard.auth.v1.AuthService/GetPreSignInMessage"
+	// AuthServiceReportActivityProcedure is the fully-qualified name of the AuthService's
+	// ReportActivity RPC.
+	AuthServiceReportActivityProcedure = "/switchboard.auth.v1.AuthService/ReportActivity"
+	// AuthServiceListOwnSessionsProcedure is the fully-qualified name of the AuthService's
+	// ListOwnSessions RPC.
+	AuthServiceListOwnSessionsProcedure = "/switchboard.auth.v1.AuthService/ListOwnSessions"
+	// AuthServiceRevokeOwnSessionProcedure is the fully-qualified name of the AuthService's
+	// RevokeOwnSession RPC.
+	AuthServiceRevokeOwnSessionProcedure = "/switchboard.auth.v1.AuthService/RevokeOwnSession"
+	// AuthServiceListSessionsProcedure is the fully-qualified name of the AuthService's ListSessions
+	// RPC.
+	AuthServiceListSessionsProcedure = "/switchboard.auth.v1.AuthService/ListSessions"
+	// AuthServiceRevokeSessionProcedure is the fully-qualified name of the AuthService's RevokeSession
+	// RPC.
+	AuthServiceRevokeSessionProcedure = "/switchboard.auth.v1.AuthService/RevokeSession"
+	// AuthServiceRevokeAllSessionsProcedure is the fully-qualified name of the AuthService's
+	// RevokeAllSessions RPC.
+	AuthServiceRevokeAllSessionsProcedure = "/switchboard.auth.v1.AuthService/RevokeAllSessions"
+	// AuthServiceGetSignInSettingsProcedure is the fully-qualified name of the AuthService's
+	// GetSignInSettings RPC.
+	AuthServiceGetSignInSettingsProcedure = "/switchboard.auth.v1.AuthService/GetSignInSettings"
+	// AuthServiceUpdateSignInSettingsProcedure is the fully-qualified name of the AuthService's
+	// UpdateSignInSettings RPC.
+	AuthServiceUpdateSignInSettingsProcedure = "/switchboard.auth.v1.AuthService/UpdateSignInSettings"
+	// AuthServiceCreateApiTokenProcedure is the fully-qualified name of the AuthService's
+	// CreateApiToken RPC.
+	AuthServiceCreateApiTokenProcedure = "/switchboard.auth.v1.AuthService/CreateApiToken"
+	// AuthServiceListApiTokensProcedure is the fully-qualified name of the AuthService's ListApiTokens
+	// RPC.
+	AuthServiceListApiTokensProcedure = "/switchboard.auth.v1.AuthService/ListApiTokens"
+	// AuthServiceDeleteApiTokenProcedure is the fully-qualified name of the AuthService's
+	// DeleteApiToken RPC.
+	AuthServiceDeleteApiTokenProcedure = "/switchboard.auth.v1.AuthService/DeleteApiToken"
 )
 
 // AuthServiceClient is a client for the switchboard.auth.v1.AuthService service.
 type AuthServiceClient interface {
 	// SignIn checks a username and password and opens a session.
 	//
-	// Side effects: stores a new session and records a sign-in audit event
+	// A username that exists as a local user is checked locally only; any
+	// other is checked against the sign-in directory, when one is configured,
+	// and must belong to a mapped LDAP group. Attempts are rate limited per
+	// username: with no tokens left the call fails with RESOURCE_EXHAUSTED
+	// (reason RATE_LIMITED) without checking the credentials.
+	//
+	// Side effects: stores a new session, updates the user's sign-in
+	// activity and rate-limit bucket, and records a sign-in audit event
 	// (success or failure). Required role: none (public).
 	SignIn(context.Context, *connect.Request[v1.SignInRequest]) (*connect.Response[v1.SignInResponse], error)
 	// SignOut ends the caller's current session.
@@ -57,6 +100,68 @@ type AuthServiceClient interface {
 	//
 	// Side effects: none. Required role: any signed-in user.
 	WhoAmI(context.Context, *connect.Request[v1.WhoAmIRequest]) (*connect.Response[v1.WhoAmIResponse], error)
+	// GetPreSignInMessage returns the text to show before the sign-in form;
+	// empty means no such page.
+	//
+	// Side effects: none. Required role: none (public).
+	GetPreSignInMessage(context.Context, *connect.Request[v1.GetPreSignInMessageRequest]) (*connect.Response[v1.GetPreSignInMessageResponse], error)
+	// ReportActivity tells the server that the user interacted with the
+	// console (pointer, keyboard). Only this call resets the idle timer:
+	// background refreshes and streams do not. Clients should send it at most
+	// every 30 seconds while the user is active.
+	//
+	// Side effects: moves the session's last-activity time. Required role:
+	// any signed-in user.
+	ReportActivity(context.Context, *connect.Request[v1.ReportActivityRequest]) (*connect.Response[v1.ReportActivityResponse], error)
+	// ListOwnSessions lists the caller's open sessions, newest first.
+	//
+	// Side effects: none. Required role: any signed-in user.
+	ListOwnSessions(context.Context, *connect.Request[v1.ListOwnSessionsRequest]) (*connect.Response[v1.ListOwnSessionsResponse], error)
+	// RevokeOwnSession ends one of the caller's sessions (possibly the
+	// current one).
+	//
+	// Side effects: deletes the session. Required role: any signed-in user.
+	RevokeOwnSession(context.Context, *connect.Request[v1.RevokeOwnSessionRequest]) (*connect.Response[v1.RevokeOwnSessionResponse], error)
+	// ListSessions lists the open sessions of every user, newest first.
+	//
+	// Side effects: none. Required role: administrator.
+	ListSessions(context.Context, *connect.Request[v1.ListSessionsRequest]) (*connect.Response[v1.ListSessionsResponse], error)
+	// RevokeSession ends any user's session.
+	//
+	// Side effects: deletes the session; its holder's next call fails with
+	// UNAUTHENTICATED. Required role: administrator.
+	RevokeSession(context.Context, *connect.Request[v1.RevokeSessionRequest]) (*connect.Response[v1.RevokeSessionResponse], error)
+	// RevokeAllSessions signs everyone out ("sign out all sessions"), except
+	// the caller's own session unless include_current is set. API tokens are
+	// not sessions and stay valid.
+	//
+	// Side effects: deletes sessions. Required role: administrator.
+	RevokeAllSessions(context.Context, *connect.Request[v1.RevokeAllSessionsRequest]) (*connect.Response[v1.RevokeAllSessionsResponse], error)
+	// GetSignInSettings returns the sign-in rate limit, the idle session
+	// timeout and the sign-in messages.
+	//
+	// Side effects: none. Required role: administrator.
+	GetSignInSettings(context.Context, *connect.Request[v1.GetSignInSettingsRequest]) (*connect.Response[v1.GetSignInSettingsResponse], error)
+	// UpdateSignInSettings replaces the sections that are present in the
+	// request; absent sections are left alone. Changes take effect at once,
+	// for the next sign-in and the next idle check.
+	//
+	// Side effects: stores the settings. Required role: administrator.
+	UpdateSignInSettings(context.Context, *connect.Request[v1.UpdateSignInSettingsRequest]) (*connect.Response[v1.UpdateSignInSettingsResponse], error)
+	// CreateApiToken creates a named API token with a role and an expiry, for
+	// integrators and the SDK. The secret is in this response only; it is
+	// stored as a SHA-256 digest and cannot be shown again.
+	//
+	// Side effects: stores the token. Required role: administrator.
+	CreateApiToken(context.Context, *connect.Request[v1.CreateApiTokenRequest]) (*connect.Response[v1.CreateApiTokenResponse], error)
+	// ListApiTokens lists API tokens with their last use, newest first.
+	//
+	// Side effects: none. Required role: administrator.
+	ListApiTokens(context.Context, *connect.Request[v1.ListApiTokensRequest]) (*connect.Response[v1.ListApiTokensResponse], error)
+	// DeleteApiToken revokes an API token: it stops working at once.
+	//
+	// Side effects: deletes the token. Required role: administrator.
+	DeleteApiToken(context.Context, *connect.Request[v1.DeleteApiTokenRequest]) (*connect.Response[v1.DeleteApiTokenResponse], error)
 }
 
 // NewAuthServiceClient constructs a client for the switchboard.auth.v1.AuthService service. By
@@ -89,14 +194,103 @@ func NewAuthServiceClient(httpClient connect.HTTPClient, baseURL string, opts ..
 			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 			connect.WithClientOptions(opts...),
 		),
+		getPreSignInMessage: connect.NewClient[v1.GetPreSignInMessageRequest, v1.GetPreSignInMessageResponse](
+			httpClient,
+			baseURL+AuthServiceGetPreSignInMessageProcedure,
+			connect.WithSchema(authServiceMethods.ByName("GetPreSignInMessage")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+			connect.WithClientOptions(opts...),
+		),
+		reportActivity: connect.NewClient[v1.ReportActivityRequest, v1.ReportActivityResponse](
+			httpClient,
+			baseURL+AuthServiceReportActivityProcedure,
+			connect.WithSchema(authServiceMethods.ByName("ReportActivity")),
+			connect.WithClientOptions(opts...),
+		),
+		listOwnSessions: connect.NewClient[v1.ListOwnSessionsRequest, v1.ListOwnSessionsResponse](
+			httpClient,
+			baseURL+AuthServiceListOwnSessionsProcedure,
+			connect.WithSchema(authServiceMethods.ByName("ListOwnSessions")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+			connect.WithClientOptions(opts...),
+		),
+		revokeOwnSession: connect.NewClient[v1.RevokeOwnSessionRequest, v1.RevokeOwnSessionResponse](
+			httpClient,
+			baseURL+AuthServiceRevokeOwnSessionProcedure,
+			connect.WithSchema(authServiceMethods.ByName("RevokeOwnSession")),
+			connect.WithClientOptions(opts...),
+		),
+		listSessions: connect.NewClient[v1.ListSessionsRequest, v1.ListSessionsResponse](
+			httpClient,
+			baseURL+AuthServiceListSessionsProcedure,
+			connect.WithSchema(authServiceMethods.ByName("ListSessions")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+			connect.WithClientOptions(opts...),
+		),
+		revokeSession: connect.NewClient[v1.RevokeSessionRequest, v1.RevokeSessionResponse](
+			httpClient,
+			baseURL+AuthServiceRevokeSessionProcedure,
+			connect.WithSchema(authServiceMethods.ByName("RevokeSession")),
+			connect.WithClientOptions(opts...),
+		),
+		revokeAllSessions: connect.NewClient[v1.RevokeAllSessionsRequest, v1.RevokeAllSessionsResponse](
+			httpClient,
+			baseURL+AuthServiceRevokeAllSessionsProcedure,
+			connect.WithSchema(authServiceMethods.ByName("RevokeAllSessions")),
+			connect.WithClientOptions(opts...),
+		),
+		getSignInSettings: connect.NewClient[v1.GetSignInSettingsRequest, v1.GetSignInSettingsResponse](
+			httpClient,
+			baseURL+AuthServiceGetSignInSettingsProcedure,
+			connect.WithSchema(authServiceMethods.ByName("GetSignInSettings")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+			connect.WithClientOptions(opts...),
+		),
+		updateSignInSettings: connect.NewClient[v1.UpdateSignInSettingsRequest, v1.UpdateSignInSettingsResponse](
+			httpClient,
+			baseURL+AuthServiceUpdateSignInSettingsProcedure,
+			connect.WithSchema(authServiceMethods.ByName("UpdateSignInSettings")),
+			connect.WithClientOptions(opts...),
+		),
+		createApiToken: connect.NewClient[v1.CreateApiTokenRequest, v1.CreateApiTokenResponse](
+			httpClient,
+			baseURL+AuthServiceCreateApiTokenProcedure,
+			connect.WithSchema(authServiceMethods.ByName("CreateApiToken")),
+			connect.WithClientOptions(opts...),
+		),
+		listApiTokens: connect.NewClient[v1.ListApiTokensRequest, v1.ListApiTokensResponse](
+			httpClient,
+			baseURL+AuthServiceListApiTokensProcedure,
+			connect.WithSchema(authServiceMethods.ByName("ListApiTokens")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+			connect.WithClientOptions(opts...),
+		),
+		deleteApiToken: connect.NewClient[v1.DeleteApiTokenRequest, v1.DeleteApiTokenResponse](
+			httpClient,
+			baseURL+AuthServiceDeleteApiTokenProcedure,
+			connect.WithSchema(authServiceMethods.ByName("DeleteApiToken")),
+			connect.WithClientOptions(opts...),
+		),
 	}
 }
 
 // authServiceClient implements AuthServiceClient.
 type authServiceClient struct {
-	signIn  *connect.Client[v1.SignInRequest, v1.SignInResponse]
-	signOut *connect.Client[v1.SignOutRequest, v1.SignOutResponse]
-	whoAmI  *connect.Client[v1.WhoAmIRequest, v1.WhoAmIResponse]
+	signIn               *connect.Client[v1.SignInRequest, v1.SignInResponse]
+	signOut              *connect.Client[v1.SignOutRequest, v1.SignOutResponse]
+	whoAmI               *connect.Client[v1.WhoAmIRequest, v1.WhoAmIResponse]
+	getPreSignInMessage  *connect.Client[v1.GetPreSignInMessageRequest, v1.GetPreSignInMessageResponse]
+	reportActivity       *connect.Client[v1.ReportActivityRequest, v1.ReportActivityResponse]
+	listOwnSessions      *connect.Client[v1.ListOwnSessionsRequest, v1.ListOwnSessionsResponse]
+	revokeOwnSession     *connect.Client[v1.RevokeOwnSessionRequest, v1.RevokeOwnSessionResponse]
+	listSessions         *connect.Client[v1.ListSessionsRequest, v1.ListSessionsResponse]
+	revokeSession        *connect.Client[v1.RevokeSessionRequest, v1.RevokeSessionResponse]
+	revokeAllSessions    *connect.Client[v1.RevokeAllSessionsRequest, v1.RevokeAllSessionsResponse]
+	getSignInSettings    *connect.Client[v1.GetSignInSettingsRequest, v1.GetSignInSettingsResponse]
+	updateSignInSettings *connect.Client[v1.UpdateSignInSettingsRequest, v1.UpdateSignInSettingsResponse]
+	createApiToken       *connect.Client[v1.CreateApiTokenRequest, v1.CreateApiTokenResponse]
+	listApiTokens        *connect.Client[v1.ListApiTokensRequest, v1.ListApiTokensResponse]
+	deleteApiToken       *connect.Client[v1.DeleteApiTokenRequest, v1.DeleteApiTokenResponse]
 }
 
 // SignIn calls switchboard.auth.v1.AuthService.SignIn.
@@ -114,11 +308,78 @@ func (c *authServiceClient) WhoAmI(ctx context.Context, req *connect.Request[v1.
 	return c.whoAmI.CallUnary(ctx, req)
 }
 
+// GetPreSignInMessage calls switchboard.auth.v1.AuthService.GetPreSignInMessage.
+func (c *authServiceClient) GetPreSignInMessage(ctx context.Context, req *connect.Request[v1.GetPreSignInMessageRequest]) (*connect.Response[v1.GetPreSignInMessageResponse], error) {
+	return c.getPreSignInMessage.CallUnary(ctx, req)
+}
+
+// ReportActivity calls switchboard.auth.v1.AuthService.ReportActivity.
+func (c *authServiceClient) ReportActivity(ctx context.Context, req *connect.Request[v1.ReportActivityRequest]) (*connect.Response[v1.ReportActivityResponse], error) {
+	return c.reportActivity.CallUnary(ctx, req)
+}
+
+// ListOwnSessions calls switchboard.auth.v1.AuthService.ListOwnSessions.
+func (c *authServiceClient) ListOwnSessions(ctx context.Context, req *connect.Request[v1.ListOwnSessionsRequest]) (*connect.Response[v1.ListOwnSessionsResponse], error) {
+	return c.listOwnSessions.CallUnary(ctx, req)
+}
+
+// RevokeOwnSession calls switchboard.auth.v1.AuthService.RevokeOwnSession.
+func (c *authServiceClient) RevokeOwnSession(ctx context.Context, req *connect.Request[v1.RevokeOwnSessionRequest]) (*connect.Response[v1.RevokeOwnSessionResponse], error) {
+	return c.revokeOwnSession.CallUnary(ctx, req)
+}
+
+// ListSessions calls switchboard.auth.v1.AuthService.ListSessions.
+func (c *authServiceClient) ListSessions(ctx context.Context, req *connect.Request[v1.ListSessionsRequest]) (*connect.Response[v1.ListSessionsResponse], error) {
+	return c.listSessions.CallUnary(ctx, req)
+}
+
+// RevokeSession calls switchboard.auth.v1.AuthService.RevokeSession.
+func (c *authServiceClient) RevokeSession(ctx context.Context, req *connect.Request[v1.RevokeSessionRequest]) (*connect.Response[v1.RevokeSessionResponse], error) {
+	return c.revokeSession.CallUnary(ctx, req)
+}
+
+// RevokeAllSessions calls switchboard.auth.v1.AuthService.RevokeAllSessions.
+func (c *authServiceClient) RevokeAllSessions(ctx context.Context, req *connect.Request[v1.RevokeAllSessionsRequest]) (*connect.Response[v1.RevokeAllSessionsResponse], error) {
+	return c.revokeAllSessions.CallUnary(ctx, req)
+}
+
+// GetSignInSettings calls switchboard.auth.v1.AuthService.GetSignInSettings.
+func (c *authServiceClient) GetSignInSettings(ctx context.Context, req *connect.Request[v1.GetSignInSettingsRequest]) (*connect.Response[v1.GetSignInSettingsResponse], error) {
+	return c.getSignInSettings.CallUnary(ctx, req)
+}
+
+// UpdateSignInSettings calls switchboard.auth.v1.AuthService.UpdateSignInSettings.
+func (c *authServiceClient) UpdateSignInSettings(ctx context.Context, req *connect.Request[v1.UpdateSignInSettingsRequest]) (*connect.Response[v1.UpdateSignInSettingsResponse], error) {
+	return c.updateSignInSettings.CallUnary(ctx, req)
+}
+
+// CreateApiToken calls switchboard.auth.v1.AuthService.CreateApiToken.
+func (c *authServiceClient) CreateApiToken(ctx context.Context, req *connect.Request[v1.CreateApiTokenRequest]) (*connect.Response[v1.CreateApiTokenResponse], error) {
+	return c.createApiToken.CallUnary(ctx, req)
+}
+
+// ListApiTokens calls switchboard.auth.v1.AuthService.ListApiTokens.
+func (c *authServiceClient) ListApiTokens(ctx context.Context, req *connect.Request[v1.ListApiTokensRequest]) (*connect.Response[v1.ListApiTokensResponse], error) {
+	return c.listApiTokens.CallUnary(ctx, req)
+}
+
+// DeleteApiToken calls switchboard.auth.v1.AuthService.DeleteApiToken.
+func (c *authServiceClient) DeleteApiToken(ctx context.Context, req *connect.Request[v1.DeleteApiTokenRequest]) (*connect.Response[v1.DeleteApiTokenResponse], error) {
+	return c.deleteApiToken.CallUnary(ctx, req)
+}
+
 // AuthServiceHandler is an implementation of the switchboard.auth.v1.AuthService service.
 type AuthServiceHandler interface {
 	// SignIn checks a username and password and opens a session.
 	//
-	// Side effects: stores a new session and records a sign-in audit event
+	// A username that exists as a local user is checked locally only; any
+	// other is checked against the sign-in directory, when one is configured,
+	// and must belong to a mapped LDAP group. Attempts are rate limited per
+	// username: with no tokens left the call fails with RESOURCE_EXHAUSTED
+	// (reason RATE_LIMITED) without checking the credentials.
+	//
+	// Side effects: stores a new session, updates the user's sign-in
+	// activity and rate-limit bucket, and records a sign-in audit event
 	// (success or failure). Required role: none (public).
 	SignIn(context.Context, *connect.Request[v1.SignInRequest]) (*connect.Response[v1.SignInResponse], error)
 	// SignOut ends the caller's current session.
@@ -130,6 +391,68 @@ type AuthServiceHandler interface {
 	//
 	// Side effects: none. Required role: any signed-in user.
 	WhoAmI(context.Context, *connect.Request[v1.WhoAmIRequest]) (*connect.Response[v1.WhoAmIResponse], error)
+	// GetPreSignInMessage returns the text to show before the sign-in form;
+	// empty means no such page.
+	//
+	// Side effects: none. Required role: none (public).
+	GetPreSignInMessage(context.Context, *connect.Request[v1.GetPreSignInMessageRequest]) (*connect.Response[v1.GetPreSignInMessageResponse], error)
+	// ReportActivity tells the server that the user interacted with the
+	// console (pointer, keyboard). Only this call resets the idle timer:
+	// background refreshes and streams do not. Clients should send it at most
+	// every 30 seconds while the user is active.
+	//
+	// Side effects: moves the session's last-activity time. Required role:
+	// any signed-in user.
+	ReportActivity(context.Context, *connect.Request[v1.ReportActivityRequest]) (*connect.Response[v1.ReportActivityResponse], error)
+	// ListOwnSessions lists the caller's open sessions, newest first.
+	//
+	// Side effects: none. Required role: any signed-in user.
+	ListOwnSessions(context.Context, *connect.Request[v1.ListOwnSessionsRequest]) (*connect.Response[v1.ListOwnSessionsResponse], error)
+	// RevokeOwnSession ends one of the caller's sessions (possibly the
+	// current one).
+	//
+	// Side effects: deletes the session. Required role: any signed-in user.
+	RevokeOwnSession(context.Context, *connect.Request[v1.RevokeOwnSessionRequest]) (*connect.Response[v1.RevokeOwnSessionResponse], error)
+	// ListSessions lists the open sessions of every user, newest first.
+	//
+	// Side effects: none. Required role: administrator.
+	ListSessions(context.Context, *connect.Request[v1.ListSessionsRequest]) (*connect.Response[v1.ListSessionsResponse], error)
+	// RevokeSession ends any user's session.
+	//
+	// Side effects: deletes the session; its holder's next call fails with
+	// UNAUTHENTICATED. Required role: administrator.
+	RevokeSession(context.Context, *connect.Request[v1.RevokeSessionRequest]) (*connect.Response[v1.RevokeSessionResponse], error)
+	// RevokeAllSessions signs everyone out ("sign out all sessions"), except
+	// the caller's own session unless include_current is set. API tokens are
+	// not sessions and stay valid.
+	//
+	// Side effects: deletes sessions. Required role: administrator.
+	RevokeAllSessions(context.Context, *connect.Request[v1.RevokeAllSessionsRequest]) (*connect.Response[v1.RevokeAllSessionsResponse], error)
+	// GetSignInSettings returns the sign-in rate limit, the idle session
+	// timeout and the sign-in messages.
+	//
+	// Side effects: none. Required role: administrator.
+	GetSignInSettings(context.Context, *connect.Request[v1.GetSignInSettingsRequest]) (*connect.Response[v1.GetSignInSettingsResponse], error)
+	// UpdateSignInSettings replaces the sections that are present in the
+	// request; absent sections are left alone. Changes take effect at once,
+	// for the next sign-in and the next idle check.
+	//
+	// Side effects: stores the settings. Required role: administrator.
+	UpdateSignInSettings(context.Context, *connect.Request[v1.UpdateSignInSettingsRequest]) (*connect.Response[v1.UpdateSignInSettingsResponse], error)
+	// CreateApiToken creates a named API token with a role and an expiry, for
+	// integrators and the SDK. The secret is in this response only; it is
+	// stored as a SHA-256 digest and cannot be shown again.
+	//
+	// Side effects: stores the token. Required role: administrator.
+	CreateApiToken(context.Context, *connect.Request[v1.CreateApiTokenRequest]) (*connect.Response[v1.CreateApiTokenResponse], error)
+	// ListApiTokens lists API tokens with their last use, newest first.
+	//
+	// Side effects: none. Required role: administrator.
+	ListApiTokens(context.Context, *connect.Request[v1.ListApiTokensRequest]) (*connect.Response[v1.ListApiTokensResponse], error)
+	// DeleteApiToken revokes an API token: it stops working at once.
+	//
+	// Side effects: deletes the token. Required role: administrator.
+	DeleteApiToken(context.Context, *connect.Request[v1.DeleteApiTokenRequest]) (*connect.Response[v1.DeleteApiTokenResponse], error)
 }
 
 // NewAuthServiceHandler builds an HTTP handler from the service implementation. It returns the path
@@ -158,6 +481,83 @@ func NewAuthServiceHandler(svc AuthServiceHandler, opts ...connect.HandlerOption
 		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 		connect.WithHandlerOptions(opts...),
 	)
+	authServiceGetPreSignInMessageHandler := connect.NewUnaryHandler(
+		AuthServiceGetPreSignInMessageProcedure,
+		svc.GetPreSignInMessage,
+		connect.WithSchema(authServiceMethods.ByName("GetPreSignInMessage")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+		connect.WithHandlerOptions(opts...),
+	)
+	authServiceReportActivityHandler := connect.NewUnaryHandler(
+		AuthServiceReportActivityProcedure,
+		svc.ReportActivity,
+		connect.WithSchema(authServiceMethods.ByName("ReportActivity")),
+		connect.WithHandlerOptions(opts...),
+	)
+	authServiceListOwnSessionsHandler := connect.NewUnaryHandler(
+		AuthServiceListOwnSessionsProcedure,
+		svc.ListOwnSessions,
+		connect.WithSchema(authServiceMethods.ByName("ListOwnSessions")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+		connect.WithHandlerOptions(opts...),
+	)
+	authServiceRevokeOwnSessionHandler := connect.NewUnaryHandler(
+		AuthServiceRevokeOwnSessionProcedure,
+		svc.RevokeOwnSession,
+		connect.WithSchema(authServiceMethods.ByName("RevokeOwnSession")),
+		connect.WithHandlerOptions(opts...),
+	)
+	authServiceListSessionsHandler := connect.NewUnaryHandler(
+		AuthServiceListSessionsProcedure,
+		svc.ListSessions,
+		connect.WithSchema(authServiceMethods.ByName("ListSessions")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+		connect.WithHandlerOptions(opts...),
+	)
+	authServiceRevokeSessionHandler := connect.NewUnaryHandler(
+		AuthServiceRevokeSessionProcedure,
+		svc.RevokeSession,
+		connect.WithSchema(authServiceMethods.ByName("RevokeSession")),
+		connect.WithHandlerOptions(opts...),
+	)
+	authServiceRevokeAllSessionsHandler := connect.NewUnaryHandler(
+		AuthServiceRevokeAllSessionsProcedure,
+		svc.RevokeAllSessions,
+		connect.WithSchema(authServiceMethods.ByName("RevokeAllSessions")),
+		connect.WithHandlerOptions(opts...),
+	)
+	authServiceGetSignInSettingsHandler := connect.NewUnaryHandler(
+		AuthServiceGetSignInSettingsProcedure,
+		svc.GetSignInSettings,
+		connect.WithSchema(authServiceMethods.ByName("GetSignInSettings")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+		connect.WithHandlerOptions(opts...),
+	)
+	authServiceUpdateSignInSettingsHandler := connect.NewUnaryHandler(
+		AuthServiceUpdateSignInSettingsProcedure,
+		svc.UpdateSignInSettings,
+		connect.WithSchema(authServiceMethods.ByName("UpdateSignInSettings")),
+		connect.WithHandlerOptions(opts...),
+	)
+	authServiceCreateApiTokenHandler := connect.NewUnaryHandler(
+		AuthServiceCreateApiTokenProcedure,
+		svc.CreateApiToken,
+		connect.WithSchema(authServiceMethods.ByName("CreateApiToken")),
+		connect.WithHandlerOptions(opts...),
+	)
+	authServiceListApiTokensHandler := connect.NewUnaryHandler(
+		AuthServiceListApiTokensProcedure,
+		svc.ListApiTokens,
+		connect.WithSchema(authServiceMethods.ByName("ListApiTokens")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+		connect.WithHandlerOptions(opts...),
+	)
+	authServiceDeleteApiTokenHandler := connect.NewUnaryHandler(
+		AuthServiceDeleteApiTokenProcedure,
+		svc.DeleteApiToken,
+		connect.WithSchema(authServiceMethods.ByName("DeleteApiToken")),
+		connect.WithHandlerOptions(opts...),
+	)
 	return "/switchboard.auth.v1.AuthService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case AuthServiceSignInProcedure:
@@ -166,6 +566,30 @@ func NewAuthServiceHandler(svc AuthServiceHandler, opts ...connect.HandlerOption
 			authServiceSignOutHandler.ServeHTTP(w, r)
 		case AuthServiceWhoAmIProcedure:
 			authServiceWhoAmIHandler.ServeHTTP(w, r)
+		case AuthServiceGetPreSignInMessageProcedure:
+			authServiceGetPreSignInMessageHandler.ServeHTTP(w, r)
+		case AuthServiceReportActivityProcedure:
+			authServiceReportActivityHandler.ServeHTTP(w, r)
+		case AuthServiceListOwnSessionsProcedure:
+			authServiceListOwnSessionsHandler.ServeHTTP(w, r)
+		case AuthServiceRevokeOwnSessionProcedure:
+			authServiceRevokeOwnSessionHandler.ServeHTTP(w, r)
+		case AuthServiceListSessionsProcedure:
+			authServiceListSessionsHandler.ServeHTTP(w, r)
+		case AuthServiceRevokeSessionProcedure:
+			authServiceRevokeSessionHandler.ServeHTTP(w, r)
+		case AuthServiceRevokeAllSessionsProcedure:
+			authServiceRevokeAllSessionsHandler.ServeHTTP(w, r)
+		case AuthServiceGetSignInSettingsProcedure:
+			authServiceGetSignInSettingsHandler.ServeHTTP(w, r)
+		case AuthServiceUpdateSignInSettingsProcedure:
+			authServiceUpdateSignInSettingsHandler.ServeHTTP(w, r)
+		case AuthServiceCreateApiTokenProcedure:
+			authServiceCreateApiTokenHandler.ServeHTTP(w, r)
+		case AuthServiceListApiTokensProcedure:
+			authServiceListApiTokensHandler.ServeHTTP(w, r)
+		case AuthServiceDeleteApiTokenProcedure:
+			authServiceDeleteApiTokenHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -185,4 +609,52 @@ func (UnimplementedAuthServiceHandler) SignOut(context.Context, *connect.Request
 
 func (UnimplementedAuthServiceHandler) WhoAmI(context.Context, *connect.Request[v1.WhoAmIRequest]) (*connect.Response[v1.WhoAmIResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("switchboard.auth.v1.AuthService.WhoAmI is not implemented"))
+}
+
+func (UnimplementedAuthServiceHandler) GetPreSignInMessage(context.Context, *connect.Request[v1.GetPreSignInMessageRequest]) (*connect.Response[v1.GetPreSignInMessageResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("switchboard.auth.v1.AuthService.GetPreSignInMessage is not implemented"))
+}
+
+func (UnimplementedAuthServiceHandler) ReportActivity(context.Context, *connect.Request[v1.ReportActivityRequest]) (*connect.Response[v1.ReportActivityResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("switchboard.auth.v1.AuthService.ReportActivity is not implemented"))
+}
+
+func (UnimplementedAuthServiceHandler) ListOwnSessions(context.Context, *connect.Request[v1.ListOwnSessionsRequest]) (*connect.Response[v1.ListOwnSessionsResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("switchboard.auth.v1.AuthService.ListOwnSessions is not implemented"))
+}
+
+func (UnimplementedAuthServiceHandler) RevokeOwnSession(context.Context, *connect.Request[v1.RevokeOwnSessionRequest]) (*connect.Response[v1.RevokeOwnSessionResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("switchboard.auth.v1.AuthService.RevokeOwnSession is not implemented"))
+}
+
+func (UnimplementedAuthServiceHandler) ListSessions(context.Context, *connect.Request[v1.ListSessionsRequest]) (*connect.Response[v1.ListSessionsResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("switchboard.auth.v1.AuthService.ListSessions is not implemented"))
+}
+
+func (UnimplementedAuthServiceHandler) RevokeSession(context.Context, *connect.Request[v1.RevokeSessionRequest]) (*connect.Response[v1.RevokeSessionResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("switchboard.auth.v1.AuthService.RevokeSession is not implemented"))
+}
+
+func (UnimplementedAuthServiceHandler) RevokeAllSessions(context.Context, *connect.Request[v1.RevokeAllSessionsRequest]) (*connect.Response[v1.RevokeAllSessionsResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("switchboard.auth.v1.AuthService.RevokeAllSessions is not implemented"))
+}
+
+func (UnimplementedAuthServiceHandler) GetSignInSettings(context.Context, *connect.Request[v1.GetSignInSettingsRequest]) (*connect.Response[v1.GetSignInSettingsResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("switchboard.auth.v1.AuthService.GetSignInSettings is not implemented"))
+}
+
+func (UnimplementedAuthServiceHandler) UpdateSignInSettings(context.Context, *connect.Request[v1.UpdateSignInSettingsRequest]) (*connect.Response[v1.UpdateSignInSettingsResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("switchboard.auth.v1.AuthService.UpdateSignInSettings is not implemented"))
+}
+
+func (UnimplementedAuthServiceHandler) CreateApiToken(context.Context, *connect.Request[v1.CreateApiTokenRequest]) (*connect.Response[v1.CreateApiTokenResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("switchboard.auth.v1.AuthService.CreateApiToken is not implemented"))
+}
+
+func (UnimplementedAuthServiceHandler) ListApiTokens(context.Context, *connect.Request[v1.ListApiTokensRequest]) (*connect.Response[v1.ListApiTokensResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("switchboard.auth.v1.AuthService.ListApiTokens is not implemented"))
+}
+
+func (UnimplementedAuthServiceHandler) DeleteApiToken(context.Context, *connect.Request[v1.DeleteApiTokenRequest]) (*connect.Response[v1.DeleteApiTokenResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("switchboard.auth.v1.AuthService.DeleteApiToken is not implemented"))
 }

@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file switchboard/auth/v1/auth_service.proto.
  */
 export const file_switchboard_auth_v1_auth_service: GenFile = /*@__PURE__*/
-  fileDesc("CiZzd2l0Y2hib2FyZC9hdXRoL3YxL2F1dGhfc2VydmljZS5wcm90bxITc3dpdGNoYm9hcmQuYXV0aC52MSJgCg1TaWduSW5SZXF1ZXN0Eh0KCHVzZXJuYW1lGAEgASgJQgu6SAjIAQFyAxiAAhIgCghwYXNzd29yZBgCIAEoCUIOgAEBukgIyAEBcgMYgAgSDgoGY29va2llGAMgASgIIoYBCg5TaWduSW5SZXNwb25zZRISCgV0b2tlbhgBIAEoCUIDgAEBEi8KC2V4cGlyZV90aW1lGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCghpZGVudGl0eRgDIAEoCzIdLnN3aXRjaGJvYXJkLmF1dGgudjEuSWRlbnRpdHkiEAoOU2lnbk91dFJlcXVlc3QiEQoPU2lnbk91dFJlc3BvbnNlIg8KDVdob0FtSVJlcXVlc3QicgoOV2hvQW1JUmVzcG9uc2USLwoIaWRlbnRpdHkYASABKAsyHS5zd2l0Y2hib2FyZC5hdXRoLnYxLklkZW50aXR5Ei8KC2V4cGlyZV90aW1lGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKQAQoISWRlbnRpdHkSEAoIdXNlcm5hbWUYASABKAkSJwoEcm9sZRgCIAEoDjIZLnN3aXRjaGJvYXJkLmF1dGgudjEuUm9sZRIzCgZzb3VyY2UYAyABKA4yIy5zd2l0Y2hib2FyZC5hdXRoLnYxLklkZW50aXR5U291cmNlEhQKDGRpc3BsYXlfbmFtZRgEIAEoCSpNCgRSb2xlEhQKEFJPTEVfVU5TUEVDSUZJRUQQABIWChJST0xFX0FETUlOSVNUUkFUT1IQARIXChNST0xFX1ZJREVPX09QRVJBVE9SEAIqZgoOSWRlbnRpdHlTb3VyY2USHwobSURFTlRJVFlfU09VUkNFX1VOU1BFQ0lGSUVEEAASGQoVSURFTlRJVFlfU09VUkNFX0xPQ0FMEAESGAoUSURFTlRJVFlfU09VUkNFX0xEQVAQAjLsAgoLQXV0aFNlcnZpY2UScgoGU2lnbkluEiIuc3dpdGNoYm9hcmQuYXV0aC52MS5TaWduSW5SZXF1ZXN0GiMuc3dpdGNoYm9hcmQuYXV0aC52MS5TaWduSW5SZXNwb25zZSIfgtPkkwIZOgEqIhQvYXBpL3YxL2F1dGgvc2lnbi1pbhJ2CgdTaWduT3V0EiMuc3dpdGNoYm9hcmQuYXV0aC52MS5TaWduT3V0UmVxdWVzdBokLnN3aXRjaGJvYXJkLmF1dGgudjEuU2lnbk91dFJlc3BvbnNlIiCC0+STAho6ASoiFS9hcGkvdjEvYXV0aC9zaWduLW91dBJxCgZXaG9BbUkSIi5zd2l0Y2hib2FyZC5hdXRoLnYxLldob0FtSVJlcXVlc3QaIy5zd2l0Y2hib2FyZC5hdXRoLnYxLldob0FtSVJlc3BvbnNlIh6QAgGC0+STAhUSEy9hcGkvdjEvYXV0aC93aG9hbWlCRVpDZ2l0aHViLmNvbS9zd2l0Y2hib2FyZGhxL3N3aXRjaGJvYXJkL2dlbi9zd2l0Y2hib2FyZC9hdXRoL3YxO2F1dGh2MWIGcHJvdG8z", [file_buf_validate_validate, file_google_api_annotations, file_google_protobuf_timestamp]);
+  fileDesc("CiZzd2l0Y2hib2FyZC9hdXRoL3YxL2F1dGhfc2VydmljZS5wcm90bxITc3dpdGNoYm9hcmQuYXV0aC52MSJgCg1TaWduSW5SZXF1ZXN0Eh0KCHVzZXJuYW1lGAEgASgJQgu6SAjIAQFyAxiAAhIgCghwYXNzd29yZBgCIAEoCUIOgAEBukgIyAEBcgMYgAgSDgoGY29va2llGAMgASgIIuQBCg5TaWduSW5SZXNwb25zZRISCgV0b2tlbhgBIAEoCUIDgAEBEi8KC2V4cGlyZV90aW1lGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCghpZGVudGl0eRgDIAEoCzIdLnN3aXRjaGJvYXJkLmF1dGgudjEuSWRlbnRpdHkSHAoUcG9zdF9zaWduX2luX21lc3NhZ2UYBCABKAkSPgoQYWNjb3VudF9hY3Rpdml0eRgFIAEoCzIkLnN3aXRjaGJvYXJkLmF1dGgudjEuQWNjb3VudEFjdGl2aXR5IssBCg9BY2NvdW50QWN0aXZpdHkSOQoVcHJldmlvdXNfc2lnbl9pbl90aW1lGAEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIgChhwcmV2aW91c19zaWduX2luX2FkZHJlc3MYAiABKAkSHQoVZmFpbGVkX2F0dGVtcHRzX3NpbmNlGAMgASgFEjwKGGxhc3RfZmFpbGVkX2F0dGVtcHRfdGltZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiEAoOU2lnbk91dFJlcXVlc3QiEQoPU2lnbk91dFJlc3BvbnNlIg8KDVdob0FtSVJlcXVlc3QiqAEKDldob0FtSVJlc3BvbnNlEi8KCGlkZW50aXR5GAEgASgLMh0uc3dpdGNoYm9hcmQuYXV0aC52MS5JZGVudGl0eRIvCgtleHBpcmVfdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASNAoQaWRsZV9leHBpcmVfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiHAoaR2V0UHJlU2lnbkluTWVzc2FnZVJlcXVlc3QiLgobR2V0UHJlU2lnbkluTWVzc2FnZVJlc3BvbnNlEg8KB21lc3NhZ2UYASABKAkiFwoVUmVwb3J0QWN0aXZpdHlSZXF1ZXN0Ik4KFlJlcG9ydEFjdGl2aXR5UmVzcG9uc2USNAoQaWRsZV9leHBpcmVfdGltZRgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiVQoWTGlzdE93blNlc3Npb25zUmVxdWVzdBIdCglwYWdlX3NpemUYASABKAVCCrpIBxoFGOgHKAASHAoKcGFnZV90b2tlbhgCIAEoCUIIukgFcgMYgAIiYgoXTGlzdE93blNlc3Npb25zUmVzcG9uc2USLgoIc2Vzc2lvbnMYASADKAsyHC5zd2l0Y2hib2FyZC5hdXRoLnYxLlNlc3Npb24SFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIi4KF1Jldm9rZU93blNlc3Npb25SZXF1ZXN0EhMKAmlkGAEgASgDQge6SAQiAiAAIhoKGFJldm9rZU93blNlc3Npb25SZXNwb25zZSJuChNMaXN0U2Vzc2lvbnNSZXF1ZXN0Eh0KCXBhZ2Vfc2l6ZRgBIAEoBUIKukgHGgUY6AcoABIcCgpwYWdlX3Rva2VuGAIgASgJQgi6SAVyAxiAAhIaCgh1c2VybmFtZRgDIAEoCUIIukgFcgMYgAIiXwoUTGlzdFNlc3Npb25zUmVzcG9uc2USLgoIc2Vzc2lvbnMYASADKAsyHC5zd2l0Y2hib2FyZC5hdXRoLnYxLlNlc3Npb24SFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIisKFFJldm9rZVNlc3Npb25SZXF1ZXN0EhMKAmlkGAEgASgDQge6SAQiAiAAIhcKFVJldm9rZVNlc3Npb25SZXNwb25zZSIzChhSZXZva2VBbGxTZXNzaW9uc1JlcXVlc3QSFwoPaW5jbHVkZV9jdXJyZW50GAEgASgIIjIKGVJldm9rZUFsbFNlc3Npb25zUmVzcG9uc2USFQoNcmV2b2tlZF9jb3VudBgBIAEoBSIaChhHZXRTaWduSW5TZXR0aW5nc1JlcXVlc3QiUgoZR2V0U2lnbkluU2V0dGluZ3NSZXNwb25zZRI1CghzZXR0aW5ncxgBIAEoCzIjLnN3aXRjaGJvYXJkLmF1dGgudjEuU2lnbkluU2V0dGluZ3MiwAEKG1VwZGF0ZVNpZ25JblNldHRpbmdzUmVxdWVzdBIyCgpyYXRlX2xpbWl0GAEgASgLMh4uc3dpdGNoYm9hcmQuYXV0aC52MS5SYXRlTGltaXQSNgoMaWRsZV90aW1lb3V0GAIgASgLMiAuc3dpdGNoYm9hcmQuYXV0aC52MS5JZGxlVGltZW91dBI1CghtZXNzYWdlcxgDIAEoCzIjLnN3aXRjaGJvYXJkLmF1dGgudjEuU2lnbkluTWVzc2FnZXMiVQocVXBkYXRlU2lnbkluU2V0dGluZ3NSZXNwb25zZRI1CghzZXR0aW5ncxgBIAEoCzIjLnN3aXRjaGJvYXJkLmF1dGgudjEuU2lnbkluU2V0dGluZ3MioAEKFUNyZWF0ZUFwaVRva2VuUmVxdWVzdBIZCgRuYW1lGAEgASgJQgu6SAjIAQFyAxiAARIzCgRyb2xlGAIgASgOMhkuc3dpdGNoYm9hcmQuYXV0aC52MS5Sb2xlQgq6SAeCAQQQASAAEjcKC2V4cGlyZV90aW1lGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEIGukgDyAEBIl8KFkNyZWF0ZUFwaVRva2VuUmVzcG9uc2USMAoJYXBpX3Rva2VuGAEgASgLMh0uc3dpdGNoYm9hcmQuYXV0aC52MS5BcGlUb2tlbhITCgZzZWNyZXQYAiABKAlCA4ABASJTChRMaXN0QXBpVG9rZW5zUmVxdWVzdBIdCglwYWdlX3NpemUYASABKAVCCrpIBxoFGOgHKAASHAoKcGFnZV90b2tlbhgCIAEoCUIIukgFcgMYgAIiYwoVTGlzdEFwaVRva2Vuc1Jlc3BvbnNlEjEKCmFwaV90b2tlbnMYASADKAsyHS5zd2l0Y2hib2FyZC5hdXRoLnYxLkFwaVRva2VuEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSIsChVEZWxldGVBcGlUb2tlblJlcXVlc3QSEwoCaWQYASABKANCB7pIBCICIAAiGAoWRGVsZXRlQXBpVG9rZW5SZXNwb25zZSKQAQoISWRlbnRpdHkSEAoIdXNlcm5hbWUYASABKAkSJwoEcm9sZRgCIAEoDjIZLnN3aXRjaGJvYXJkLmF1dGgudjEuUm9sZRIzCgZzb3VyY2UYAyABKA4yIy5zd2l0Y2hib2FyZC5hdXRoLnYxLklkZW50aXR5U291cmNlEhQKDGRpc3BsYXlfbmFtZRgEIAEoCSLTAgoHU2Vzc2lvbhIKCgJpZBgBIAEoAxIvCghpZGVudGl0eRgCIAEoCzIdLnN3aXRjaGJvYXJkLmF1dGgudjEuSWRlbnRpdHkSLwoLY3JlYXRlX3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjYKEmxhc3RfYWN0aXZpdHlfdGltZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLZXhwaXJlX3RpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjQKEGlkbGVfZXhwaXJlX3RpbWUYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhYKDnJlbW90ZV9hZGRyZXNzGAcgASgJEhIKCnVzZXJfYWdlbnQYCCABKAkSDwoHY3VycmVudBgJIAEoCCKGAgoIQXBpVG9rZW4SCgoCaWQYASABKAMSDAoEbmFtZRgCIAEoCRInCgRyb2xlGAMgASgOMhkuc3dpdGNoYm9hcmQuYXV0aC52MS5Sb2xlEi8KC2NyZWF0ZV90aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBISCgpjcmVhdGVkX2J5GAUgASgJEi8KC2V4cGlyZV90aW1lGAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIxCg1sYXN0X3VzZV90aW1lGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIOCgZwcmVmaXgYCCABKAkiswEKDlNpZ25JblNldHRpbmdzEjIKCnJhdGVfbGltaXQYASABKAsyHi5zd2l0Y2hib2FyZC5hdXRoLnYxLlJhdGVMaW1pdBI2CgxpZGxlX3RpbWVvdXQYAiABKAsyIC5zd2l0Y2hib2FyZC5hdXRoLnYxLklkbGVUaW1lb3V0EjUKCG1lc3NhZ2VzGAMgASgLMiMuc3dpdGNoYm9hcmQuYXV0aC52MS5TaWduSW5NZXNzYWdlcyKNAQoJUmF0ZUxpbWl0Eg8KB2VuYWJsZWQYASABKAgSKAoOcmVmaWxsX3NlY29uZHMYAiABKAVCC7pICBoGGICjBSgBSACIAQESIwoKbWF4X3Rva2VucxgDIAEoBUIKukgHGgUY6AcoAUgBiAEBQhEKD19yZWZpbGxfc2Vjb25kc0INCgtfbWF4X3Rva2VucyJdCgtJZGxlVGltZW91dBIPCgdlbmFibGVkGAEgASgIEikKD3RpbWVvdXRfc2Vjb25kcxgCIAEoBUILukgIGgYYgKMFKDxIAIgBAUISChBfdGltZW91dF9zZWNvbmRzIn4KDlNpZ25Jbk1lc3NhZ2VzEiUKE3ByZV9zaWduX2luX21lc3NhZ2UYASABKAlCCLpIBXIDGIAgEiYKFHBvc3Rfc2lnbl9pbl9tZXNzYWdlGAIgASgJQgi6SAVyAxiAIBIdChVzaG93X2FjY291bnRfYWN0aXZpdHkYAyABKAgqTQoEUm9sZRIUChBST0xFX1VOU1BFQ0lGSUVEEAASFgoSUk9MRV9BRE1JTklTVFJBVE9SEAESFwoTUk9MRV9WSURFT19PUEVSQVRPUhACKoUBCg5JZGVudGl0eVNvdXJjZRIfChtJREVOVElUWV9TT1VSQ0VfVU5TUEVDSUZJRUQQABIZChVJREVOVElUWV9TT1VSQ0VfTE9DQUwQARIYChRJREVOVElUWV9TT1VSQ0VfTERBUBACEh0KGUlERU5USVRZX1NPVVJDRV9BUElfVE9LRU4QAzLUEAoLQXV0aFNlcnZpY2UScgoGU2lnbkluEiIuc3dpdGNoYm9hcmQuYXV0aC52MS5TaWduSW5SZXF1ZXN0GiMuc3dpdGNoYm9hcmQuYXV0aC52MS5TaWduSW5SZXNwb25zZSIfgtPkkwIZOgEqIhQvYXBpL3YxL2F1dGgvc2lnbi1pbhJ2CgdTaWduT3V0EiMuc3dpdGNoYm9hcmQuYXV0aC52MS5TaWduT3V0UmVxdWVzdBokLnN3aXRjaGJvYXJkLmF1dGgudjEuU2lnbk91dFJlc3BvbnNlIiCC0+STAho6ASoiFS9hcGkvdjEvYXV0aC9zaWduLW91dBJxCgZXaG9BbUkSIi5zd2l0Y2hib2FyZC5hdXRoLnYxLldob0FtSVJlcXVlc3QaIy5zd2l0Y2hib2FyZC5hdXRoLnYxLldob0FtSVJlc3BvbnNlIh6QAgGC0+STAhUSEy9hcGkvdjEvYXV0aC93aG9hbWkSpQEKE0dldFByZVNpZ25Jbk1lc3NhZ2USLy5zd2l0Y2hib2FyZC5hdXRoLnYxLkdldFByZVNpZ25Jbk1lc3NhZ2VSZXF1ZXN0GjAuc3dpdGNoYm9hcmQuYXV0aC52MS5HZXRQcmVTaWduSW5NZXNzYWdlUmVzcG9uc2UiK5ACAYLT5JMCIhIgL2FwaS92MS9hdXRoL3ByZS1zaWduLWluLW1lc3NhZ2USiwEKDlJlcG9ydEFjdGl2aXR5Eiouc3dpdGNoYm9hcmQuYXV0aC52MS5SZXBvcnRBY3Rpdml0eVJlcXVlc3QaKy5zd2l0Y2hib2FyZC5hdXRoLnYxLlJlcG9ydEFjdGl2aXR5UmVzcG9uc2UiIILT5JMCGjoBKiIVL2FwaS92MS9hdXRoL2FjdGl2aXR5EpEBCg9MaXN0T3duU2Vzc2lvbnMSKy5zd2l0Y2hib2FyZC5hdXRoLnYxLkxpc3RPd25TZXNzaW9uc1JlcXVlc3QaLC5zd2l0Y2hib2FyZC5hdXRoLnYxLkxpc3RPd25TZXNzaW9uc1Jlc3BvbnNlIiOQAgGC0+STAhoSGC9hcGkvdjEvYWNjb3VudC9zZXNzaW9ucxKWAQoQUmV2b2tlT3duU2Vzc2lvbhIsLnN3aXRjaGJvYXJkLmF1dGgudjEuUmV2b2tlT3duU2Vzc2lvblJlcXVlc3QaLS5zd2l0Y2hib2FyZC5hdXRoLnYxLlJldm9rZU93blNlc3Npb25SZXNwb25zZSIlgtPkkwIfKh0vYXBpL3YxL2FjY291bnQvc2Vzc2lvbnMve2lkfRKAAQoMTGlzdFNlc3Npb25zEiguc3dpdGNoYm9hcmQuYXV0aC52MS5MaXN0U2Vzc2lvbnNSZXF1ZXN0Gikuc3dpdGNoYm9hcmQuYXV0aC52MS5MaXN0U2Vzc2lvbnNSZXNwb25zZSIbkAIBgtPkkwISEhAvYXBpL3YxL3Nlc3Npb25zEoUBCg1SZXZva2VTZXNzaW9uEikuc3dpdGNoYm9hcmQuYXV0aC52MS5SZXZva2VTZXNzaW9uUmVxdWVzdBoqLnN3aXRjaGJvYXJkLmF1dGgudjEuUmV2b2tlU2Vzc2lvblJlc3BvbnNlIh2C0+STAhcqFS9hcGkvdjEvc2Vzc2lvbnMve2lkfRKaAQoRUmV2b2tlQWxsU2Vzc2lvbnMSLS5zd2l0Y2hib2FyZC5hdXRoLnYxLlJldm9rZUFsbFNlc3Npb25zUmVxdWVzdBouLnN3aXRjaGJvYXJkLmF1dGgudjEuUmV2b2tlQWxsU2Vzc2lvbnNSZXNwb25zZSImgtPkkwIgOgEqIhsvYXBpL3YxL3Nlc3Npb25zL3Jldm9rZS1hbGwSlwEKEUdldFNpZ25JblNldHRpbmdzEi0uc3dpdGNoYm9hcmQuYXV0aC52MS5HZXRTaWduSW5TZXR0aW5nc1JlcXVlc3QaLi5zd2l0Y2hib2FyZC5hdXRoLnYxLkdldFNpZ25JblNldHRpbmdzUmVzcG9uc2UiI5ACAYLT5JMCGhIYL2FwaS92MS9zaWduLWluLXNldHRpbmdzEqABChRVcGRhdGVTaWduSW5TZXR0aW5ncxIwLnN3aXRjaGJvYXJkLmF1dGgudjEuVXBkYXRlU2lnbkluU2V0dGluZ3NSZXF1ZXN0GjEuc3dpdGNoYm9hcmQuYXV0aC52MS5VcGRhdGVTaWduSW5TZXR0aW5nc1Jlc3BvbnNlIiOC0+STAh06ASoyGC9hcGkvdjEvc2lnbi1pbi1zZXR0aW5ncxKIAQoOQ3JlYXRlQXBpVG9rZW4SKi5zd2l0Y2hib2FyZC5hdXRoLnYxLkNyZWF0ZUFwaVRva2VuUmVxdWVzdBorLnN3aXRjaGJvYXJkLmF1dGgudjEuQ3JlYXRlQXBpVG9rZW5SZXNwb25zZSIdgtPkkwIXOgEqIhIvYXBpL3YxL2FwaS10b2tlbnMShQEKDUxpc3RBcGlUb2tlbnMSKS5zd2l0Y2hib2FyZC5hdXRoLnYxLkxpc3RBcGlUb2tlbnNSZXF1ZXN0Giouc3dpdGNoYm9hcmQuYXV0aC52MS5MaXN0QXBpVG9rZW5zUmVzcG9uc2UiHZACAYLT5JMCFBISL2FwaS92MS9hcGktdG9rZW5zEooBCg5EZWxldGVBcGlUb2tlbhIqLnN3aXRjaGJvYXJkLmF1dGgudjEuRGVsZXRlQXBpVG9rZW5SZXF1ZXN0Gisuc3dpdGNoYm9hcmQuYXV0aC52MS5EZWxldGVBcGlUb2tlblJlc3BvbnNlIh+C0+STAhkqFy9hcGkvdjEvYXBpLXRva2Vucy97aWR9QkVaQ2dpdGh1Yi5jb20vc3dpdGNoYm9hcmRocS9zd2l0Y2hib2FyZC9nZW4vc3dpdGNoYm9hcmQvYXV0aC92MTthdXRodjFiBnByb3RvMw", [file_buf_validate_validate, file_google_api_annotations, file_google_protobuf_timestamp]);
 
 /**
  * SignInRequest carries the credentials to check.
@@ -79,6 +79,22 @@ export type SignInResponse = Message<"switchboard.auth.v1.SignInResponse"> & {
    * @generated from field: switchboard.auth.v1.Identity identity = 3;
    */
   identity?: Identity | undefined;
+
+  /**
+   * The post-sign-in message to show before the application (plain
+   * text); empty when none is configured.
+   *
+   * @generated from field: string post_sign_in_message = 4;
+   */
+  postSignInMessage: string;
+
+  /**
+   * The account's recent activity, present when the administrator enabled
+   * "display account activity after sign-in".
+   *
+   * @generated from field: switchboard.auth.v1.AccountActivity account_activity = 5;
+   */
+  accountActivity?: AccountActivity | undefined;
 };
 
 /**
@@ -87,6 +103,49 @@ export type SignInResponse = Message<"switchboard.auth.v1.SignInResponse"> & {
  */
 export const SignInResponseSchema: GenMessage<SignInResponse> = /*@__PURE__*/
   messageDesc(file_switchboard_auth_v1_auth_service, 1);
+
+/**
+ * AccountActivity is what the user should know about their account's
+ * recent sign-ins.
+ *
+ * @generated from message switchboard.auth.v1.AccountActivity
+ */
+export type AccountActivity = Message<"switchboard.auth.v1.AccountActivity"> & {
+  /**
+   * The previous successful sign-in; unset on the first sign-in.
+   *
+   * @generated from field: google.protobuf.Timestamp previous_sign_in_time = 1;
+   */
+  previousSignInTime?: Timestamp | undefined;
+
+  /**
+   * The client address of the previous successful sign-in.
+   *
+   * @generated from field: string previous_sign_in_address = 2;
+   */
+  previousSignInAddress: string;
+
+  /**
+   * Failed sign-in attempts since the previous successful one.
+   *
+   * @generated from field: int32 failed_attempts_since = 3;
+   */
+  failedAttemptsSince: number;
+
+  /**
+   * The most recent of those failed attempts; unset when there was none.
+   *
+   * @generated from field: google.protobuf.Timestamp last_failed_attempt_time = 4;
+   */
+  lastFailedAttemptTime?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message switchboard.auth.v1.AccountActivity.
+ * Use `create(AccountActivitySchema)` to create a new message.
+ */
+export const AccountActivitySchema: GenMessage<AccountActivity> = /*@__PURE__*/
+  messageDesc(file_switchboard_auth_v1_auth_service, 2);
 
 /**
  * SignOutRequest has no fields: the session is the caller's own.
@@ -101,7 +160,7 @@ export type SignOutRequest = Message<"switchboard.auth.v1.SignOutRequest"> & {
  * Use `create(SignOutRequestSchema)` to create a new message.
  */
 export const SignOutRequestSchema: GenMessage<SignOutRequest> = /*@__PURE__*/
-  messageDesc(file_switchboard_auth_v1_auth_service, 2);
+  messageDesc(file_switchboard_auth_v1_auth_service, 3);
 
 /**
  * SignOutResponse has no fields.
@@ -116,7 +175,7 @@ export type SignOutResponse = Message<"switchboard.auth.v1.SignOutResponse"> & {
  * Use `create(SignOutResponseSchema)` to create a new message.
  */
 export const SignOutResponseSchema: GenMessage<SignOutResponse> = /*@__PURE__*/
-  messageDesc(file_switchboard_auth_v1_auth_service, 3);
+  messageDesc(file_switchboard_auth_v1_auth_service, 4);
 
 /**
  * WhoAmIRequest has no fields.
@@ -131,7 +190,7 @@ export type WhoAmIRequest = Message<"switchboard.auth.v1.WhoAmIRequest"> & {
  * Use `create(WhoAmIRequestSchema)` to create a new message.
  */
 export const WhoAmIRequestSchema: GenMessage<WhoAmIRequest> = /*@__PURE__*/
-  messageDesc(file_switchboard_auth_v1_auth_service, 4);
+  messageDesc(file_switchboard_auth_v1_auth_service, 5);
 
 /**
  * WhoAmIResponse describes the caller.
@@ -152,6 +211,14 @@ export type WhoAmIResponse = Message<"switchboard.auth.v1.WhoAmIResponse"> & {
    * @generated from field: google.protobuf.Timestamp expire_time = 2;
    */
   expireTime?: Timestamp | undefined;
+
+  /**
+   * When the session ends if the user does not interact before then;
+   * unset when the idle timeout is off or the caller uses an API token.
+   *
+   * @generated from field: google.protobuf.Timestamp idle_expire_time = 3;
+   */
+  idleExpireTime?: Timestamp | undefined;
 };
 
 /**
@@ -159,7 +226,560 @@ export type WhoAmIResponse = Message<"switchboard.auth.v1.WhoAmIResponse"> & {
  * Use `create(WhoAmIResponseSchema)` to create a new message.
  */
 export const WhoAmIResponseSchema: GenMessage<WhoAmIResponse> = /*@__PURE__*/
-  messageDesc(file_switchboard_auth_v1_auth_service, 5);
+  messageDesc(file_switchboard_auth_v1_auth_service, 6);
+
+/**
+ * GetPreSignInMessageRequest has no fields.
+ *
+ * @generated from message switchboard.auth.v1.GetPreSignInMessageRequest
+ */
+export type GetPreSignInMessageRequest = Message<"switchboard.auth.v1.GetPreSignInMessageRequest"> & {
+};
+
+/**
+ * Describes the message switchboard.auth.v1.GetPreSignInMessageRequest.
+ * Use `create(GetPreSignInMessageRequestSchema)` to create a new message.
+ */
+export const GetPreSignInMessageRequestSchema: GenMessage<GetPreSignInMessageRequest> = /*@__PURE__*/
+  messageDesc(file_switchboard_auth_v1_auth_service, 7);
+
+/**
+ * GetPreSignInMessageResponse carries the message.
+ *
+ * @generated from message switchboard.auth.v1.GetPreSignInMessageResponse
+ */
+export type GetPreSignInMessageResponse = Message<"switchboard.auth.v1.GetPreSignInMessageResponse"> & {
+  /**
+   * Plain text, possibly with line breaks; empty means no message.
+   *
+   * @generated from field: string message = 1;
+   */
+  message: string;
+};
+
+/**
+ * Describes the message switchboard.auth.v1.GetPreSignInMessageResponse.
+ * Use `create(GetPreSignInMessageResponseSchema)` to create a new message.
+ */
+export const GetPreSignInMessageResponseSchema: GenMessage<GetPreSignInMessageResponse> = /*@__PURE__*/
+  messageDesc(file_switchboard_auth_v1_auth_service, 8);
+
+/**
+ * ReportActivityRequest has no fields: the session is the caller's own.
+ *
+ * @generated from message switchboard.auth.v1.ReportActivityRequest
+ */
+export type ReportActivityRequest = Message<"switchboard.auth.v1.ReportActivityRequest"> & {
+};
+
+/**
+ * Describes the message switchboard.auth.v1.ReportActivityRequest.
+ * Use `create(ReportActivityRequestSchema)` to create a new message.
+ */
+export const ReportActivityRequestSchema: GenMessage<ReportActivityRequest> = /*@__PURE__*/
+  messageDesc(file_switchboard_auth_v1_auth_service, 9);
+
+/**
+ * ReportActivityResponse says when the session now ends if idle.
+ *
+ * @generated from message switchboard.auth.v1.ReportActivityResponse
+ */
+export type ReportActivityResponse = Message<"switchboard.auth.v1.ReportActivityResponse"> & {
+  /**
+   * Unset when the idle timeout is off.
+   *
+   * @generated from field: google.protobuf.Timestamp idle_expire_time = 1;
+   */
+  idleExpireTime?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message switchboard.auth.v1.ReportActivityResponse.
+ * Use `create(ReportActivityResponseSchema)` to create a new message.
+ */
+export const ReportActivityResponseSchema: GenMessage<ReportActivityResponse> = /*@__PURE__*/
+  messageDesc(file_switchboard_auth_v1_auth_service, 10);
+
+/**
+ * ListOwnSessionsRequest pages through the caller's sessions.
+ *
+ * @generated from message switchboard.auth.v1.ListOwnSessionsRequest
+ */
+export type ListOwnSessionsRequest = Message<"switchboard.auth.v1.ListOwnSessionsRequest"> & {
+  /**
+   * At most this many sessions (default 50, at most 1000).
+   *
+   * @generated from field: int32 page_size = 1;
+   */
+  pageSize: number;
+
+  /**
+   * The next_page_token of the previous page.
+   *
+   * @generated from field: string page_token = 2;
+   */
+  pageToken: string;
+};
+
+/**
+ * Describes the message switchboard.auth.v1.ListOwnSessionsRequest.
+ * Use `create(ListOwnSessionsRequestSchema)` to create a new message.
+ */
+export const ListOwnSessionsRequestSchema: GenMessage<ListOwnSessionsRequest> = /*@__PURE__*/
+  messageDesc(file_switchboard_auth_v1_auth_service, 11);
+
+/**
+ * ListOwnSessionsResponse is one page of sessions.
+ *
+ * @generated from message switchboard.auth.v1.ListOwnSessionsResponse
+ */
+export type ListOwnSessionsResponse = Message<"switchboard.auth.v1.ListOwnSessionsResponse"> & {
+  /**
+   * The sessions, newest first.
+   *
+   * @generated from field: repeated switchboard.auth.v1.Session sessions = 1;
+   */
+  sessions: Session[];
+
+  /**
+   * Pass as page_token for the next page; empty on the last page.
+   *
+   * @generated from field: string next_page_token = 2;
+   */
+  nextPageToken: string;
+};
+
+/**
+ * Describes the message switchboard.auth.v1.ListOwnSessionsResponse.
+ * Use `create(ListOwnSessionsResponseSchema)` to create a new message.
+ */
+export const ListOwnSessionsResponseSchema: GenMessage<ListOwnSessionsResponse> = /*@__PURE__*/
+  messageDesc(file_switchboard_auth_v1_auth_service, 12);
+
+/**
+ * RevokeOwnSessionRequest names the session.
+ *
+ * @generated from message switchboard.auth.v1.RevokeOwnSessionRequest
+ */
+export type RevokeOwnSessionRequest = Message<"switchboard.auth.v1.RevokeOwnSessionRequest"> & {
+  /**
+   * The session's id, from ListOwnSessions.
+   *
+   * @generated from field: int64 id = 1;
+   */
+  id: bigint;
+};
+
+/**
+ * Describes the message switchboard.auth.v1.RevokeOwnSessionRequest.
+ * Use `create(RevokeOwnSessionRequestSchema)` to create a new message.
+ */
+export const RevokeOwnSessionRequestSchema: GenMessage<RevokeOwnSessionRequest> = /*@__PURE__*/
+  messageDesc(file_switchboard_auth_v1_auth_service, 13);
+
+/**
+ * RevokeOwnSessionResponse has no fields.
+ *
+ * @generated from message switchboard.auth.v1.RevokeOwnSessionResponse
+ */
+export type RevokeOwnSessionResponse = Message<"switchboard.auth.v1.RevokeOwnSessionResponse"> & {
+};
+
+/**
+ * Describes the message switchboard.auth.v1.RevokeOwnSessionResponse.
+ * Use `create(RevokeOwnSessionResponseSchema)` to create a new message.
+ */
+export const RevokeOwnSessionResponseSchema: GenMessage<RevokeOwnSessionResponse> = /*@__PURE__*/
+  messageDesc(file_switchboard_auth_v1_auth_service, 14);
+
+/**
+ * ListSessionsRequest pages through every session.
+ *
+ * @generated from message switchboard.auth.v1.ListSessionsRequest
+ */
+export type ListSessionsRequest = Message<"switchboard.auth.v1.ListSessionsRequest"> & {
+  /**
+   * At most this many sessions (default 50, at most 1000).
+   *
+   * @generated from field: int32 page_size = 1;
+   */
+  pageSize: number;
+
+  /**
+   * The next_page_token of the previous page.
+   *
+   * @generated from field: string page_token = 2;
+   */
+  pageToken: string;
+
+  /**
+   * Only sessions of this user (exact username); empty for all.
+   *
+   * @generated from field: string username = 3;
+   */
+  username: string;
+};
+
+/**
+ * Describes the message switchboard.auth.v1.ListSessionsRequest.
+ * Use `create(ListSessionsRequestSchema)` to create a new message.
+ */
+export const ListSessionsRequestSchema: GenMessage<ListSessionsRequest> = /*@__PURE__*/
+  messageDesc(file_switchboard_auth_v1_auth_service, 15);
+
+/**
+ * ListSessionsResponse is one page of sessions.
+ *
+ * @generated from message switchboard.auth.v1.ListSessionsResponse
+ */
+export type ListSessionsResponse = Message<"switchboard.auth.v1.ListSessionsResponse"> & {
+  /**
+   * The sessions, newest first.
+   *
+   * @generated from field: repeated switchboard.auth.v1.Session sessions = 1;
+   */
+  sessions: Session[];
+
+  /**
+   * Pass as page_token for the next page; empty on the last page.
+   *
+   * @generated from field: string next_page_token = 2;
+   */
+  nextPageToken: string;
+};
+
+/**
+ * Describes the message switchboard.auth.v1.ListSessionsResponse.
+ * Use `create(ListSessionsResponseSchema)` to create a new message.
+ */
+export const ListSessionsResponseSchema: GenMessage<ListSessionsResponse> = /*@__PURE__*/
+  messageDesc(file_switchboard_auth_v1_auth_service, 16);
+
+/**
+ * RevokeSessionRequest names the session.
+ *
+ * @generated from message switchboard.auth.v1.RevokeSessionRequest
+ */
+export type RevokeSessionRequest = Message<"switchboard.auth.v1.RevokeSessionRequest"> & {
+  /**
+   * The session's id, from ListSessions.
+   *
+   * @generated from field: int64 id = 1;
+   */
+  id: bigint;
+};
+
+/**
+ * Describes the message switchboard.auth.v1.RevokeSessionRequest.
+ * Use `create(RevokeSessionRequestSchema)` to create a new message.
+ */
+export const RevokeSessionRequestSchema: GenMessage<RevokeSessionRequest> = /*@__PURE__*/
+  messageDesc(file_switchboard_auth_v1_auth_service, 17);
+
+/**
+ * RevokeSessionResponse has no fields.
+ *
+ * @generated from message switchboard.auth.v1.RevokeSessionResponse
+ */
+export type RevokeSessionResponse = Message<"switchboard.auth.v1.RevokeSessionResponse"> & {
+};
+
+/**
+ * Describes the message switchboard.auth.v1.RevokeSessionResponse.
+ * Use `create(RevokeSessionResponseSchema)` to create a new message.
+ */
+export const RevokeSessionResponseSchema: GenMessage<RevokeSessionResponse> = /*@__PURE__*/
+  messageDesc(file_switchboard_auth_v1_auth_service, 18);
+
+/**
+ * RevokeAllSessionsRequest says whether the caller's session goes too.
+ *
+ * @generated from message switchboard.auth.v1.RevokeAllSessionsRequest
+ */
+export type RevokeAllSessionsRequest = Message<"switchboard.auth.v1.RevokeAllSessionsRequest"> & {
+  /**
+   * Also end the caller's own session.
+   *
+   * @generated from field: bool include_current = 1;
+   */
+  includeCurrent: boolean;
+};
+
+/**
+ * Describes the message switchboard.auth.v1.RevokeAllSessionsRequest.
+ * Use `create(RevokeAllSessionsRequestSchema)` to create a new message.
+ */
+export const RevokeAllSessionsRequestSchema: GenMessage<RevokeAllSessionsRequest> = /*@__PURE__*/
+  messageDesc(file_switchboard_auth_v1_auth_service, 19);
+
+/**
+ * RevokeAllSessionsResponse says how many sessions ended.
+ *
+ * @generated from message switchboard.auth.v1.RevokeAllSessionsResponse
+ */
+export type RevokeAllSessionsResponse = Message<"switchboard.auth.v1.RevokeAllSessionsResponse"> & {
+  /**
+   * The number of sessions ended.
+   *
+   * @generated from field: int32 revoked_count = 1;
+   */
+  revokedCount: number;
+};
+
+/**
+ * Describes the message switchboard.auth.v1.RevokeAllSessionsResponse.
+ * Use `create(RevokeAllSessionsResponseSchema)` to create a new message.
+ */
+export const RevokeAllSessionsResponseSchema: GenMessage<RevokeAllSessionsResponse> = /*@__PURE__*/
+  messageDesc(file_switchboard_auth_v1_auth_service, 20);
+
+/**
+ * GetSignInSettingsRequest has no fields.
+ *
+ * @generated from message switchboard.auth.v1.GetSignInSettingsRequest
+ */
+export type GetSignInSettingsRequest = Message<"switchboard.auth.v1.GetSignInSettingsRequest"> & {
+};
+
+/**
+ * Describes the message switchboard.auth.v1.GetSignInSettingsRequest.
+ * Use `create(GetSignInSettingsRequestSchema)` to create a new message.
+ */
+export const GetSignInSettingsRequestSchema: GenMessage<GetSignInSettingsRequest> = /*@__PURE__*/
+  messageDesc(file_switchboard_auth_v1_auth_service, 21);
+
+/**
+ * GetSignInSettingsResponse carries the settings.
+ *
+ * @generated from message switchboard.auth.v1.GetSignInSettingsResponse
+ */
+export type GetSignInSettingsResponse = Message<"switchboard.auth.v1.GetSignInSettingsResponse"> & {
+  /**
+   * The settings in force.
+   *
+   * @generated from field: switchboard.auth.v1.SignInSettings settings = 1;
+   */
+  settings?: SignInSettings | undefined;
+};
+
+/**
+ * Describes the message switchboard.auth.v1.GetSignInSettingsResponse.
+ * Use `create(GetSignInSettingsResponseSchema)` to create a new message.
+ */
+export const GetSignInSettingsResponseSchema: GenMessage<GetSignInSettingsResponse> = /*@__PURE__*/
+  messageDesc(file_switchboard_auth_v1_auth_service, 22);
+
+/**
+ * UpdateSignInSettingsRequest carries the sections to replace.
+ *
+ * @generated from message switchboard.auth.v1.UpdateSignInSettingsRequest
+ */
+export type UpdateSignInSettingsRequest = Message<"switchboard.auth.v1.UpdateSignInSettingsRequest"> & {
+  /**
+   * The new rate limit, if it changes.
+   *
+   * @generated from field: switchboard.auth.v1.RateLimit rate_limit = 1;
+   */
+  rateLimit?: RateLimit | undefined;
+
+  /**
+   * The new idle timeout, if it changes.
+   *
+   * @generated from field: switchboard.auth.v1.IdleTimeout idle_timeout = 2;
+   */
+  idleTimeout?: IdleTimeout | undefined;
+
+  /**
+   * The new sign-in messages, if they change.
+   *
+   * @generated from field: switchboard.auth.v1.SignInMessages messages = 3;
+   */
+  messages?: SignInMessages | undefined;
+};
+
+/**
+ * Describes the message switchboard.auth.v1.UpdateSignInSettingsRequest.
+ * Use `create(UpdateSignInSettingsRequestSchema)` to create a new message.
+ */
+export const UpdateSignInSettingsRequestSchema: GenMessage<UpdateSignInSettingsRequest> = /*@__PURE__*/
+  messageDesc(file_switchboard_auth_v1_auth_service, 23);
+
+/**
+ * UpdateSignInSettingsResponse carries the settings now in force.
+ *
+ * @generated from message switchboard.auth.v1.UpdateSignInSettingsResponse
+ */
+export type UpdateSignInSettingsResponse = Message<"switchboard.auth.v1.UpdateSignInSettingsResponse"> & {
+  /**
+   * The settings in force.
+   *
+   * @generated from field: switchboard.auth.v1.SignInSettings settings = 1;
+   */
+  settings?: SignInSettings | undefined;
+};
+
+/**
+ * Describes the message switchboard.auth.v1.UpdateSignInSettingsResponse.
+ * Use `create(UpdateSignInSettingsResponseSchema)` to create a new message.
+ */
+export const UpdateSignInSettingsResponseSchema: GenMessage<UpdateSignInSettingsResponse> = /*@__PURE__*/
+  messageDesc(file_switchboard_auth_v1_auth_service, 24);
+
+/**
+ * CreateApiTokenRequest describes the token to create.
+ *
+ * @generated from message switchboard.auth.v1.CreateApiTokenRequest
+ */
+export type CreateApiTokenRequest = Message<"switchboard.auth.v1.CreateApiTokenRequest"> & {
+  /**
+   * A name that says who uses the token and why, unique.
+   *
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * The role the token acts with.
+   *
+   * @generated from field: switchboard.auth.v1.Role role = 2;
+   */
+  role: Role;
+
+  /**
+   * When the token stops working; in the future and at most two years
+   * ahead.
+   *
+   * @generated from field: google.protobuf.Timestamp expire_time = 3;
+   */
+  expireTime?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message switchboard.auth.v1.CreateApiTokenRequest.
+ * Use `create(CreateApiTokenRequestSchema)` to create a new message.
+ */
+export const CreateApiTokenRequestSchema: GenMessage<CreateApiTokenRequest> = /*@__PURE__*/
+  messageDesc(file_switchboard_auth_v1_auth_service, 25);
+
+/**
+ * CreateApiTokenResponse carries the only copy of the secret.
+ *
+ * @generated from message switchboard.auth.v1.CreateApiTokenResponse
+ */
+export type CreateApiTokenResponse = Message<"switchboard.auth.v1.CreateApiTokenResponse"> & {
+  /**
+   * The token as stored (without the secret).
+   *
+   * @generated from field: switchboard.auth.v1.ApiToken api_token = 1;
+   */
+  apiToken?: ApiToken | undefined;
+
+  /**
+   * The secret, to send as `authorization: Bearer <secret>`. Shown once.
+   *
+   * @generated from field: string secret = 2;
+   */
+  secret: string;
+};
+
+/**
+ * Describes the message switchboard.auth.v1.CreateApiTokenResponse.
+ * Use `create(CreateApiTokenResponseSchema)` to create a new message.
+ */
+export const CreateApiTokenResponseSchema: GenMessage<CreateApiTokenResponse> = /*@__PURE__*/
+  messageDesc(file_switchboard_auth_v1_auth_service, 26);
+
+/**
+ * ListApiTokensRequest pages through the tokens.
+ *
+ * @generated from message switchboard.auth.v1.ListApiTokensRequest
+ */
+export type ListApiTokensRequest = Message<"switchboard.auth.v1.ListApiTokensRequest"> & {
+  /**
+   * At most this many tokens (default 50, at most 1000).
+   *
+   * @generated from field: int32 page_size = 1;
+   */
+  pageSize: number;
+
+  /**
+   * The next_page_token of the previous page.
+   *
+   * @generated from field: string page_token = 2;
+   */
+  pageToken: string;
+};
+
+/**
+ * Describes the message switchboard.auth.v1.ListApiTokensRequest.
+ * Use `create(ListApiTokensRequestSchema)` to create a new message.
+ */
+export const ListApiTokensRequestSchema: GenMessage<ListApiTokensRequest> = /*@__PURE__*/
+  messageDesc(file_switchboard_auth_v1_auth_service, 27);
+
+/**
+ * ListApiTokensResponse is one page of tokens.
+ *
+ * @generated from message switchboard.auth.v1.ListApiTokensResponse
+ */
+export type ListApiTokensResponse = Message<"switchboard.auth.v1.ListApiTokensResponse"> & {
+  /**
+   * The tokens, newest first.
+   *
+   * @generated from field: repeated switchboard.auth.v1.ApiToken api_tokens = 1;
+   */
+  apiTokens: ApiToken[];
+
+  /**
+   * Pass as page_token for the next page; empty on the last page.
+   *
+   * @generated from field: string next_page_token = 2;
+   */
+  nextPageToken: string;
+};
+
+/**
+ * Describes the message switchboard.auth.v1.ListApiTokensResponse.
+ * Use `create(ListApiTokensResponseSchema)` to create a new message.
+ */
+export const ListApiTokensResponseSchema: GenMessage<ListApiTokensResponse> = /*@__PURE__*/
+  messageDesc(file_switchboard_auth_v1_auth_service, 28);
+
+/**
+ * DeleteApiTokenRequest names the token.
+ *
+ * @generated from message switchboard.auth.v1.DeleteApiTokenRequest
+ */
+export type DeleteApiTokenRequest = Message<"switchboard.auth.v1.DeleteApiTokenRequest"> & {
+  /**
+   * The token's id, from ListApiTokens.
+   *
+   * @generated from field: int64 id = 1;
+   */
+  id: bigint;
+};
+
+/**
+ * Describes the message switchboard.auth.v1.DeleteApiTokenRequest.
+ * Use `create(DeleteApiTokenRequestSchema)` to create a new message.
+ */
+export const DeleteApiTokenRequestSchema: GenMessage<DeleteApiTokenRequest> = /*@__PURE__*/
+  messageDesc(file_switchboard_auth_v1_auth_service, 29);
+
+/**
+ * DeleteApiTokenResponse has no fields.
+ *
+ * @generated from message switchboard.auth.v1.DeleteApiTokenResponse
+ */
+export type DeleteApiTokenResponse = Message<"switchboard.auth.v1.DeleteApiTokenResponse"> & {
+};
+
+/**
+ * Describes the message switchboard.auth.v1.DeleteApiTokenResponse.
+ * Use `create(DeleteApiTokenResponseSchema)` to create a new message.
+ */
+export const DeleteApiTokenResponseSchema: GenMessage<DeleteApiTokenResponse> = /*@__PURE__*/
+  messageDesc(file_switchboard_auth_v1_auth_service, 30);
 
 /**
  * Identity is a signed-in user as the rest of the product sees it.
@@ -201,7 +821,295 @@ export type Identity = Message<"switchboard.auth.v1.Identity"> & {
  * Use `create(IdentitySchema)` to create a new message.
  */
 export const IdentitySchema: GenMessage<Identity> = /*@__PURE__*/
-  messageDesc(file_switchboard_auth_v1_auth_service, 6);
+  messageDesc(file_switchboard_auth_v1_auth_service, 31);
+
+/**
+ * Session is one signed-in session.
+ *
+ * @generated from message switchboard.auth.v1.Session
+ */
+export type Session = Message<"switchboard.auth.v1.Session"> & {
+  /**
+   * The session's id (not its token).
+   *
+   * @generated from field: int64 id = 1;
+   */
+  id: bigint;
+
+  /**
+   * Whose session it is.
+   *
+   * @generated from field: switchboard.auth.v1.Identity identity = 2;
+   */
+  identity?: Identity | undefined;
+
+  /**
+   * When the user signed in.
+   *
+   * @generated from field: google.protobuf.Timestamp create_time = 3;
+   */
+  createTime?: Timestamp | undefined;
+
+  /**
+   * The last user interaction (ReportActivity), or the sign-in.
+   *
+   * @generated from field: google.protobuf.Timestamp last_activity_time = 4;
+   */
+  lastActivityTime?: Timestamp | undefined;
+
+  /**
+   * When the session ends at the latest (24 hours after sign-in).
+   *
+   * @generated from field: google.protobuf.Timestamp expire_time = 5;
+   */
+  expireTime?: Timestamp | undefined;
+
+  /**
+   * When the session ends if the user stays idle; unset when the idle
+   * timeout is off.
+   *
+   * @generated from field: google.protobuf.Timestamp idle_expire_time = 6;
+   */
+  idleExpireTime?: Timestamp | undefined;
+
+  /**
+   * The client address at sign-in.
+   *
+   * @generated from field: string remote_address = 7;
+   */
+  remoteAddress: string;
+
+  /**
+   * The client's User-Agent at sign-in.
+   *
+   * @generated from field: string user_agent = 8;
+   */
+  userAgent: string;
+
+  /**
+   * True for the session making this call.
+   *
+   * @generated from field: bool current = 9;
+   */
+  current: boolean;
+};
+
+/**
+ * Describes the message switchboard.auth.v1.Session.
+ * Use `create(SessionSchema)` to create a new message.
+ */
+export const SessionSchema: GenMessage<Session> = /*@__PURE__*/
+  messageDesc(file_switchboard_auth_v1_auth_service, 32);
+
+/**
+ * ApiToken is a long-lived credential for integrations. Its secret is never
+ * returned after creation.
+ *
+ * @generated from message switchboard.auth.v1.ApiToken
+ */
+export type ApiToken = Message<"switchboard.auth.v1.ApiToken"> & {
+  /**
+   * The token's id.
+   *
+   * @generated from field: int64 id = 1;
+   */
+  id: bigint;
+
+  /**
+   * The token's name.
+   *
+   * @generated from field: string name = 2;
+   */
+  name: string;
+
+  /**
+   * The role it acts with.
+   *
+   * @generated from field: switchboard.auth.v1.Role role = 3;
+   */
+  role: Role;
+
+  /**
+   * When it was created.
+   *
+   * @generated from field: google.protobuf.Timestamp create_time = 4;
+   */
+  createTime?: Timestamp | undefined;
+
+  /**
+   * Who created it.
+   *
+   * @generated from field: string created_by = 5;
+   */
+  createdBy: string;
+
+  /**
+   * When it stops working.
+   *
+   * @generated from field: google.protobuf.Timestamp expire_time = 6;
+   */
+  expireTime?: Timestamp | undefined;
+
+  /**
+   * When it was last used (to the minute); unset if never.
+   *
+   * @generated from field: google.protobuf.Timestamp last_use_time = 7;
+   */
+  lastUseTime?: Timestamp | undefined;
+
+  /**
+   * The first characters of the secret, to recognise it in a client's
+   * configuration.
+   *
+   * @generated from field: string prefix = 8;
+   */
+  prefix: string;
+};
+
+/**
+ * Describes the message switchboard.auth.v1.ApiToken.
+ * Use `create(ApiTokenSchema)` to create a new message.
+ */
+export const ApiTokenSchema: GenMessage<ApiToken> = /*@__PURE__*/
+  messageDesc(file_switchboard_auth_v1_auth_service, 33);
+
+/**
+ * SignInSettings are the sign-in rate limit, the idle session timeout and
+ * the sign-in messages. All take effect immediately.
+ *
+ * @generated from message switchboard.auth.v1.SignInSettings
+ */
+export type SignInSettings = Message<"switchboard.auth.v1.SignInSettings"> & {
+  /**
+   * The per-username sign-in rate limit.
+   *
+   * @generated from field: switchboard.auth.v1.RateLimit rate_limit = 1;
+   */
+  rateLimit?: RateLimit | undefined;
+
+  /**
+   * The idle session timeout.
+   *
+   * @generated from field: switchboard.auth.v1.IdleTimeout idle_timeout = 2;
+   */
+  idleTimeout?: IdleTimeout | undefined;
+
+  /**
+   * The texts shown before and after sign-in.
+   *
+   * @generated from field: switchboard.auth.v1.SignInMessages messages = 3;
+   */
+  messages?: SignInMessages | undefined;
+};
+
+/**
+ * Describes the message switchboard.auth.v1.SignInSettings.
+ * Use `create(SignInSettingsSchema)` to create a new message.
+ */
+export const SignInSettingsSchema: GenMessage<SignInSettings> = /*@__PURE__*/
+  messageDesc(file_switchboard_auth_v1_auth_service, 34);
+
+/**
+ * RateLimit is a per-username token bucket: each failed sign-in takes a
+ * token, one token comes back every refill interval, and with no token
+ * left a sign-in is refused without checking the credentials.
+ *
+ * @generated from message switchboard.auth.v1.RateLimit
+ */
+export type RateLimit = Message<"switchboard.auth.v1.RateLimit"> & {
+  /**
+   * On by default.
+   *
+   * @generated from field: bool enabled = 1;
+   */
+  enabled: boolean;
+
+  /**
+   * Seconds per token refill (default 300); kept when disabled.
+   *
+   * @generated from field: optional int32 refill_seconds = 2;
+   */
+  refillSeconds?: number | undefined;
+
+  /**
+   * Tokens in a full bucket (default 3); kept when disabled.
+   *
+   * @generated from field: optional int32 max_tokens = 3;
+   */
+  maxTokens?: number | undefined;
+};
+
+/**
+ * Describes the message switchboard.auth.v1.RateLimit.
+ * Use `create(RateLimitSchema)` to create a new message.
+ */
+export const RateLimitSchema: GenMessage<RateLimit> = /*@__PURE__*/
+  messageDesc(file_switchboard_auth_v1_auth_service, 35);
+
+/**
+ * IdleTimeout ends sessions whose user has not interacted for a while.
+ * Every session also ends 24 hours after sign-in, whatever this says.
+ *
+ * @generated from message switchboard.auth.v1.IdleTimeout
+ */
+export type IdleTimeout = Message<"switchboard.auth.v1.IdleTimeout"> & {
+  /**
+   * Off by default.
+   *
+   * @generated from field: bool enabled = 1;
+   */
+  enabled: boolean;
+
+  /**
+   * The timeout in seconds, 60 to 86400 (default 3600).
+   *
+   * @generated from field: optional int32 timeout_seconds = 2;
+   */
+  timeoutSeconds?: number | undefined;
+};
+
+/**
+ * Describes the message switchboard.auth.v1.IdleTimeout.
+ * Use `create(IdleTimeoutSchema)` to create a new message.
+ */
+export const IdleTimeoutSchema: GenMessage<IdleTimeout> = /*@__PURE__*/
+  messageDesc(file_switchboard_auth_v1_auth_service, 36);
+
+/**
+ * SignInMessages are plain-text messages (line breaks allowed, no markup).
+ *
+ * @generated from message switchboard.auth.v1.SignInMessages
+ */
+export type SignInMessages = Message<"switchboard.auth.v1.SignInMessages"> & {
+  /**
+   * Shown before the sign-in form; empty for none. Readable without a
+   * session.
+   *
+   * @generated from field: string pre_sign_in_message = 1;
+   */
+  preSignInMessage: string;
+
+  /**
+   * Shown after a successful sign-in; empty for none.
+   *
+   * @generated from field: string post_sign_in_message = 2;
+   */
+  postSignInMessage: string;
+
+  /**
+   * Show the user's account activity after sign-in.
+   *
+   * @generated from field: bool show_account_activity = 3;
+   */
+  showAccountActivity: boolean;
+};
+
+/**
+ * Describes the message switchboard.auth.v1.SignInMessages.
+ * Use `create(SignInMessagesSchema)` to create a new message.
+ */
+export const SignInMessagesSchema: GenMessage<SignInMessages> = /*@__PURE__*/
+  messageDesc(file_switchboard_auth_v1_auth_service, 37);
 
 /**
  * Role is what a user may do. Permissions depend on the role alone.
@@ -263,6 +1171,13 @@ export enum IdentitySource {
    * @generated from enum value: IDENTITY_SOURCE_LDAP = 2;
    */
   LDAP = 2,
+
+  /**
+   * IDENTITY_SOURCE_API_TOKEN is a caller using an API token.
+   *
+   * @generated from enum value: IDENTITY_SOURCE_API_TOKEN = 3;
+   */
+  API_TOKEN = 3,
 }
 
 /**
@@ -283,7 +1198,14 @@ export const AuthService: GenService<{
   /**
    * SignIn checks a username and password and opens a session.
    *
-   * Side effects: stores a new session and records a sign-in audit event
+   * A username that exists as a local user is checked locally only; any
+   * other is checked against the sign-in directory, when one is configured,
+   * and must belong to a mapped LDAP group. Attempts are rate limited per
+   * username: with no tokens left the call fails with RESOURCE_EXHAUSTED
+   * (reason RATE_LIMITED) without checking the credentials.
+   *
+   * Side effects: stores a new session, updates the user's sign-in
+   * activity and rate-limit bucket, and records a sign-in audit event
    * (success or failure). Required role: none (public).
    *
    * @generated from rpc switchboard.auth.v1.AuthService.SignIn
@@ -317,6 +1239,164 @@ export const AuthService: GenService<{
     methodKind: "unary";
     input: typeof WhoAmIRequestSchema;
     output: typeof WhoAmIResponseSchema;
+  },
+  /**
+   * GetPreSignInMessage returns the text to show before the sign-in form;
+   * empty means no such page.
+   *
+   * Side effects: none. Required role: none (public).
+   *
+   * @generated from rpc switchboard.auth.v1.AuthService.GetPreSignInMessage
+   */
+  getPreSignInMessage: {
+    methodKind: "unary";
+    input: typeof GetPreSignInMessageRequestSchema;
+    output: typeof GetPreSignInMessageResponseSchema;
+  },
+  /**
+   * ReportActivity tells the server that the user interacted with the
+   * console (pointer, keyboard). Only this call resets the idle timer:
+   * background refreshes and streams do not. Clients should send it at most
+   * every 30 seconds while the user is active.
+   *
+   * Side effects: moves the session's last-activity time. Required role:
+   * any signed-in user.
+   *
+   * @generated from rpc switchboard.auth.v1.AuthService.ReportActivity
+   */
+  reportActivity: {
+    methodKind: "unary";
+    input: typeof ReportActivityRequestSchema;
+    output: typeof ReportActivityResponseSchema;
+  },
+  /**
+   * ListOwnSessions lists the caller's open sessions, newest first.
+   *
+   * Side effects: none. Required role: any signed-in user.
+   *
+   * @generated from rpc switchboard.auth.v1.AuthService.ListOwnSessions
+   */
+  listOwnSessions: {
+    methodKind: "unary";
+    input: typeof ListOwnSessionsRequestSchema;
+    output: typeof ListOwnSessionsResponseSchema;
+  },
+  /**
+   * RevokeOwnSession ends one of the caller's sessions (possibly the
+   * current one).
+   *
+   * Side effects: deletes the session. Required role: any signed-in user.
+   *
+   * @generated from rpc switchboard.auth.v1.AuthService.RevokeOwnSession
+   */
+  revokeOwnSession: {
+    methodKind: "unary";
+    input: typeof RevokeOwnSessionRequestSchema;
+    output: typeof RevokeOwnSessionResponseSchema;
+  },
+  /**
+   * ListSessions lists the open sessions of every user, newest first.
+   *
+   * Side effects: none. Required role: administrator.
+   *
+   * @generated from rpc switchboard.auth.v1.AuthService.ListSessions
+   */
+  listSessions: {
+    methodKind: "unary";
+    input: typeof ListSessionsRequestSchema;
+    output: typeof ListSessionsResponseSchema;
+  },
+  /**
+   * RevokeSession ends any user's session.
+   *
+   * Side effects: deletes the session; its holder's next call fails with
+   * UNAUTHENTICATED. Required role: administrator.
+   *
+   * @generated from rpc switchboard.auth.v1.AuthService.RevokeSession
+   */
+  revokeSession: {
+    methodKind: "unary";
+    input: typeof RevokeSessionRequestSchema;
+    output: typeof RevokeSessionResponseSchema;
+  },
+  /**
+   * RevokeAllSessions signs everyone out ("sign out all sessions"), except
+   * the caller's own session unless include_current is set. API tokens are
+   * not sessions and stay valid.
+   *
+   * Side effects: deletes sessions. Required role: administrator.
+   *
+   * @generated from rpc switchboard.auth.v1.AuthService.RevokeAllSessions
+   */
+  revokeAllSessions: {
+    methodKind: "unary";
+    input: typeof RevokeAllSessionsRequestSchema;
+    output: typeof RevokeAllSessionsResponseSchema;
+  },
+  /**
+   * GetSignInSettings returns the sign-in rate limit, the idle session
+   * timeout and the sign-in messages.
+   *
+   * Side effects: none. Required role: administrator.
+   *
+   * @generated from rpc switchboard.auth.v1.AuthService.GetSignInSettings
+   */
+  getSignInSettings: {
+    methodKind: "unary";
+    input: typeof GetSignInSettingsRequestSchema;
+    output: typeof GetSignInSettingsResponseSchema;
+  },
+  /**
+   * UpdateSignInSettings replaces the sections that are present in the
+   * request; absent sections are left alone. Changes take effect at once,
+   * for the next sign-in and the next idle check.
+   *
+   * Side effects: stores the settings. Required role: administrator.
+   *
+   * @generated from rpc switchboard.auth.v1.AuthService.UpdateSignInSettings
+   */
+  updateSignInSettings: {
+    methodKind: "unary";
+    input: typeof UpdateSignInSettingsRequestSchema;
+    output: typeof UpdateSignInSettingsResponseSchema;
+  },
+  /**
+   * CreateApiToken creates a named API token with a role and an expiry, for
+   * integrators and the SDK. The secret is in this response only; it is
+   * stored as a SHA-256 digest and cannot be shown again.
+   *
+   * Side effects: stores the token. Required role: administrator.
+   *
+   * @generated from rpc switchboard.auth.v1.AuthService.CreateApiToken
+   */
+  createApiToken: {
+    methodKind: "unary";
+    input: typeof CreateApiTokenRequestSchema;
+    output: typeof CreateApiTokenResponseSchema;
+  },
+  /**
+   * ListApiTokens lists API tokens with their last use, newest first.
+   *
+   * Side effects: none. Required role: administrator.
+   *
+   * @generated from rpc switchboard.auth.v1.AuthService.ListApiTokens
+   */
+  listApiTokens: {
+    methodKind: "unary";
+    input: typeof ListApiTokensRequestSchema;
+    output: typeof ListApiTokensResponseSchema;
+  },
+  /**
+   * DeleteApiToken revokes an API token: it stops working at once.
+   *
+   * Side effects: deletes the token. Required role: administrator.
+   *
+   * @generated from rpc switchboard.auth.v1.AuthService.DeleteApiToken
+   */
+  deleteApiToken: {
+    methodKind: "unary";
+    input: typeof DeleteApiTokenRequestSchema;
+    output: typeof DeleteApiTokenResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_switchboard_auth_v1_auth_service, 0);

@@ -1,0 +1,41 @@
+package users
+
+import (
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/switchboardhq/switchboard/ent"
+	"github.com/switchboardhq/switchboard/server/auth"
+	"github.com/switchboardhq/switchboard/server/platform/secrets"
+)
+
+// Options tune the service; the zero value gives production defaults.
+type Options struct {
+	Now func() time.Time
+}
+
+// Service manages local users, the security policies, the passphrase
+// dictionary, the sign-in directory and the LDAP group mappings.
+type Service struct {
+	db   *ent.Client
+	auth *auth.Service
+	log  *slog.Logger
+	now  func() time.Time
+	// Directory is the LDAP authenticator; register it with the auth
+	// service with auth.AddAuthenticator.
+	Directory *Directory
+
+	mu   sync.Mutex
+	dict *dictionary // the parsed uploaded dictionary, by checksum
+}
+
+// New returns a Service. box seals the directory's bind password.
+func New(db *ent.Client, authSvc *auth.Service, box *secrets.Box, log *slog.Logger, opts Options) *Service {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	s := &Service{db: db, auth: authSvc, log: log, now: opts.Now}
+	s.Directory = &Directory{db: db, box: box, log: log, now: opts.Now, pool: newPool()}
+	return s
+}
