@@ -59,3 +59,13 @@ var Policy = interceptor.Policy{
 
 	systemv1connect.SystemServiceGetVersionProcedure: interceptor.SignedIn,
 }
+
+// Unaudited lists the state-changing procedures that are deliberately not
+// audited, with the reason. Everything else that is not NO_SIDE_EFFECTS is
+// audited; TestUnauditedIsJustified keeps this list to writes only.
+var Unaudited = map[string]string{
+	// The console reports user activity every 30-60 s to keep the idle
+	// timer going; the session's last-activity time is the record of it,
+	// and an audit row per report would drown the audit log.
+	authv1connect.AuthServiceReportActivityProcedure: "activity is recorded on the session itself",
+}

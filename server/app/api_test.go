@@ -565,3 +565,32 @@ func TestOversizedRequestIsRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestUnauditedIsJustified keeps the audit opt-out list to served,
+// state-changing methods, and checks that it takes effect.
+func TestUnauditedIsJustified(t *testing.T) {
+	s := start(t, "sqlite")
+	for proc, why := range api.Unaudited {
+		name := strings.TrimPrefix(proc, "/")
+		svc, method, _ := strings.Cut(name, "/")
+		d, err := protoregistry.GlobalFiles.FindDescriptorByName(protoreflect.FullName(svc + "." + method))
+		if err != nil {
+			t.Errorf("%s: %v", proc, err)
+			continue
+		}
+		if !interceptor.ChangesState(d.(protoreflect.MethodDescriptor)) || why == "" {
+			t.Errorf("%s: only state-changing methods need an opt-out, and it needs a reason", proc)
+		}
+	}
+	c, err := sdk(t, s, false, "admin", adminPassword)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Auth.ReportActivity(context.Background(), connect.NewRequest(&authv1.ReportActivityRequest{})); err != nil {
+		t.Fatal(err)
+	}
+	n, err := s.app.db.Ent.AuditEvent.Query().Where(auditevent.Action("/switchboard.auth.v1.AuthService/ReportActivity")).Count(context.Background())
+	if err != nil || n != 0 {
+		t.Fatalf("ReportActivity audited %d times (%v)", n, err)
+	}
+}

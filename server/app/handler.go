@@ -51,6 +51,7 @@ func (a *App) buildHandler(ctx context.Context, rec *audit.Recorder, validator p
 			Metrics:       interceptor.NewMetrics(a.metrics),
 			Auth:          a.auth,
 			Policy:        api.Policy,
+			Unaudited:     api.Unaudited,
 			Audit:         rec,
 			Validator:     validator,
 			GatewaySecret: gatewaySecret,

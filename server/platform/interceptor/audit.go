@@ -19,10 +19,10 @@ func ChangesState(md protoreflect.MethodDescriptor) bool {
 	return !ok || opts.GetIdempotencyLevel() != descriptorpb.MethodOptions_NO_SIDE_EFFECTS
 }
 
-func auditCalls(rec *audit.Recorder) around {
+func auditCalls(rec *audit.Recorder, unaudited map[string]string) around {
 	return func(ctx context.Context, c *call, next func(context.Context) error) error {
 		md, ok := c.spec.Schema.(protoreflect.MethodDescriptor)
-		if rec == nil || (ok && !ChangesState(md)) {
+		if _, skip := unaudited[c.spec.Procedure]; skip || rec == nil || (ok && !ChangesState(md)) {
 			return next(ctx)
 		}
 		entry := &audit.Entry{

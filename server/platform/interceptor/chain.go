@@ -19,11 +19,14 @@ type Authenticator interface {
 
 // Options are the collaborators of the chain.
 type Options struct {
-	Log       *slog.Logger
-	Metrics   *Metrics
-	Auth      Authenticator
-	Policy    Policy
-	Audit     *audit.Recorder
+	Log     *slog.Logger
+	Metrics *Metrics
+	Auth    Authenticator
+	Policy  Policy
+	Audit   *audit.Recorder
+	// Unaudited lists state-changing procedures that are deliberately not
+	// audited, each with the reason (see server/api/policy.go).
+	Unaudited map[string]string
 	Validator protovalidate.Validator
 	// GatewaySecret authenticates calls relayed by our own REST gateway: only
 	// those may carry the browser cookie and client address as forwarded
@@ -42,7 +45,7 @@ func Chain(o Options) []connect.Interceptor {
 		adapter(authenticate(o.Auth, o.Policy, o.GatewaySecret)),
 		adapter(authorize(o.Policy, o.Log)),
 		validate(o.Validator),
-		adapter(auditCalls(o.Audit)),
+		adapter(auditCalls(o.Audit, o.Unaudited)),
 	}
 }
 
