@@ -35,7 +35,7 @@ func root() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	cmd.AddCommand(serveCmd(), versionCmd(), adminCmd())
+	cmd.AddCommand(serveCmd(), versionCmd(), adminCmd(), debugCmd())
 	return cmd
 }
 
