@@ -578,6 +578,32 @@ func TestContractCDREnvelopeAndCounters(t *testing.T) {
 	}
 }
 
+// §3.3: callLegStart lists call; an incoming Web app (acano) leg names it
+// at start, as in a real capture of such a leg.
+func TestContractCDRWebLegStartNamesCall(t *testing.T) {
+	e := newEnv(t, 1)
+	b := e.cl.Bridges[0]
+	c := e.client(t, 0)
+	sink := newSink(t, 0)
+	if _, err := c.CreateCDRReceiver(context.Background(), sink.srv.URL); err != nil {
+		t.Fatal(err)
+	}
+	call, err := b.StartCall(cmssim.CallOptions{Name: "Web", ActiveWhenEmpty: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	leg, err := b.Join(call.ID, cmssim.LegOptions{Name: "Guest", Guest: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "callLegStart", sink.has(cdr.CallLegStart))
+	for _, r := range sink.snapshot() {
+		if r.Type == cdr.CallLegStart && (r.CallLegID() != leg.ID || r.CallID() != call.ID) {
+			t.Errorf("web leg callLegStart: leg %q call %q, want %q %q", r.CallLegID(), r.CallID(), leg.ID, call.ID)
+		}
+	}
+}
+
 // §3.2: a restart regenerates the session.
 func TestContractCDRSessionChangesOnRestart(t *testing.T) {
 	e := newEnv(t, 1)
@@ -641,6 +667,18 @@ func TestContractLiveLegChanges(t *testing.T) {
 	legs, err := cms.Collect(c.CallCallLegs(ctx, call.ID, cms.CallLegQuery{}))
 	if err != nil || len(legs) != 1 {
 		t.Errorf("legs of the call: %v %v", legs, err)
+	}
+	// §1.7: GET /calls/<id> carries recordingStatus / streamingStatus
+	// (APIARY example) next to the recording / streaming booleans.
+	if got, err := c.Call(ctx, call.ID); err != nil || got.RecordingStatus != "inactive" || got.StreamingStatus != "inactive" {
+		t.Errorf("call status before recording: %+v %v", got, err)
+	}
+	if err := c.UpdateCall(ctx, call.ID, cms.CallParams{Recording: cms.Set(true)}); err != nil {
+		t.Fatal(err)
+	}
+	got2, err := c.Call(ctx, call.ID)
+	if err != nil || got2.Recording == nil || !*got2.Recording || got2.RecordingStatus != "active" || got2.StreamingStatus != "inactive" {
+		t.Errorf("call status while recording: %+v %v", got2, err)
 	}
 	if err := c.DeleteCallLeg(ctx, leg.ID); err != nil {
 		t.Fatal(err)
@@ -813,13 +851,18 @@ func TestContractEventsAcksAndResubscribe(t *testing.T) {
 	if len(log.acks) < 3 || log.acks[0].Status != "success" {
 		t.Errorf("acks of subscribeRequests: %+v", log.acks)
 	}
-	subUpdates := 0
+	// §2: a new subscription is reported pending before it is active.
+	var states []string
 	for _, m := range log.msgs {
 		if m.SubscriptionUpdate != nil {
-			subUpdates++
+			for _, st := range m.SubscriptionUpdate.Subscriptions {
+				if st.Index == 1 {
+					states = append(states, st.State)
+				}
+			}
 		}
 	}
-	if subUpdates == 0 {
-		t.Error("no subscriptionUpdate received")
+	if len(states) < 2 || states[0] != "pending" || states[1] != "active" {
+		t.Errorf("states of the calls subscription: %v, want pending then active", states)
 	}
 }

@@ -148,6 +148,10 @@ func getCall(c *reqCtx) (*resp, *apiError) {
 		}
 		w.boolLeaf(f, v)
 	}
+	// APIARY's example carries these next to the booleans; their values
+	// are not documented, so they use the Events API's words.
+	w.leaf("recordingStatus", activeWord(m.recordingID != ""))
+	w.leaf("streamingStatus", activeWord(m.streamingID != ""))
 	if m.props["messageText"] != "" {
 		w.leaf("messageText", m.props["messageText"])
 		w.leaf("messagePosition", orDefault(m.props["messagePosition"], "middle"))
@@ -753,7 +757,7 @@ func (c *reqCtx) writeLegList(all []*leg) (*resp, *apiError) {
 		w.leaf("remoteParty", l.remoteParty)
 		w.leaf("originalRemoteParty", l.originalRemoteParty)
 		w.leaf("call", l.p.c.id)
-		writeAlarms(w, legAlarms(l, c.now))
+		writeAlarms(w, l, c.now)
 		w.close("callLeg")
 	}
 	w.close("callLegs")
@@ -767,8 +771,17 @@ func legAlarms(l *leg, now time.Time) []string {
 	return legStats(l, now).alarms
 }
 
-func writeAlarms(w *xw, alarms []string) {
+// writeAlarms writes a leg's <alarms>: its active alarms, or an empty
+// <alarms/> once alarms it had have all cleared (a real /callLegs capture
+// has an empty one), or nothing for a leg that never had an alarm.
+func writeAlarms(w *xw, l *leg, now time.Time) {
+	alarms := legAlarms(l, now)
 	if len(alarms) == 0 {
+		if l.state == "connected" {
+			if seen, _ := legAlarmHistory(l.quality, int64(now.Sub(l.start)/time.Second)); len(seen) > 0 {
+				w.empty("alarms")
+			}
+		}
 		return
 	}
 	w.open("alarms")
@@ -857,7 +870,7 @@ func writeLegDetail(w *xw, l *leg, now time.Time) {
 		video("txVideo", st.txWidth, st.txHeight, st.txFrameRate, st.txVideoBitRate, st.txVideoJitter, st.txVideoLoss)
 	}
 	w.close("status")
-	writeAlarms(w, legAlarms(l, now))
+	writeAlarms(w, l, now)
 	w.close("callLeg")
 }
 

@@ -335,7 +335,8 @@ func TestLiveCallThroughAPI(t *testing.T) {
 	}
 	c := a.get("/calls/" + call.ID).mustOK(t)
 	for k, v := range map[string]string{"callType": "coSpace", "durationSeconds": "45", "numCallLegs": "2", "numParticipantsLocal": "2",
-		"numParticipantsRemote": "0", "numDistributedInstances": "0", "callCorrelator": call.Correlator, "locked": "false", "recording": "false"} {
+		"numParticipantsRemote": "0", "numDistributedInstances": "0", "callCorrelator": call.Correlator, "locked": "false", "recording": "false",
+		"recordingStatus": "inactive", "streamingStatus": "inactive"} {
 		if got := c.text(k); got != v {
 			t.Errorf("call %s = %q, want %q", k, got, v)
 		}
@@ -477,5 +478,93 @@ func TestLobbyActivation(t *testing.T) {
 	a.put("/callLegs/"+guest.ID, "needsActivation", "false").mustOK(t)
 	if a.get("/callLegs/"+guest.ID).mustOK(t).text("status/deactivated") != "false" {
 		t.Errorf("needsActivation=false did not activate")
+	}
+}
+
+// TestLegAlarmsElement: a leg's <alarms> lists its active alarms, is empty
+// (as in a real /callLegs capture) once they have cleared, and is absent
+// for a leg that never had one; callLegEnd reports the alarm's share.
+func TestLegAlarmsElement(t *testing.T) {
+	clk := NewManualClock(epoch)
+	s := newSim(t, Options{Clock: clk})
+	cl := addCluster(t, s, ClusterOptions{Name: "Lab"})
+	b := cl.Bridges[0]
+	k := newSink(t)
+	b.AddCDRReceiver(k.url())
+	a := newAPI(t, s, b)
+	call, _ := b.StartCall(CallOptions{Name: "x", ActiveWhenEmpty: true})
+	flaky, _ := b.Join(call.ID, LegOptions{Name: "Flaky"})
+	clean, _ := b.Join(call.ID, LegOptions{Name: "Clean"})
+	cl.mu.Lock()
+	b.legs[flaky.ID].quality = 5 // marginal: packetLoss at ages 12-14 of every 37 s
+	b.legs[clean.ID].quality = 1
+	cl.mu.Unlock()
+
+	alarmsOf := func(id string) string {
+		t.Helper()
+		r := a.get("/callLegs")
+		r.mustOK(t)
+		body := string(r.body)
+		i := strings.Index(body, `<callLeg id="`+id+`">`)
+		if i < 0 {
+			t.Fatalf("leg %s not listed: %s", id, body)
+		}
+		leg := body[i : i+strings.Index(body[i:], "</callLeg>")]
+		if j := strings.Index(leg, "<alarms"); j >= 0 {
+			return leg[j:]
+		}
+		return ""
+	}
+	clk.Advance(5 * time.Second)
+	if got := alarmsOf(flaky.ID); got != "" {
+		t.Errorf("before any alarm: %q", got)
+	}
+	clk.Advance(8 * time.Second) // age 13
+	if got := alarmsOf(flaky.ID); got != "<alarms><packetLoss/></alarms>" {
+		t.Errorf("during the alarm: %q", got)
+	}
+	if n := a.get("/callLegs?alarms=packetLoss").mustOK(t); n.total(t) != 1 {
+		t.Errorf("alarms filter: %s", a.get("/callLegs?alarms=packetLoss").body)
+	}
+	clk.Advance(7 * time.Second) // age 20
+	if got := alarmsOf(flaky.ID); got != "<alarms/>" {
+		t.Errorf("after the alarm cleared: %q", got)
+	}
+	if got := alarmsOf(clean.ID); got != "" {
+		t.Errorf("clean leg: %q", got)
+	}
+	if n := a.get("/callLegs/" + flaky.ID).mustOK(t); n.child("alarms") == nil || len(n.child("alarms").Nodes) != 0 {
+		t.Errorf("leg detail: %s", a.get("/callLegs/"+flaky.ID).body)
+	}
+	if n := a.get("/callLegs?alarms=packetLoss").mustOK(t); n.total(t) != 0 {
+		t.Errorf("alarms filter after clearing: %s", a.get("/callLegs?alarms=packetLoss").body)
+	}
+	b.Leave(flaky.ID)
+	b.Leave(clean.ID)
+	var ends []sinkRecord
+	eventually(t, "two callLegEnds", func() bool {
+		ends = ends[:0]
+		for _, r := range k.accepted() {
+			if r.typ == "callLegEnd" {
+				ends = append(ends, r)
+			}
+		}
+		return len(ends) == 2
+	})
+	for _, r := range ends {
+		switch r.id {
+		case flaky.ID:
+			// 3 of 21 seconds.
+			if !strings.Contains(r.inner, `<alarm type="packetLoss" durationPercentage="14.3"/>`) || strings.Contains(r.inner, "<alarms") {
+				t.Errorf("flaky callLegEnd: %s", r.inner)
+			}
+		case clean.ID:
+			if strings.Contains(r.inner, "<alarm") {
+				t.Errorf("clean callLegEnd: %s", r.inner)
+			}
+		}
+	}
+	if len(ends) != 2 {
+		t.Errorf("callLegEnds: %d", len(ends))
 	}
 }

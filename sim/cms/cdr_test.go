@@ -222,10 +222,14 @@ func TestCDRRecordingAndStreaming(t *testing.T) {
 	l, _ := b.Join(call.ID, LegOptions{Name: "Ada"})
 	a := newAPI(t, s, b)
 	a.put("/calls/"+call.ID, "recording", "true", "streaming", "true").mustOK(t)
-	if c := a.get("/calls/" + call.ID).mustOK(t); c.text("recording") != "true" || c.text("streaming") != "true" {
+	if c := a.get("/calls/" + call.ID).mustOK(t); c.text("recording") != "true" || c.text("streaming") != "true" ||
+		c.text("recordingStatus") != "active" || c.text("streamingStatus") != "active" {
 		t.Errorf("call flags: %s", a.get("/calls/"+call.ID).body)
 	}
 	a.put("/calls/"+call.ID, "streaming", "false").mustOK(t)
+	if c := a.get("/calls/" + call.ID).mustOK(t); c.text("recordingStatus") != "active" || c.text("streamingStatus") != "inactive" {
+		t.Errorf("call status after streaming=false: %s", a.get("/calls/"+call.ID).body)
+	}
 	b.Leave(l.ID) // the call ends and stops the recording
 	recs := k.waitRecords(t, 9)
 	want := []string{"callStart", "callLegStart", "callLegUpdate", "recordingStart", "streamingStart", "streamingEnd", "callLegEnd", "recordingEnd", "callEnd"}
@@ -273,5 +277,47 @@ func TestCDRDialOutFailureAndMove(t *testing.T) {
 	}
 	if s := recs[7].inner; !strings.Contains(s, "<movedCallLeg>"+ada.ID+"</movedCallLeg>") || recs[7].id != moved.ID {
 		t.Errorf("moved leg start: %s", s)
+	}
+}
+
+// TestCDRLegStartCall: callLegStart names the call for a dial-out and for an
+// incoming Web app (acano) leg, as in the 2017 capture, but not for an
+// incoming SIP leg, as in the CDR guide's example flow.
+func TestCDRLegStartCall(t *testing.T) {
+	s := newSim(t, Options{})
+	cl := addCluster(t, s, ClusterOptions{Name: "Lab"})
+	b := cl.Bridges[0]
+	k := newSink(t)
+	b.AddCDRReceiver(k.url())
+	call, _ := b.StartCall(CallOptions{Name: "x", ActiveWhenEmpty: true})
+	web, _ := b.Join(call.ID, LegOptions{Name: "Web guest", Guest: true})
+	lobby, _ := b.Join(call.ID, LegOptions{Name: "Lobby guest", Guest: true, NeedsActivation: true})
+	sip, _ := b.Join(call.ID, LegOptions{Name: "Room"})
+	out, _ := b.Join(call.ID, LegOptions{Name: "Out", Outgoing: true})
+	starts := map[string]string{}
+	eventually(t, "four callLegStarts", func() bool {
+		for _, r := range k.accepted() {
+			if r.typ == "callLegStart" {
+				starts[r.id] = r.inner
+			}
+		}
+		return len(starts) == 4
+	})
+	has := "<call>" + call.ID + "</call>"
+	for _, c := range []struct {
+		name, id string
+		want     bool
+	}{{"web", web.ID, true}, {"lobby web", lobby.ID, true}, {"sip", sip.ID, false}, {"dial-out", out.ID, true}} {
+		st, ok := starts[c.id]
+		if !ok {
+			t.Errorf("%s: no callLegStart", c.name)
+			continue
+		}
+		if strings.Contains(st, has) != c.want {
+			t.Errorf("%s callLegStart, want call %v: %s", c.name, c.want, st)
+		}
+	}
+	if st := starts[web.ID]; !strings.Contains(st, "<type>acano</type>") || !strings.Contains(st, "<direction>incoming</direction>") {
+		t.Errorf("web leg start: %s", st)
 	}
 }

@@ -411,6 +411,16 @@ func (s *session) subscribe(m clientMessage) {
 		states = append(states, map[string]any{"index": r.Index, "state": state})
 	}
 	s.subs = subs
+	// A new subscription is first reported pending (accepted, not yet
+	// started), then with its outcome in the update listing every
+	// subscription; continuing ones are not reported pending again.
+	if len(fresh) > 0 {
+		pending := make([]map[string]any, 0, len(fresh))
+		for _, sub := range fresh {
+			pending = append(pending, map[string]any{"index": sub.index, "state": "pending"})
+		}
+		s.enqueueLocked(map[string]any{"type": "subscriptionUpdate", "subscriptions": pending})
+	}
 	s.enqueueLocked(map[string]any{"type": "subscriptionUpdate", "subscriptions": states})
 	for _, sub := range fresh {
 		if sub.deactivated {

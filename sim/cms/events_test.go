@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -153,6 +154,10 @@ func TestEventsSubscriptions(t *testing.T) {
 		t.Fatalf("subscribe ack: %+v %v", m, err)
 	}
 	su := ev.expect("subscriptionUpdate")
+	if len(su.Subscriptions) != 1 || su.Subscriptions[0]["state"] != "pending" || su.Subscriptions[0]["index"] != float64(3) {
+		t.Fatalf("first subscriptionUpdate: %+v", su.Subscriptions)
+	}
+	su = ev.expect("subscriptionUpdate")
 	if len(su.Subscriptions) != 1 || su.Subscriptions[0]["state"] != "active" || su.Subscriptions[0]["index"] != float64(3) {
 		t.Fatalf("subscriptionUpdate: %+v", su.Subscriptions)
 	}
@@ -299,6 +304,9 @@ func TestEventsTokens(t *testing.T) {
 	b.SetEventsRefused(false)
 	ev := connectEvents(t, s, b)
 	ev.subscribe(map[string]any{"index": 1, "type": "callRoster", "call": "00000000-0000-4000-8000-000000000000"})
+	if su := ev.expect("subscriptionUpdate"); su.Subscriptions[0]["state"] != "pending" {
+		t.Errorf("roster of an unknown call, first update: %+v", su.Subscriptions)
+	}
 	if su := ev.expect("subscriptionUpdate"); su.Subscriptions[0]["state"] != "deactivated" {
 		t.Errorf("roster of an unknown call: %+v", su.Subscriptions)
 	}
@@ -310,7 +318,8 @@ func TestCloseEventsDropsSocket(t *testing.T) {
 	b := cl.Bridges[0]
 	ev := connectEvents(t, s, b)
 	ev.subscribe(map[string]any{"index": 1, "type": "calls"})
-	ev.expect("subscriptionUpdate")
+	ev.expect("subscriptionUpdate") // pending
+	ev.expect("subscriptionUpdate") // active
 	if b.EventSessions() != 1 {
 		t.Fatalf("sessions %d", b.EventSessions())
 	}
@@ -335,4 +344,55 @@ func TestCloseEventsDropsSocket(t *testing.T) {
 	ev = connectEvents(t, s, b)
 	ev.subscribe(map[string]any{"index": 1, "type": "calls"})
 	ev.expect("subscriptionUpdate")
+}
+
+// TestEventsPendingFirst: a new subscription is reported pending before its
+// outcome and before any data; one re-sent unchanged is not pending again.
+func TestEventsPendingFirst(t *testing.T) {
+	s := newSim(t, Options{})
+	cl := addCluster(t, s, ClusterOptions{Name: "Lab"})
+	b := cl.Bridges[0]
+	call, _ := b.StartCall(CallOptions{Name: "Weekly sync"})
+	ev := connectEvents(t, s, b)
+	calls := map[string]any{"index": 1, "type": "calls", "elements": []string{"name"}}
+	ev.subscribe(calls)
+	var order []string
+	for len(order) < 4 {
+		_, body, err := ev.next(5 * time.Second)
+		if err != nil {
+			t.Fatalf("after subscribe: %v (so far %v)", err, order)
+		}
+		if body == nil {
+			order = append(order, "messageAck")
+			continue
+		}
+		entry := body.Type
+		if body.Type == "subscriptionUpdate" {
+			entry += ":" + body.Subscriptions[0]["state"].(string)
+		}
+		order = append(order, entry)
+	}
+	want := []string{"messageAck", "subscriptionUpdate:pending", "subscriptionUpdate:active", "callListUpdate"}
+	if !slices.Equal(order, want) {
+		t.Fatalf("order %v, want %v", order, want)
+	}
+
+	// Adding callInfo: only the new subscription is pending; the full set
+	// follows with both active.
+	ev.subscribe(calls, map[string]any{"index": 2, "type": "callInfo", "call": call.ID, "elements": []string{"name"}})
+	su := ev.expect("subscriptionUpdate")
+	if len(su.Subscriptions) != 1 || su.Subscriptions[0]["index"] != float64(2) || su.Subscriptions[0]["state"] != "pending" {
+		t.Fatalf("pending update: %+v", su.Subscriptions)
+	}
+	su = ev.expect("subscriptionUpdate")
+	if len(su.Subscriptions) != 2 || su.Subscriptions[0]["state"] != "active" || su.Subscriptions[1]["state"] != "active" {
+		t.Fatalf("full update: %+v", su.Subscriptions)
+	}
+	ev.expect("callInfoUpdate")
+
+	// The same set again: no pending.
+	ev.subscribe(calls, map[string]any{"index": 2, "type": "callInfo", "call": call.ID, "elements": []string{"name"}})
+	if su := ev.expect("subscriptionUpdate"); len(su.Subscriptions) != 2 {
+		t.Fatalf("re-sent set: %+v", su.Subscriptions)
+	}
 }

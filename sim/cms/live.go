@@ -853,9 +853,7 @@ func (b *Bridge) emitLegStartLocked(l *leg, now time.Time) {
 	w.boolLeaf("guestConnection", l.guest)
 	w.leaf("type", l.typ)
 	w.leaf("direction", l.direction)
-	if l.direction == "outgoing" {
-		// An incoming leg is only placed in a call by a later
-		// callLegUpdate (CDR guide example); a dial-out starts in its call.
+	if legStartsInCall(l) {
 		w.leaf("call", l.p.c.id)
 	}
 	w.opt("ownerId", l.p.userJid)
@@ -868,6 +866,16 @@ func (b *Bridge) emitLegStartLocked(l *leg, now time.Time) {
 	w.opt("movedCallLegCallBridge", l.movedCallLegBridge)
 	w.close("callLeg")
 	b.emitLocked("callLegStart", now, w.bytes())
+}
+
+// legStartsInCall tells whether a leg's callLegStart names its call. A
+// dial-out starts in its call, and so does an incoming Web app / WebRTC
+// (acano) leg, which joins a known space (a 2017 capture of such a leg has
+// <call>). An incoming SIP leg is started before the dial plan has placed
+// it, so its call arrives in the first callLegUpdate, as in the CDR guide's
+// example flow.
+func legStartsInCall(l *leg) bool {
+	return l.direction == "outgoing" || l.typ == "acano"
 }
 
 func (b *Bridge) emitLegUpdateLocked(l *leg, now time.Time) {
@@ -933,8 +941,9 @@ func writeLegEndMedia(w *xw, l *leg, now time.Time) {
 	w.leaf("presentationViewer", "0.0")
 	w.leaf("presentationContributor", "0.0")
 	w.close("mediaUsagePercentages")
-	for _, a := range st.alarms {
-		w.empty("alarm", "type", a, "durationPercentage", fmt.Sprintf("%.1f", 1+float64(l.quality%50)/10))
+	seen, pct := legAlarmHistory(l.quality, int64(now.Sub(l.start)/time.Second))
+	for i, a := range seen {
+		w.empty("alarm", "type", a, "durationPercentage", fmt.Sprintf("%.1f", pct[i]))
 	}
 	if st.encrypted {
 		w.boolLeaf("encryptedMedia", true)

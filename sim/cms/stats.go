@@ -85,6 +85,10 @@ func legStats(l *leg, now time.Time) mediaStats {
 	} else {
 		s.burstDuration, s.gapDuration, s.gapDensity = 0, 0, float64(int(10*w))/10
 	}
+	if marginalAlarmAt(q, age) {
+		s.rxAudioLoss += 2.5
+		s.alarms = []string{"packetLoss"}
+	}
 	if l.flag("rxVideoMute") {
 		s.rxVideoBitRate, s.rxFrameRate = 0, 0
 	}
@@ -98,4 +102,47 @@ func legStats(l *leg, now time.Time) mediaStats {
 		s.txAudioBitRate = 0
 	}
 	return s
+}
+
+// A marginal leg (one in ten, none of them poor) has packet loss in bursts:
+// its packetLoss alarm is active for a few seconds of every marginalPeriod.
+const marginalPeriod = 37
+
+func marginal(q uint64) bool { return q%10 == 5 }
+
+// marginalAlarmAt tells whether a marginal leg's packetLoss alarm is active
+// age seconds after it started.
+func marginalAlarmAt(q uint64, age int64) bool {
+	return marginal(q) && wave(age+int64(q%97), marginalPeriod) >= 0.9
+}
+
+// legAlarmHistory reports, for a leg age seconds old, the alarms that have
+// been active at some point and for what percentage of the leg's duration.
+// It is a pure function of the quality seed and the age, like legStats.
+func legAlarmHistory(q uint64, age int64) (seen []string, pct []float64) {
+	if age < 0 {
+		age = 0
+	}
+	if q%10 == 0 {
+		p := 1 + float64(q%50)/10
+		return []string{"packetLoss", "excessiveJitter", "highRoundTripTime"}, []float64{p, p, p}
+	}
+	if !marginal(q) {
+		return nil, nil
+	}
+	count := func(from, to int64) int64 {
+		n := int64(0)
+		for a := from; a <= to; a++ {
+			if marginalAlarmAt(q, a) {
+				n++
+			}
+		}
+		return n
+	}
+	full := age / marginalPeriod
+	active := full*count(0, marginalPeriod-1) + count(full*marginalPeriod, age)
+	if active == 0 {
+		return nil, nil
+	}
+	return []string{"packetLoss"}, []float64{100 * float64(active) / float64(age+1)}
 }
