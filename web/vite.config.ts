@@ -37,10 +37,13 @@ export default defineConfig({
     emptyOutDir: true,
     target: "es2022",
     sourcemap: false,
-    // A budget, not a target: React DOM (~200 kB), the protobuf runtime and
-    // the buf.validate descriptor that the generated auth code imports make
-    // up most of today's ~530 kB. Warn when the bundle grows past it.
-    chunkSizeWarningLimit: 600,
+    // A budget, not a target, for the entry chunk every visitor loads:
+    // React DOM (~200 kB), the protobuf runtime, the buf.validate descriptor
+    // that the generated code imports, and react-aria's overlay and menu code
+    // (the header's account menu, ~115 kB) make up most of today's ~690 kB.
+    // The Users area, the account pages, dialogs and form fields load on
+    // demand in chunks of their own. Warn when the entry grows past this.
+    chunkSizeWarningLimit: 720,
   },
   server: {
     host: "localhost",

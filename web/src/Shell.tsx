@@ -1,8 +1,8 @@
-import { useState } from "react";
+import { lazy, Suspense, useState } from "react";
 import { useMutation } from "@connectrpc/connect-query";
 import { useQueryClient } from "@tanstack/react-query";
-import { AuthService, isUnauthenticated, type Identity } from "@switchboard/client";
-import { Button } from "react-aria-components";
+import { AuthService, IdentitySource, isUnauthenticated, type Identity } from "@switchboard/client";
+import { Button, Menu, MenuItem, MenuTrigger, Popover } from "react-aria-components";
 import { NavLink, Route, Routes, useNavigate } from "react-router";
 import { identityLabel } from "./identity";
 import { displayError } from "./errors";
@@ -10,6 +10,18 @@ import { Logo } from "./Logo";
 import { areas, areasFor } from "./nav";
 import { NotFoundPage, OverviewPage, PlaceholderPage, RestrictedPage } from "./pages";
 import { endSession, handlesUnauthenticated } from "./session";
+import { t } from "./strings";
+import { StatusMessage, useFlash } from "./ui";
+
+// Pages and dialogs that few visits need load on first use: only
+// administrators open the Users area, and the account pages are occasional.
+const UsersPage = lazy(() => import("./users/UsersPage"));
+const MySessionsPage = lazy(() => import("./account/MySessionsPage"));
+const ChangePasswordDialog = lazy(() => import("./account/ChangePasswordDialog"));
+
+type MenuAction = "sessions" | "password";
+
+const loading = <p className="muted">{t.common.loading}</p>;
 
 /** Shell is the signed-in console: header, navigation and the current page. */
 export function Shell({ identity }: { identity: Identity }) {
@@ -17,7 +29,10 @@ export function Shell({ identity }: { identity: Identity }) {
   const navigate = useNavigate();
   const signOut = useMutation(AuthService.method.signOut, { meta: handlesUnauthenticated });
   const [signOutError, setSignOutError] = useState<string | null>(null);
+  const [changingPassword, setChangingPassword] = useState(false);
+  const [flash, setFlash] = useFlash(8000);
   const visible = areasFor(identity.role);
+  const isLocal = identity.source === IdentitySource.LOCAL;
 
   async function onSignOut() {
     setSignOutError(null);
@@ -26,7 +41,7 @@ export function Shell({ identity }: { identity: Identity }) {
     } catch (err) {
       // Unauthenticated means the session had already ended: signed out all the same.
       if (!isUnauthenticated(err)) {
-        setSignOutError(`Sign-out failed. ${displayError(err)}`);
+        setSignOutError(t.shell.signOutFailed(displayError(err)));
         return;
       }
     }
@@ -34,27 +49,54 @@ export function Shell({ identity }: { identity: Identity }) {
     await endSession(queryClient);
   }
 
+  function onMenu(action: MenuAction) {
+    if (action === "sessions") {
+      navigate("/account/sessions");
+    } else {
+      setChangingPassword(true);
+    }
+  }
+
   return (
     <div className="shell">
       <a className="skip-link" href="#main">
-        Skip to main content
+        {t.shell.skipToMain}
       </a>
       <header className="topbar">
         <div className="topbar-brand">
           <Logo />
-          <span className="product-name">Switchboard</span>
+          <span className="product-name">{t.product.name}</span>
         </div>
         <div className="topbar-session">
-          <span className="user-label" data-testid="user-label">
-            {identityLabel(identity)}
-          </span>
+          <MenuTrigger>
+            <Button className="button topbar-button account-button" aria-label={t.shell.accountMenu(identityLabel(identity))}>
+              <span className="user-label" data-testid="user-label">
+                {identityLabel(identity)}
+              </span>
+              <svg className="chevron" viewBox="0 0 12 12" aria-hidden="true">
+                <path d="M3 4.5 6 7.5 9 4.5" />
+              </svg>
+            </Button>
+            <Popover className="menu-popover" placement="bottom end">
+              <Menu className="menu" onAction={(key) => onMenu(key as MenuAction)}>
+                <MenuItem id="sessions" className="menu-item">
+                  {t.shell.mySessions}
+                </MenuItem>
+                {isLocal && (
+                  <MenuItem id="password" className="menu-item">
+                    {t.shell.changePassword}
+                  </MenuItem>
+                )}
+              </Menu>
+            </Popover>
+          </MenuTrigger>
           <Button className="button topbar-button" onPress={() => void onSignOut()} isPending={signOut.isPending}>
-            Sign out
+            {t.shell.signOut}
           </Button>
         </div>
       </header>
       <div className="shell-body">
-        <nav className="sidenav" aria-label="Main">
+        <nav className="sidenav" aria-label={t.shell.mainNav}>
           <ul>
             {visible.map((area) => (
               <li key={area.path}>
@@ -69,21 +111,51 @@ export function Shell({ identity }: { identity: Identity }) {
           <div className="content-status" role="alert">
             {signOutError && <p className="banner banner-error">{signOutError}</p>}
           </div>
+          <div className="content-flash">
+            <StatusMessage message={flash} />
+          </div>
           <Routes>
             {areas.map((area) => {
-              const element = !area.roles.includes(identity.role) ? (
+              const allowed = area.roles.includes(identity.role);
+              const element = !allowed ? (
                 <RestrictedPage area={area} />
               ) : area.path === "/" ? (
                 <OverviewPage area={area} />
+              ) : area.path === "/users" ? (
+                <Suspense fallback={loading}>
+                  <UsersPage identity={identity} />
+                </Suspense>
               ) : (
                 <PlaceholderPage area={area} />
               );
-              return <Route key={area.path} path={area.path} element={element} />;
+              // Areas with tabs keep the tab in the path (/users/api-tokens).
+              return <Route key={area.path} path={area.path === "/" ? "/" : `${area.path}/*`} element={element} />;
             })}
+            <Route
+              path="/account/sessions"
+              element={
+                <Suspense fallback={loading}>
+                  <MySessionsPage />
+                </Suspense>
+              }
+            />
             <Route path="*" element={<NotFoundPage />} />
           </Routes>
         </main>
       </div>
+      {changingPassword && (
+        <Suspense fallback={null}>
+          <ChangePasswordDialog
+            isOpen={changingPassword}
+            onOpenChange={setChangingPassword}
+            onChanged={() => {
+              setChangingPassword(false);
+              setFlash(t.shell.passwordChanged);
+            }}
+          />
+        </Suspense>
+      )}
     </div>
   );
 }
+

@@ -1,21 +1,48 @@
-import { useEffect, useRef, useState, type FormEvent } from "react";
+import { useEffect, useRef, useState, type FormEvent, type ReactNode } from "react";
 import { useMutation } from "@connectrpc/connect-query";
 import { useQueryClient } from "@tanstack/react-query";
-import { AuthService, Reason, errorReason, fieldViolations } from "@switchboard/client";
+import { AuthService, Reason, errorReason, fieldViolations, type SignInResponse } from "@switchboard/client";
 import { Button, FieldError, Form, Input, Label, TextField } from "react-aria-components";
 import { displayError, sentence } from "./errors";
 import { Logo } from "./Logo";
-import { confirmSession, handlesUnauthenticated } from "./session";
+import { clearSessionEnd, confirmSession, handlesUnauthenticated } from "./session";
+import { t } from "./strings";
 
 type Field = "username" | "password";
 const fields: readonly string[] = ["username", "password"] satisfies Field[];
 
+/** SignInFrame is the branded, centred frame of the pages before the console. */
+export function SignInFrame({ children, wide }: { children: ReactNode; wide?: boolean }) {
+  return (
+    <main className="signin">
+      <div className={wide ? "signin-panel signin-panel-wide" : "signin-panel"}>
+        <div className="signin-brand">
+          <Logo size={40} />
+          <div>
+            <p className="signin-product">{t.product.name}</p>
+            <p className="signin-tagline">{t.product.tagline}</p>
+          </div>
+        </div>
+        {children}
+      </div>
+    </main>
+  );
+}
+
+interface SignInPageProps {
+  /** Why the user is back at sign-in (the session ended), or null. */
+  notice: string | null;
+  /** Called with the server's answer as soon as the sign-in succeeds. */
+  onSignedIn: (response: SignInResponse) => void;
+}
+
 /**
  * SignInPage signs in with a username and password. The server answers with
  * an HttpOnly session cookie (cookie: true), so the token never reaches
- * script.
+ * script. Errors are the server's: a wrong password, or the rate limit's
+ * "Too many sign in attempts" (RESOURCE_EXHAUSTED, RATE_LIMITED).
  */
-export function SignInPage({ notice }: { notice: string | null }) {
+export function SignInPage({ notice, onSignedIn }: SignInPageProps) {
   const queryClient = useQueryClient();
   const signIn = useMutation(AuthService.method.signIn, { meta: handlesUnauthenticated });
   const [username, setUsername] = useState("");
@@ -26,7 +53,7 @@ export function SignInPage({ notice }: { notice: string | null }) {
   const inputs = { username: useRef<HTMLInputElement>(null), password: useRef<HTMLInputElement>(null) };
 
   useEffect(() => {
-    document.title = "Sign in · Switchboard";
+    document.title = t.product.title(t.signIn.title);
   }, []);
 
   const edit = (field: Field, set: (value: string) => void) => (value: string) => {
@@ -40,8 +67,9 @@ export function SignInPage({ notice }: { notice: string | null }) {
     setBusy(true);
     setFormError(null);
     setFieldErrors({});
+    let response: SignInResponse;
     try {
-      await signIn.mutateAsync({ username, password, cookie: true });
+      response = await signIn.mutateAsync({ username, password, cookie: true });
     } catch (err) {
       setBusy(false);
       const perField: Partial<Record<Field, string>> = {};
@@ -57,82 +85,74 @@ export function SignInPage({ notice }: { notice: string | null }) {
         return;
       }
       setFormError(displayError(err));
-      if (errorReason(err) === Reason.INVALID_CREDENTIALS) {
+      const reason = errorReason(err);
+      if (reason === Reason.INVALID_CREDENTIALS || reason === Reason.RATE_LIMITED) {
         setPassword("");
         inputs.password.current?.focus();
       }
       return;
     }
-    // On success this page is replaced by the console as soon as WhoAmI
-    // sees the session.
+    // The post-sign-in step is known before WhoAmI sees the session, so the
+    // console never flashes before it.
+    clearSessionEnd(queryClient);
+    onSignedIn(response);
     if (!(await confirmSession(queryClient))) {
       setBusy(false);
-      setFormError(
-        "You signed in, but this browser did not keep the session cookie. Allow cookies for this site and try again.",
-      );
+      setFormError(t.signIn.cookieRefused);
     }
   }
 
   return (
-    <main className="signin">
-      <div className="signin-panel">
-        <div className="signin-brand">
-          <Logo size={40} />
-          <div>
-            <p className="signin-product">Switchboard</p>
-            <p className="signin-tagline">Meeting management for Cisco Meeting Server</p>
-          </div>
+    <SignInFrame>
+      <div className="card signin-card">
+        <h1 id="signin-heading">{t.signIn.title}</h1>
+        <div className="form-status" role="alert" aria-atomic="true">
+          {formError ? (
+            <p className="banner banner-error" id="signin-error">
+              {formError}
+            </p>
+          ) : (
+            notice && <p className="banner banner-info">{notice}</p>
+          )}
         </div>
-        <div className="card signin-card">
-          <h1 id="signin-heading">Sign in</h1>
-          <div className="form-status" role="alert" aria-atomic="true">
-            {formError ? (
-              <p className="banner banner-error" id="signin-error">
-                {formError}
-              </p>
-            ) : (
-              notice && <p className="banner banner-info">{notice}</p>
-            )}
-          </div>
-          <Form
-            className="form"
-            onSubmit={submit}
-            validationErrors={fieldErrors}
-            aria-labelledby="signin-heading"
-            aria-describedby={formError ? "signin-error" : undefined}
+        <Form
+          className="form"
+          onSubmit={submit}
+          validationErrors={fieldErrors}
+          aria-labelledby="signin-heading"
+          aria-describedby={formError ? "signin-error" : undefined}
+        >
+          <TextField
+            className="field"
+            name="username"
+            value={username}
+            onChange={edit("username", setUsername)}
+            isRequired
+            autoFocus
+            autoComplete="username"
           >
-            <TextField
-              className="field"
-              name="username"
-              value={username}
-              onChange={edit("username", setUsername)}
-              isRequired
-              autoFocus
-              autoComplete="username"
-            >
-              <Label>Username</Label>
-              <Input ref={inputs.username} spellCheck={false} autoCapitalize="none" autoCorrect="off" />
-              <FieldError className="field-error" />
-            </TextField>
-            <TextField
-              className="field"
-              name="password"
-              type="password"
-              value={password}
-              onChange={edit("password", setPassword)}
-              isRequired
-              autoComplete="current-password"
-            >
-              <Label>Password</Label>
-              <Input ref={inputs.password} />
-              <FieldError className="field-error" />
-            </TextField>
-            <Button type="submit" className="button primary wide" isPending={busy}>
-              {busy ? "Signing in…" : "Sign in"}
-            </Button>
-          </Form>
-        </div>
+            <Label>{t.signIn.username}</Label>
+            <Input ref={inputs.username} spellCheck={false} autoCapitalize="none" autoCorrect="off" />
+            <FieldError className="field-error" />
+          </TextField>
+          <TextField
+            className="field"
+            name="password"
+            type="password"
+            value={password}
+            onChange={edit("password", setPassword)}
+            isRequired
+            autoComplete="current-password"
+          >
+            <Label>{t.signIn.password}</Label>
+            <Input ref={inputs.password} />
+            <FieldError className="field-error" />
+          </TextField>
+          <Button type="submit" className="button primary wide" isPending={busy}>
+            {busy ? t.signIn.submitting : t.signIn.submit}
+          </Button>
+        </Form>
       </div>
-    </main>
+    </SignInFrame>
   );
 }

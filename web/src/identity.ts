@@ -1,25 +1,29 @@
 import { IdentitySource, Role, type Identity } from "@switchboard/client";
+import { t } from "./strings";
 
 /** roleName returns the role as the console shows it. */
 export function roleName(role: Role): string {
   switch (role) {
     case Role.ADMINISTRATOR:
-      return "Administrator";
+      return t.roles.administrator;
     case Role.VIDEO_OPERATOR:
-      return "Video operator";
+      return t.roles.operator;
     default:
-      return "No role";
+      return t.roles.none;
   }
 }
 
-function sourceName(source: IdentitySource): string {
+/** sourceName returns where an identity is kept, as the session label shows it. */
+export function sourceName(source: IdentitySource): string {
   switch (source) {
     case IdentitySource.LOCAL:
-      return "LOCAL";
+      return t.sources.local;
     case IdentitySource.LDAP:
-      return "LDAP";
+      return t.sources.ldap;
+    case IdentitySource.API_TOKEN:
+      return t.sources.apiToken;
     default:
-      return "UNKNOWN";
+      return t.sources.unknown;
   }
 }
 

@@ -4,12 +4,12 @@ import { TransportProvider } from "@connectrpc/connect-query";
 import { QueryClientProvider } from "@tanstack/react-query";
 import { createSwitchboardTransport } from "@switchboard/client";
 import { BrowserRouter } from "react-router";
+import { apiBaseUrl } from "./api";
 import { App } from "./App";
 import { createQueryClient } from "./session";
 import "./styles.css";
 
-// The server serves the console and the API on one origin.
-const transport = createSwitchboardTransport({ baseUrl: window.location.origin });
+const transport = createSwitchboardTransport({ baseUrl: apiBaseUrl() });
 const queryClient = createQueryClient();
 
 const root = document.getElementById("root");

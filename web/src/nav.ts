@@ -1,4 +1,5 @@
 import { Role } from "@switchboard/client";
+import { t } from "./strings";
 
 /** A top-level area of the console: one navigation entry, one page. */
 export interface Area {
@@ -17,14 +18,14 @@ const administrators = [Role.ADMINISTRATOR] as const;
 
 /** The areas, in navigation order. Overview is the landing page. */
 export const areas: readonly Area[] = [
-  { path: "/", title: "Overview", roles: everyone, pending: "Notifications, meeting activity and license status are not available yet in this build." },
-  { path: "/meetings", title: "Meetings", roles: everyone, pending: "Active and scheduled meetings are not available yet in this build." },
-  { path: "/users", title: "Users", roles: administrators, pending: "Local users, LDAP groups and password policy are not available yet in this build." },
-  { path: "/servers", title: "Servers", roles: administrators, pending: "Call Bridge and cluster management is not available yet in this build." },
-  { path: "/provisioning", title: "Provisioning", roles: administrators, pending: "Provisioning of Meeting Server users and spaces is not available yet in this build." },
-  { path: "/logs", title: "Logs", roles: administrators, pending: "System, audit and meeting logs are not available yet in this build." },
-  { path: "/licenses", title: "Licenses", roles: administrators, pending: "License usage and Smart Licensing are not available yet in this build." },
-  { path: "/settings", title: "Settings", roles: administrators, pending: "System settings are not available yet in this build." },
+  { path: "/", title: t.areas.overview, roles: everyone, pending: t.areas.pending.overview },
+  { path: "/meetings", title: t.areas.meetings, roles: everyone, pending: t.areas.pending.meetings },
+  { path: "/users", title: t.areas.users, roles: administrators, pending: t.areas.pending.users },
+  { path: "/servers", title: t.areas.servers, roles: administrators, pending: t.areas.pending.servers },
+  { path: "/provisioning", title: t.areas.provisioning, roles: administrators, pending: t.areas.pending.provisioning },
+  { path: "/logs", title: t.areas.logs, roles: administrators, pending: t.areas.pending.logs },
+  { path: "/licenses", title: t.areas.licenses, roles: administrators, pending: t.areas.pending.licenses },
+  { path: "/settings", title: t.areas.settings, roles: administrators, pending: t.areas.pending.settings },
 ];
 
 /** areasFor returns the areas a role may open. */

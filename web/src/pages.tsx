@@ -1,26 +1,30 @@
 import { useEffect, useRef, type ReactNode } from "react";
 import { useQuery } from "@connectrpc/connect-query";
-import { timestampDate, type Timestamp } from "@bufbuild/protobuf/wkt";
 import { SystemService } from "@switchboard/client";
-import { displayError } from "./errors";
 import { Link } from "react-router";
+import { displayError } from "./errors";
+import { formatUtc } from "./format";
 import type { Area } from "./nav";
+import { t } from "./strings";
 
 /**
  * Page titles the document, renders the page heading and moves focus to it,
  * so a screen reader announces where a navigation landed.
  */
-function Page({ title, children }: { title: string; children: ReactNode }) {
+export function Page({ title, intro, children }: { title: string; intro?: ReactNode; children: ReactNode }) {
   const heading = useRef<HTMLHeadingElement>(null);
   useEffect(() => {
-    document.title = `${title} · Switchboard`;
+    document.title = t.product.title(title);
     heading.current?.focus({ preventScroll: true });
   }, [title]);
   return (
     <section className="page" aria-labelledby="page-heading">
-      <h1 id="page-heading" ref={heading} tabIndex={-1}>
-        {title}
-      </h1>
+      <div className="page-head">
+        <h1 id="page-heading" ref={heading} tabIndex={-1}>
+          {title}
+        </h1>
+        {intro && <p className="page-intro">{intro}</p>}
+      </div>
       {children}
     </section>
   );
@@ -49,29 +53,22 @@ export function OverviewPage({ area }: { area: Area }) {
   );
 }
 
-function formatUtc(ts: Timestamp | undefined): string {
-  if (!ts) {
-    return "unknown";
-  }
-  return `${timestampDate(ts).toISOString().slice(0, 19).replace("T", " ")} UTC`;
-}
-
 function ServerInfo() {
   const version = useQuery(SystemService.method.getVersion);
   return (
     <section className="panel" aria-labelledby="server-heading">
-      <h2 id="server-heading">This server</h2>
-      {version.isPending && <p className="muted">Loading…</p>}
-      {version.error && <p className="muted">Version information is unavailable: {displayError(version.error)}</p>}
+      <h2 id="server-heading">{t.server.title}</h2>
+      {version.isPending && <p className="muted">{t.common.loading}</p>}
+      {version.error && <p className="muted">{t.server.unavailable(displayError(version.error))}</p>}
       {version.data && (
         <dl className="facts">
-          <dt>Version</dt>
-          <dd>{version.data.version || "unknown"}</dd>
-          <dt>Revision</dt>
-          <dd>{version.data.revision || "unknown"}</dd>
-          <dt>Database</dt>
-          <dd>{version.data.database || "unknown"}</dd>
-          <dt>Started</dt>
+          <dt>{t.server.version}</dt>
+          <dd>{version.data.version || t.common.unknown}</dd>
+          <dt>{t.server.revision}</dt>
+          <dd>{version.data.revision || t.common.unknown}</dd>
+          <dt>{t.server.database}</dt>
+          <dd>{version.data.database || t.common.unknown}</dd>
+          <dt>{t.server.started}</dt>
           <dd>{formatUtc(version.data.startTime)}</dd>
         </dl>
       )}
@@ -84,7 +81,7 @@ export function RestrictedPage({ area }: { area: Area }) {
   return (
     <Page title={area.title}>
       <p className="notice">
-        {area.title} is for administrators. <Link to="/">Go to Overview</Link>
+        {t.areas.restricted(area.title)} <Link to="/">{t.areas.goToOverview}</Link>
       </p>
     </Page>
   );
@@ -93,9 +90,9 @@ export function RestrictedPage({ area }: { area: Area }) {
 /** NotFoundPage answers any other path. */
 export function NotFoundPage() {
   return (
-    <Page title="Page not found">
+    <Page title={t.areas.notFoundTitle}>
       <p className="notice">
-        There is no page at this address. <Link to="/">Go to Overview</Link>
+        {t.areas.notFound} <Link to="/">{t.areas.goToOverview}</Link>
       </p>
     </Page>
   );

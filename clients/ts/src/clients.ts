@@ -1,6 +1,7 @@
 import { createClient, type Client, type Transport } from "@connectrpc/connect";
 import { AuthService } from "../../../gen/ts/switchboard/auth/v1/auth_service_pb";
 import { SystemService } from "../../../gen/ts/switchboard/system/v1/system_service_pb";
+import { UserService } from "../../../gen/ts/switchboard/users/v1/user_service_pb";
 
 /** A typed client for switchboard.auth.v1.AuthService. */
 export type AuthClient = Client<typeof AuthService>;
@@ -16,4 +17,16 @@ export function createAuthClient(transport: Transport): AuthClient {
 /** createSystemClient returns a client for SystemService (version and build). */
 export function createSystemClient(transport: Transport): SystemClient {
   return createClient(SystemService, transport);
+}
+
+/** A typed client for switchboard.users.v1.UserService. */
+export type UsersClient = Client<typeof UserService>;
+
+/**
+ * createUsersClient returns a client for UserService (local users, own
+ * password, password policies, passphrase dictionary, sign-in directory and
+ * LDAP groups).
+ */
+export function createUsersClient(transport: Transport): UsersClient {
+  return createClient(UserService, transport);
 }

@@ -5,6 +5,10 @@
 
 export * from "../../../gen/ts/switchboard/auth/v1/auth_service_pb";
 export * from "../../../gen/ts/switchboard/system/v1/system_service_pb";
+export * from "../../../gen/ts/switchboard/users/v1/user_service_pb";
+export * from "../../../gen/ts/switchboard/users/v1/local_user_pb";
+export * from "../../../gen/ts/switchboard/users/v1/security_policy_pb";
+export * from "../../../gen/ts/switchboard/users/v1/directory_pb";
 export * from "../../../gen/ts/switchboard/errors/v1/errors_pb";
 export { ViolationsSchema, ViolationSchema } from "../../../gen/ts/buf/validate/validate_pb";
 export type { Violations, Violation, FieldPath } from "../../../gen/ts/buf/validate/validate_pb";
@@ -12,6 +16,7 @@ export type { Violations, Violation, FieldPath } from "../../../gen/ts/buf/valid
 export * from "./details";
 export * from "./errors";
 export * from "./transport";
+export * from "./upload";
 export * from "./clients";
 
 export { Code, ConnectError } from "@connectrpc/connect";

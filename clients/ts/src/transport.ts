@@ -21,6 +21,11 @@ export interface SwitchboardTransportOptions {
   fetch?: typeof globalThis.fetch;
   /** A deadline in milliseconds applied to every call unless the call sets its own. */
   defaultTimeoutMs?: number;
+  /**
+   * Send and receive the binary protobuf encoding instead of JSON. Uploads
+   * of bytes fields are a third smaller this way.
+   */
+  binary?: boolean;
 }
 
 /**
@@ -53,6 +58,7 @@ export function createSwitchboardTransport(options: SwitchboardTransportOptions)
     baseUrl: options.baseUrl,
     interceptors,
     defaultTimeoutMs: options.defaultTimeoutMs,
+    useBinaryFormat: options.binary ?? false,
     // Bound through an arrow function: calling a detached window.fetch throws
     // "Illegal invocation" in browsers.
     fetch: (input, init) => baseFetch(input, { ...init, credentials: "include" }),
