@@ -71,8 +71,8 @@ build: web ## Build bin/switchboard with the console embedded
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/switchboard ./cmd/switchboard
 
 .PHONY: run
-run: build ## Build and serve on SQLite in ./data (console at https://localhost:8443)
-	./bin/switchboard serve --data-dir ./data
+run: build ## Build and serve a demo on SQLite in ./data: simulated Call Bridges, console at https://localhost:8443
+	./bin/switchboard serve --demo --data-dir ./data
 
 .PHONY: test-go
 test-go: ## Go tests with -race on SQLite and PostgreSQL

@@ -17,7 +17,10 @@ import (
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"github.com/switchboardhq/switchboard/ent/apitoken"
 	"github.com/switchboardhq/switchboard/ent/auditevent"
+	"github.com/switchboardhq/switchboard/ent/callbridge"
+	"github.com/switchboardhq/switchboard/ent/cluster"
 	"github.com/switchboardhq/switchboard/ent/ldapgroup"
+	"github.com/switchboardhq/switchboard/ent/notification"
 	"github.com/switchboardhq/switchboard/ent/passphrasedictionary"
 	"github.com/switchboardhq/switchboard/ent/passwordhistory"
 	"github.com/switchboardhq/switchboard/ent/ratelimitbucket"
@@ -35,8 +38,14 @@ type Client struct {
 	ApiToken *ApiTokenClient
 	// AuditEvent is the client for interacting with the AuditEvent builders.
 	AuditEvent *AuditEventClient
+	// CallBridge is the client for interacting with the CallBridge builders.
+	CallBridge *CallBridgeClient
+	// Cluster is the client for interacting with the Cluster builders.
+	Cluster *ClusterClient
 	// LdapGroup is the client for interacting with the LdapGroup builders.
 	LdapGroup *LdapGroupClient
+	// Notification is the client for interacting with the Notification builders.
+	Notification *NotificationClient
 	// PassphraseDictionary is the client for interacting with the PassphraseDictionary builders.
 	PassphraseDictionary *PassphraseDictionaryClient
 	// PasswordHistory is the client for interacting with the PasswordHistory builders.
@@ -62,7 +71,10 @@ func (c *Client) init() {
 	c.Schema = migrate.NewSchema(c.driver)
 	c.ApiToken = NewApiTokenClient(c.config)
 	c.AuditEvent = NewAuditEventClient(c.config)
+	c.CallBridge = NewCallBridgeClient(c.config)
+	c.Cluster = NewClusterClient(c.config)
 	c.LdapGroup = NewLdapGroupClient(c.config)
+	c.Notification = NewNotificationClient(c.config)
 	c.PassphraseDictionary = NewPassphraseDictionaryClient(c.config)
 	c.PasswordHistory = NewPasswordHistoryClient(c.config)
 	c.RateLimitBucket = NewRateLimitBucketClient(c.config)
@@ -163,7 +175,10 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		config:               cfg,
 		ApiToken:             NewApiTokenClient(cfg),
 		AuditEvent:           NewAuditEventClient(cfg),
+		CallBridge:           NewCallBridgeClient(cfg),
+		Cluster:              NewClusterClient(cfg),
 		LdapGroup:            NewLdapGroupClient(cfg),
+		Notification:         NewNotificationClient(cfg),
 		PassphraseDictionary: NewPassphraseDictionaryClient(cfg),
 		PasswordHistory:      NewPasswordHistoryClient(cfg),
 		RateLimitBucket:      NewRateLimitBucketClient(cfg),
@@ -191,7 +206,10 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		config:               cfg,
 		ApiToken:             NewApiTokenClient(cfg),
 		AuditEvent:           NewAuditEventClient(cfg),
+		CallBridge:           NewCallBridgeClient(cfg),
+		Cluster:              NewClusterClient(cfg),
 		LdapGroup:            NewLdapGroupClient(cfg),
+		Notification:         NewNotificationClient(cfg),
 		PassphraseDictionary: NewPassphraseDictionaryClient(cfg),
 		PasswordHistory:      NewPasswordHistoryClient(cfg),
 		RateLimitBucket:      NewRateLimitBucketClient(cfg),
@@ -227,8 +245,9 @@ func (c *Client) Close() error {
 // In order to add hooks to a specific client, call: `client.Node.Use(...)`.
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
-		c.ApiToken, c.AuditEvent, c.LdapGroup, c.PassphraseDictionary,
-		c.PasswordHistory, c.RateLimitBucket, c.Session, c.Setting, c.User,
+		c.ApiToken, c.AuditEvent, c.CallBridge, c.Cluster, c.LdapGroup, c.Notification,
+		c.PassphraseDictionary, c.PasswordHistory, c.RateLimitBucket, c.Session,
+		c.Setting, c.User,
 	} {
 		n.Use(hooks...)
 	}
@@ -238,8 +257,9 @@ func (c *Client) Use(hooks ...Hook) {
 // In order to add interceptors to a specific client, call: `client.Node.Intercept(...)`.
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
-		c.ApiToken, c.AuditEvent, c.LdapGroup, c.PassphraseDictionary,
-		c.PasswordHistory, c.RateLimitBucket, c.Session, c.Setting, c.User,
+		c.ApiToken, c.AuditEvent, c.CallBridge, c.Cluster, c.LdapGroup, c.Notification,
+		c.PassphraseDictionary, c.PasswordHistory, c.RateLimitBucket, c.Session,
+		c.Setting, c.User,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -252,8 +272,14 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.ApiToken.mutate(ctx, m)
 	case *AuditEventMutation:
 		return c.AuditEvent.mutate(ctx, m)
+	case *CallBridgeMutation:
+		return c.CallBridge.mutate(ctx, m)
+	case *ClusterMutation:
+		return c.Cluster.mutate(ctx, m)
 	case *LdapGroupMutation:
 		return c.LdapGroup.mutate(ctx, m)
+	case *NotificationMutation:
+		return c.Notification.mutate(ctx, m)
 	case *PassphraseDictionaryMutation:
 		return c.PassphraseDictionary.mutate(ctx, m)
 	case *PasswordHistoryMutation:
@@ -537,6 +563,304 @@ func (c *AuditEventClient) mutate(ctx context.Context, m *AuditEventMutation) (V
 	}
 }
 
+// CallBridgeClient is a client for the CallBridge schema.
+type CallBridgeClient struct {
+	config
+}
+
+// NewCallBridgeClient returns a client for the CallBridge from the given config.
+func NewCallBridgeClient(c config) *CallBridgeClient {
+	return &CallBridgeClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `callbridge.Hooks(f(g(h())))`.
+func (c *CallBridgeClient) Use(hooks ...Hook) {
+	c.hooks.CallBridge = append(c.hooks.CallBridge, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `callbridge.Intercept(f(g(h())))`.
+func (c *CallBridgeClient) Intercept(interceptors ...Interceptor) {
+	c.inters.CallBridge = append(c.inters.CallBridge, interceptors...)
+}
+
+// Create returns a builder for creating a CallBridge entity.
+func (c *CallBridgeClient) Create() *CallBridgeCreate {
+	mutation := newCallBridgeMutation(c.config, OpCreate)
+	return &CallBridgeCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of CallBridge entities.
+func (c *CallBridgeClient) CreateBulk(builders ...*CallBridgeCreate) *CallBridgeCreateBulk {
+	return &CallBridgeCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *CallBridgeClient) MapCreateBulk(slice any, setFunc func(*CallBridgeCreate, int)) *CallBridgeCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &CallBridgeCreateBulk{err: fmt.Errorf("calling to CallBridgeClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*CallBridgeCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &CallBridgeCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for CallBridge.
+func (c *CallBridgeClient) Update() *CallBridgeUpdate {
+	mutation := newCallBridgeMutation(c.config, OpUpdate)
+	return &CallBridgeUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *CallBridgeClient) UpdateOne(_m *CallBridge) *CallBridgeUpdateOne {
+	mutation := newCallBridgeMutation(c.config, OpUpdateOne, withCallBridge(_m))
+	return &CallBridgeUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *CallBridgeClient) UpdateOneID(id int) *CallBridgeUpdateOne {
+	mutation := newCallBridgeMutation(c.config, OpUpdateOne, withCallBridgeID(id))
+	return &CallBridgeUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for CallBridge.
+func (c *CallBridgeClient) Delete() *CallBridgeDelete {
+	mutation := newCallBridgeMutation(c.config, OpDelete)
+	return &CallBridgeDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *CallBridgeClient) DeleteOne(_m *CallBridge) *CallBridgeDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *CallBridgeClient) DeleteOneID(id int) *CallBridgeDeleteOne {
+	builder := c.Delete().Where(callbridge.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &CallBridgeDeleteOne{builder}
+}
+
+// Query returns a query builder for CallBridge.
+func (c *CallBridgeClient) Query() *CallBridgeQuery {
+	return &CallBridgeQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeCallBridge},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a CallBridge entity by its id.
+func (c *CallBridgeClient) Get(ctx context.Context, id int) (*CallBridge, error) {
+	return c.Query().Where(callbridge.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *CallBridgeClient) GetX(ctx context.Context, id int) *CallBridge {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryCluster queries the cluster edge of a CallBridge.
+func (c *CallBridgeClient) QueryCluster(_m *CallBridge) *ClusterQuery {
+	query := (&ClusterClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(callbridge.Table, callbridge.FieldID, id),
+			sqlgraph.To(cluster.Table, cluster.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, callbridge.ClusterTable, callbridge.ClusterColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *CallBridgeClient) Hooks() []Hook {
+	return c.hooks.CallBridge
+}
+
+// Interceptors returns the client interceptors.
+func (c *CallBridgeClient) Interceptors() []Interceptor {
+	return c.inters.CallBridge
+}
+
+func (c *CallBridgeClient) mutate(ctx context.Context, m *CallBridgeMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&CallBridgeCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&CallBridgeUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&CallBridgeUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&CallBridgeDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown CallBridge mutation op: %q", m.Op())
+	}
+}
+
+// ClusterClient is a client for the Cluster schema.
+type ClusterClient struct {
+	config
+}
+
+// NewClusterClient returns a client for the Cluster from the given config.
+func NewClusterClient(c config) *ClusterClient {
+	return &ClusterClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `cluster.Hooks(f(g(h())))`.
+func (c *ClusterClient) Use(hooks ...Hook) {
+	c.hooks.Cluster = append(c.hooks.Cluster, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `cluster.Intercept(f(g(h())))`.
+func (c *ClusterClient) Intercept(interceptors ...Interceptor) {
+	c.inters.Cluster = append(c.inters.Cluster, interceptors...)
+}
+
+// Create returns a builder for creating a Cluster entity.
+func (c *ClusterClient) Create() *ClusterCreate {
+	mutation := newClusterMutation(c.config, OpCreate)
+	return &ClusterCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of Cluster entities.
+func (c *ClusterClient) CreateBulk(builders ...*ClusterCreate) *ClusterCreateBulk {
+	return &ClusterCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *ClusterClient) MapCreateBulk(slice any, setFunc func(*ClusterCreate, int)) *ClusterCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &ClusterCreateBulk{err: fmt.Errorf("calling to ClusterClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*ClusterCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &ClusterCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for Cluster.
+func (c *ClusterClient) Update() *ClusterUpdate {
+	mutation := newClusterMutation(c.config, OpUpdate)
+	return &ClusterUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *ClusterClient) UpdateOne(_m *Cluster) *ClusterUpdateOne {
+	mutation := newClusterMutation(c.config, OpUpdateOne, withCluster(_m))
+	return &ClusterUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *ClusterClient) UpdateOneID(id int) *ClusterUpdateOne {
+	mutation := newClusterMutation(c.config, OpUpdateOne, withClusterID(id))
+	return &ClusterUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for Cluster.
+func (c *ClusterClient) Delete() *ClusterDelete {
+	mutation := newClusterMutation(c.config, OpDelete)
+	return &ClusterDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *ClusterClient) DeleteOne(_m *Cluster) *ClusterDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *ClusterClient) DeleteOneID(id int) *ClusterDeleteOne {
+	builder := c.Delete().Where(cluster.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &ClusterDeleteOne{builder}
+}
+
+// Query returns a query builder for Cluster.
+func (c *ClusterClient) Query() *ClusterQuery {
+	return &ClusterQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeCluster},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a Cluster entity by its id.
+func (c *ClusterClient) Get(ctx context.Context, id int) (*Cluster, error) {
+	return c.Query().Where(cluster.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *ClusterClient) GetX(ctx context.Context, id int) *Cluster {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryCallBridges queries the call_bridges edge of a Cluster.
+func (c *ClusterClient) QueryCallBridges(_m *Cluster) *CallBridgeQuery {
+	query := (&CallBridgeClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(cluster.Table, cluster.FieldID, id),
+			sqlgraph.To(callbridge.Table, callbridge.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, cluster.CallBridgesTable, cluster.CallBridgesColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *ClusterClient) Hooks() []Hook {
+	return c.hooks.Cluster
+}
+
+// Interceptors returns the client interceptors.
+func (c *ClusterClient) Interceptors() []Interceptor {
+	return c.inters.Cluster
+}
+
+func (c *ClusterClient) mutate(ctx context.Context, m *ClusterMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&ClusterCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&ClusterUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&ClusterUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&ClusterDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown Cluster mutation op: %q", m.Op())
+	}
+}
+
 // LdapGroupClient is a client for the LdapGroup schema.
 type LdapGroupClient struct {
 	config
@@ -667,6 +991,139 @@ func (c *LdapGroupClient) mutate(ctx context.Context, m *LdapGroupMutation) (Val
 		return (&LdapGroupDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown LdapGroup mutation op: %q", m.Op())
+	}
+}
+
+// NotificationClient is a client for the Notification schema.
+type NotificationClient struct {
+	config
+}
+
+// NewNotificationClient returns a client for the Notification from the given config.
+func NewNotificationClient(c config) *NotificationClient {
+	return &NotificationClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `notification.Hooks(f(g(h())))`.
+func (c *NotificationClient) Use(hooks ...Hook) {
+	c.hooks.Notification = append(c.hooks.Notification, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `notification.Intercept(f(g(h())))`.
+func (c *NotificationClient) Intercept(interceptors ...Interceptor) {
+	c.inters.Notification = append(c.inters.Notification, interceptors...)
+}
+
+// Create returns a builder for creating a Notification entity.
+func (c *NotificationClient) Create() *NotificationCreate {
+	mutation := newNotificationMutation(c.config, OpCreate)
+	return &NotificationCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of Notification entities.
+func (c *NotificationClient) CreateBulk(builders ...*NotificationCreate) *NotificationCreateBulk {
+	return &NotificationCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *NotificationClient) MapCreateBulk(slice any, setFunc func(*NotificationCreate, int)) *NotificationCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &NotificationCreateBulk{err: fmt.Errorf("calling to NotificationClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*NotificationCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &NotificationCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for Notification.
+func (c *NotificationClient) Update() *NotificationUpdate {
+	mutation := newNotificationMutation(c.config, OpUpdate)
+	return &NotificationUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *NotificationClient) UpdateOne(_m *Notification) *NotificationUpdateOne {
+	mutation := newNotificationMutation(c.config, OpUpdateOne, withNotification(_m))
+	return &NotificationUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *NotificationClient) UpdateOneID(id int) *NotificationUpdateOne {
+	mutation := newNotificationMutation(c.config, OpUpdateOne, withNotificationID(id))
+	return &NotificationUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for Notification.
+func (c *NotificationClient) Delete() *NotificationDelete {
+	mutation := newNotificationMutation(c.config, OpDelete)
+	return &NotificationDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *NotificationClient) DeleteOne(_m *Notification) *NotificationDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *NotificationClient) DeleteOneID(id int) *NotificationDeleteOne {
+	builder := c.Delete().Where(notification.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &NotificationDeleteOne{builder}
+}
+
+// Query returns a query builder for Notification.
+func (c *NotificationClient) Query() *NotificationQuery {
+	return &NotificationQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeNotification},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a Notification entity by its id.
+func (c *NotificationClient) Get(ctx context.Context, id int) (*Notification, error) {
+	return c.Query().Where(notification.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *NotificationClient) GetX(ctx context.Context, id int) *Notification {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *NotificationClient) Hooks() []Hook {
+	return c.hooks.Notification
+}
+
+// Interceptors returns the client interceptors.
+func (c *NotificationClient) Interceptors() []Interceptor {
+	return c.inters.Notification
+}
+
+func (c *NotificationClient) mutate(ctx context.Context, m *NotificationMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&NotificationCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&NotificationUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&NotificationUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&NotificationDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown Notification mutation op: %q", m.Op())
 	}
 }
 
@@ -1535,11 +1992,13 @@ func (c *UserClient) mutate(ctx context.Context, m *UserMutation) (Value, error)
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		ApiToken, AuditEvent, LdapGroup, PassphraseDictionary, PasswordHistory,
-		RateLimitBucket, Session, Setting, User []ent.Hook
+		ApiToken, AuditEvent, CallBridge, Cluster, LdapGroup, Notification,
+		PassphraseDictionary, PasswordHistory, RateLimitBucket, Session, Setting,
+		User []ent.Hook
 	}
 	inters struct {
-		ApiToken, AuditEvent, LdapGroup, PassphraseDictionary, PasswordHistory,
-		RateLimitBucket, Session, Setting, User []ent.Interceptor
+		ApiToken, AuditEvent, CallBridge, Cluster, LdapGroup, Notification,
+		PassphraseDictionary, PasswordHistory, RateLimitBucket, Session, Setting,
+		User []ent.Interceptor
 	}
 )

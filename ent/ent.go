@@ -14,7 +14,10 @@ import (
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"github.com/switchboardhq/switchboard/ent/apitoken"
 	"github.com/switchboardhq/switchboard/ent/auditevent"
+	"github.com/switchboardhq/switchboard/ent/callbridge"
+	"github.com/switchboardhq/switchboard/ent/cluster"
 	"github.com/switchboardhq/switchboard/ent/ldapgroup"
+	"github.com/switchboardhq/switchboard/ent/notification"
 	"github.com/switchboardhq/switchboard/ent/passphrasedictionary"
 	"github.com/switchboardhq/switchboard/ent/passwordhistory"
 	"github.com/switchboardhq/switchboard/ent/ratelimitbucket"
@@ -83,7 +86,10 @@ func checkColumn(t, c string) error {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
 			apitoken.Table:             apitoken.ValidColumn,
 			auditevent.Table:           auditevent.ValidColumn,
+			callbridge.Table:           callbridge.ValidColumn,
+			cluster.Table:              cluster.ValidColumn,
 			ldapgroup.Table:            ldapgroup.ValidColumn,
+			notification.Table:         notification.ValidColumn,
 			passphrasedictionary.Table: passphrasedictionary.ValidColumn,
 			passwordhistory.Table:      passwordhistory.ValidColumn,
 			ratelimitbucket.Table:      ratelimitbucket.ValidColumn,

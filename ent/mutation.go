@@ -13,7 +13,10 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"github.com/switchboardhq/switchboard/ent/apitoken"
 	"github.com/switchboardhq/switchboard/ent/auditevent"
+	"github.com/switchboardhq/switchboard/ent/callbridge"
+	"github.com/switchboardhq/switchboard/ent/cluster"
 	"github.com/switchboardhq/switchboard/ent/ldapgroup"
+	"github.com/switchboardhq/switchboard/ent/notification"
 	"github.com/switchboardhq/switchboard/ent/passphrasedictionary"
 	"github.com/switchboardhq/switchboard/ent/passwordhistory"
 	"github.com/switchboardhq/switchboard/ent/predicate"
@@ -34,7 +37,10 @@ const (
 	// Node types.
 	TypeApiToken             = "ApiToken"
 	TypeAuditEvent           = "AuditEvent"
+	TypeCallBridge           = "CallBridge"
+	TypeCluster              = "Cluster"
 	TypeLdapGroup            = "LdapGroup"
+	TypeNotification         = "Notification"
 	TypePassphraseDictionary = "PassphraseDictionary"
 	TypePasswordHistory      = "PasswordHistory"
 	TypeRateLimitBucket      = "RateLimitBucket"
@@ -1473,6 +1479,2105 @@ func (m *AuditEventMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown AuditEvent edge %s", name)
 }
 
+// CallBridgeMutation represents an operation that mutates the CallBridge nodes in the graph.
+type CallBridgeMutation struct {
+	config
+	op                 Op
+	typ                string
+	id                 *int
+	create_time        *time.Time
+	update_time        *time.Time
+	display_name       *string
+	address            *string
+	port               *int
+	addport            *int
+	username           *string
+	password_sealed    *[]byte
+	verify_certificate *bool
+	trusted_chain_pem  *string
+	check_crl          *bool
+	bridge_name        *string
+	cms_cluster_id     *string
+	software_version   *string
+	connection_state   *string
+	connection_message *string
+	last_contact_time  *time.Time
+	cdr_receiver_id    *string
+	cdr_receiver_uri   *string
+	clearedFields      map[string]struct{}
+	cluster            *int
+	clearedcluster     bool
+	done               bool
+	oldValue           func(context.Context) (*CallBridge, error)
+	predicates         []predicate.CallBridge
+}
+
+var _ ent.Mutation = (*CallBridgeMutation)(nil)
+
+// callbridgeOption allows management of the mutation configuration using functional options.
+type callbridgeOption func(*CallBridgeMutation)
+
+// newCallBridgeMutation creates new mutation for the CallBridge entity.
+func newCallBridgeMutation(c config, op Op, opts ...callbridgeOption) *CallBridgeMutation {
+	m := &CallBridgeMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeCallBridge,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withCallBridgeID sets the ID field of the mutation.
+func withCallBridgeID(id int) callbridgeOption {
+	return func(m *CallBridgeMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *CallBridge
+		)
+		m.oldValue = func(ctx context.Context) (*CallBridge, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().CallBridge.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withCallBridge sets the old CallBridge of the mutation.
+func withCallBridge(node *CallBridge) callbridgeOption {
+	return func(m *CallBridgeMutation) {
+		m.oldValue = func(context.Context) (*CallBridge, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m CallBridgeMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m CallBridgeMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *CallBridgeMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *CallBridgeMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().CallBridge.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreateTime sets the "create_time" field.
+func (m *CallBridgeMutation) SetCreateTime(t time.Time) {
+	m.create_time = &t
+}
+
+// CreateTime returns the value of the "create_time" field in the mutation.
+func (m *CallBridgeMutation) CreateTime() (r time.Time, exists bool) {
+	v := m.create_time
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreateTime returns the old "create_time" field's value of the CallBridge entity.
+// If the CallBridge object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CallBridgeMutation) OldCreateTime(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreateTime is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreateTime requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreateTime: %w", err)
+	}
+	return oldValue.CreateTime, nil
+}
+
+// ResetCreateTime resets all changes to the "create_time" field.
+func (m *CallBridgeMutation) ResetCreateTime() {
+	m.create_time = nil
+}
+
+// SetUpdateTime sets the "update_time" field.
+func (m *CallBridgeMutation) SetUpdateTime(t time.Time) {
+	m.update_time = &t
+}
+
+// UpdateTime returns the value of the "update_time" field in the mutation.
+func (m *CallBridgeMutation) UpdateTime() (r time.Time, exists bool) {
+	v := m.update_time
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdateTime returns the old "update_time" field's value of the CallBridge entity.
+// If the CallBridge object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CallBridgeMutation) OldUpdateTime(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdateTime is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdateTime requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdateTime: %w", err)
+	}
+	return oldValue.UpdateTime, nil
+}
+
+// ResetUpdateTime resets all changes to the "update_time" field.
+func (m *CallBridgeMutation) ResetUpdateTime() {
+	m.update_time = nil
+}
+
+// SetClusterID sets the "cluster_id" field.
+func (m *CallBridgeMutation) SetClusterID(i int) {
+	m.cluster = &i
+}
+
+// ClusterID returns the value of the "cluster_id" field in the mutation.
+func (m *CallBridgeMutation) ClusterID() (r int, exists bool) {
+	v := m.cluster
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldClusterID returns the old "cluster_id" field's value of the CallBridge entity.
+// If the CallBridge object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CallBridgeMutation) OldClusterID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldClusterID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldClusterID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldClusterID: %w", err)
+	}
+	return oldValue.ClusterID, nil
+}
+
+// ResetClusterID resets all changes to the "cluster_id" field.
+func (m *CallBridgeMutation) ResetClusterID() {
+	m.cluster = nil
+}
+
+// SetDisplayName sets the "display_name" field.
+func (m *CallBridgeMutation) SetDisplayName(s string) {
+	m.display_name = &s
+}
+
+// DisplayName returns the value of the "display_name" field in the mutation.
+func (m *CallBridgeMutation) DisplayName() (r string, exists bool) {
+	v := m.display_name
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDisplayName returns the old "display_name" field's value of the CallBridge entity.
+// If the CallBridge object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CallBridgeMutation) OldDisplayName(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDisplayName is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDisplayName requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDisplayName: %w", err)
+	}
+	return oldValue.DisplayName, nil
+}
+
+// ResetDisplayName resets all changes to the "display_name" field.
+func (m *CallBridgeMutation) ResetDisplayName() {
+	m.display_name = nil
+}
+
+// SetAddress sets the "address" field.
+func (m *CallBridgeMutation) SetAddress(s string) {
+	m.address = &s
+}
+
+// Address returns the value of the "address" field in the mutation.
+func (m *CallBridgeMutation) Address() (r string, exists bool) {
+	v := m.address
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAddress returns the old "address" field's value of the CallBridge entity.
+// If the CallBridge object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CallBridgeMutation) OldAddress(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAddress is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAddress requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAddress: %w", err)
+	}
+	return oldValue.Address, nil
+}
+
+// ResetAddress resets all changes to the "address" field.
+func (m *CallBridgeMutation) ResetAddress() {
+	m.address = nil
+}
+
+// SetPort sets the "port" field.
+func (m *CallBridgeMutation) SetPort(i int) {
+	m.port = &i
+	m.addport = nil
+}
+
+// Port returns the value of the "port" field in the mutation.
+func (m *CallBridgeMutation) Port() (r int, exists bool) {
+	v := m.port
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPort returns the old "port" field's value of the CallBridge entity.
+// If the CallBridge object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CallBridgeMutation) OldPort(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPort is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPort requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPort: %w", err)
+	}
+	return oldValue.Port, nil
+}
+
+// AddPort adds i to the "port" field.
+func (m *CallBridgeMutation) AddPort(i int) {
+	if m.addport != nil {
+		*m.addport += i
+	} else {
+		m.addport = &i
+	}
+}
+
+// AddedPort returns the value that was added to the "port" field in this mutation.
+func (m *CallBridgeMutation) AddedPort() (r int, exists bool) {
+	v := m.addport
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetPort resets all changes to the "port" field.
+func (m *CallBridgeMutation) ResetPort() {
+	m.port = nil
+	m.addport = nil
+}
+
+// SetUsername sets the "username" field.
+func (m *CallBridgeMutation) SetUsername(s string) {
+	m.username = &s
+}
+
+// Username returns the value of the "username" field in the mutation.
+func (m *CallBridgeMutation) Username() (r string, exists bool) {
+	v := m.username
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUsername returns the old "username" field's value of the CallBridge entity.
+// If the CallBridge object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CallBridgeMutation) OldUsername(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUsername is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUsername requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUsername: %w", err)
+	}
+	return oldValue.Username, nil
+}
+
+// ResetUsername resets all changes to the "username" field.
+func (m *CallBridgeMutation) ResetUsername() {
+	m.username = nil
+}
+
+// SetPasswordSealed sets the "password_sealed" field.
+func (m *CallBridgeMutation) SetPasswordSealed(b []byte) {
+	m.password_sealed = &b
+}
+
+// PasswordSealed returns the value of the "password_sealed" field in the mutation.
+func (m *CallBridgeMutation) PasswordSealed() (r []byte, exists bool) {
+	v := m.password_sealed
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPasswordSealed returns the old "password_sealed" field's value of the CallBridge entity.
+// If the CallBridge object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CallBridgeMutation) OldPasswordSealed(ctx context.Context) (v []byte, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPasswordSealed is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPasswordSealed requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPasswordSealed: %w", err)
+	}
+	return oldValue.PasswordSealed, nil
+}
+
+// ResetPasswordSealed resets all changes to the "password_sealed" field.
+func (m *CallBridgeMutation) ResetPasswordSealed() {
+	m.password_sealed = nil
+}
+
+// SetVerifyCertificate sets the "verify_certificate" field.
+func (m *CallBridgeMutation) SetVerifyCertificate(b bool) {
+	m.verify_certificate = &b
+}
+
+// VerifyCertificate returns the value of the "verify_certificate" field in the mutation.
+func (m *CallBridgeMutation) VerifyCertificate() (r bool, exists bool) {
+	v := m.verify_certificate
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldVerifyCertificate returns the old "verify_certificate" field's value of the CallBridge entity.
+// If the CallBridge object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CallBridgeMutation) OldVerifyCertificate(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldVerifyCertificate is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldVerifyCertificate requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldVerifyCertificate: %w", err)
+	}
+	return oldValue.VerifyCertificate, nil
+}
+
+// ResetVerifyCertificate resets all changes to the "verify_certificate" field.
+func (m *CallBridgeMutation) ResetVerifyCertificate() {
+	m.verify_certificate = nil
+}
+
+// SetTrustedChainPem sets the "trusted_chain_pem" field.
+func (m *CallBridgeMutation) SetTrustedChainPem(s string) {
+	m.trusted_chain_pem = &s
+}
+
+// TrustedChainPem returns the value of the "trusted_chain_pem" field in the mutation.
+func (m *CallBridgeMutation) TrustedChainPem() (r string, exists bool) {
+	v := m.trusted_chain_pem
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTrustedChainPem returns the old "trusted_chain_pem" field's value of the CallBridge entity.
+// If the CallBridge object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CallBridgeMutation) OldTrustedChainPem(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTrustedChainPem is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTrustedChainPem requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTrustedChainPem: %w", err)
+	}
+	return oldValue.TrustedChainPem, nil
+}
+
+// ResetTrustedChainPem resets all changes to the "trusted_chain_pem" field.
+func (m *CallBridgeMutation) ResetTrustedChainPem() {
+	m.trusted_chain_pem = nil
+}
+
+// SetCheckCrl sets the "check_crl" field.
+func (m *CallBridgeMutation) SetCheckCrl(b bool) {
+	m.check_crl = &b
+}
+
+// CheckCrl returns the value of the "check_crl" field in the mutation.
+func (m *CallBridgeMutation) CheckCrl() (r bool, exists bool) {
+	v := m.check_crl
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCheckCrl returns the old "check_crl" field's value of the CallBridge entity.
+// If the CallBridge object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CallBridgeMutation) OldCheckCrl(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCheckCrl is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCheckCrl requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCheckCrl: %w", err)
+	}
+	return oldValue.CheckCrl, nil
+}
+
+// ResetCheckCrl resets all changes to the "check_crl" field.
+func (m *CallBridgeMutation) ResetCheckCrl() {
+	m.check_crl = nil
+}
+
+// SetBridgeName sets the "bridge_name" field.
+func (m *CallBridgeMutation) SetBridgeName(s string) {
+	m.bridge_name = &s
+}
+
+// BridgeName returns the value of the "bridge_name" field in the mutation.
+func (m *CallBridgeMutation) BridgeName() (r string, exists bool) {
+	v := m.bridge_name
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldBridgeName returns the old "bridge_name" field's value of the CallBridge entity.
+// If the CallBridge object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CallBridgeMutation) OldBridgeName(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldBridgeName is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldBridgeName requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldBridgeName: %w", err)
+	}
+	return oldValue.BridgeName, nil
+}
+
+// ResetBridgeName resets all changes to the "bridge_name" field.
+func (m *CallBridgeMutation) ResetBridgeName() {
+	m.bridge_name = nil
+}
+
+// SetCmsClusterID sets the "cms_cluster_id" field.
+func (m *CallBridgeMutation) SetCmsClusterID(s string) {
+	m.cms_cluster_id = &s
+}
+
+// CmsClusterID returns the value of the "cms_cluster_id" field in the mutation.
+func (m *CallBridgeMutation) CmsClusterID() (r string, exists bool) {
+	v := m.cms_cluster_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCmsClusterID returns the old "cms_cluster_id" field's value of the CallBridge entity.
+// If the CallBridge object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CallBridgeMutation) OldCmsClusterID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCmsClusterID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCmsClusterID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCmsClusterID: %w", err)
+	}
+	return oldValue.CmsClusterID, nil
+}
+
+// ResetCmsClusterID resets all changes to the "cms_cluster_id" field.
+func (m *CallBridgeMutation) ResetCmsClusterID() {
+	m.cms_cluster_id = nil
+}
+
+// SetSoftwareVersion sets the "software_version" field.
+func (m *CallBridgeMutation) SetSoftwareVersion(s string) {
+	m.software_version = &s
+}
+
+// SoftwareVersion returns the value of the "software_version" field in the mutation.
+func (m *CallBridgeMutation) SoftwareVersion() (r string, exists bool) {
+	v := m.software_version
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSoftwareVersion returns the old "software_version" field's value of the CallBridge entity.
+// If the CallBridge object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CallBridgeMutation) OldSoftwareVersion(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSoftwareVersion is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSoftwareVersion requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSoftwareVersion: %w", err)
+	}
+	return oldValue.SoftwareVersion, nil
+}
+
+// ResetSoftwareVersion resets all changes to the "software_version" field.
+func (m *CallBridgeMutation) ResetSoftwareVersion() {
+	m.software_version = nil
+}
+
+// SetConnectionState sets the "connection_state" field.
+func (m *CallBridgeMutation) SetConnectionState(s string) {
+	m.connection_state = &s
+}
+
+// ConnectionState returns the value of the "connection_state" field in the mutation.
+func (m *CallBridgeMutation) ConnectionState() (r string, exists bool) {
+	v := m.connection_state
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldConnectionState returns the old "connection_state" field's value of the CallBridge entity.
+// If the CallBridge object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CallBridgeMutation) OldConnectionState(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldConnectionState is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldConnectionState requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldConnectionState: %w", err)
+	}
+	return oldValue.ConnectionState, nil
+}
+
+// ResetConnectionState resets all changes to the "connection_state" field.
+func (m *CallBridgeMutation) ResetConnectionState() {
+	m.connection_state = nil
+}
+
+// SetConnectionMessage sets the "connection_message" field.
+func (m *CallBridgeMutation) SetConnectionMessage(s string) {
+	m.connection_message = &s
+}
+
+// ConnectionMessage returns the value of the "connection_message" field in the mutation.
+func (m *CallBridgeMutation) ConnectionMessage() (r string, exists bool) {
+	v := m.connection_message
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldConnectionMessage returns the old "connection_message" field's value of the CallBridge entity.
+// If the CallBridge object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CallBridgeMutation) OldConnectionMessage(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldConnectionMessage is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldConnectionMessage requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldConnectionMessage: %w", err)
+	}
+	return oldValue.ConnectionMessage, nil
+}
+
+// ResetConnectionMessage resets all changes to the "connection_message" field.
+func (m *CallBridgeMutation) ResetConnectionMessage() {
+	m.connection_message = nil
+}
+
+// SetLastContactTime sets the "last_contact_time" field.
+func (m *CallBridgeMutation) SetLastContactTime(t time.Time) {
+	m.last_contact_time = &t
+}
+
+// LastContactTime returns the value of the "last_contact_time" field in the mutation.
+func (m *CallBridgeMutation) LastContactTime() (r time.Time, exists bool) {
+	v := m.last_contact_time
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLastContactTime returns the old "last_contact_time" field's value of the CallBridge entity.
+// If the CallBridge object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CallBridgeMutation) OldLastContactTime(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLastContactTime is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLastContactTime requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLastContactTime: %w", err)
+	}
+	return oldValue.LastContactTime, nil
+}
+
+// ClearLastContactTime clears the value of the "last_contact_time" field.
+func (m *CallBridgeMutation) ClearLastContactTime() {
+	m.last_contact_time = nil
+	m.clearedFields[callbridge.FieldLastContactTime] = struct{}{}
+}
+
+// LastContactTimeCleared returns if the "last_contact_time" field was cleared in this mutation.
+func (m *CallBridgeMutation) LastContactTimeCleared() bool {
+	_, ok := m.clearedFields[callbridge.FieldLastContactTime]
+	return ok
+}
+
+// ResetLastContactTime resets all changes to the "last_contact_time" field.
+func (m *CallBridgeMutation) ResetLastContactTime() {
+	m.last_contact_time = nil
+	delete(m.clearedFields, callbridge.FieldLastContactTime)
+}
+
+// SetCdrReceiverID sets the "cdr_receiver_id" field.
+func (m *CallBridgeMutation) SetCdrReceiverID(s string) {
+	m.cdr_receiver_id = &s
+}
+
+// CdrReceiverID returns the value of the "cdr_receiver_id" field in the mutation.
+func (m *CallBridgeMutation) CdrReceiverID() (r string, exists bool) {
+	v := m.cdr_receiver_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCdrReceiverID returns the old "cdr_receiver_id" field's value of the CallBridge entity.
+// If the CallBridge object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CallBridgeMutation) OldCdrReceiverID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCdrReceiverID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCdrReceiverID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCdrReceiverID: %w", err)
+	}
+	return oldValue.CdrReceiverID, nil
+}
+
+// ResetCdrReceiverID resets all changes to the "cdr_receiver_id" field.
+func (m *CallBridgeMutation) ResetCdrReceiverID() {
+	m.cdr_receiver_id = nil
+}
+
+// SetCdrReceiverURI sets the "cdr_receiver_uri" field.
+func (m *CallBridgeMutation) SetCdrReceiverURI(s string) {
+	m.cdr_receiver_uri = &s
+}
+
+// CdrReceiverURI returns the value of the "cdr_receiver_uri" field in the mutation.
+func (m *CallBridgeMutation) CdrReceiverURI() (r string, exists bool) {
+	v := m.cdr_receiver_uri
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCdrReceiverURI returns the old "cdr_receiver_uri" field's value of the CallBridge entity.
+// If the CallBridge object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CallBridgeMutation) OldCdrReceiverURI(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCdrReceiverURI is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCdrReceiverURI requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCdrReceiverURI: %w", err)
+	}
+	return oldValue.CdrReceiverURI, nil
+}
+
+// ResetCdrReceiverURI resets all changes to the "cdr_receiver_uri" field.
+func (m *CallBridgeMutation) ResetCdrReceiverURI() {
+	m.cdr_receiver_uri = nil
+}
+
+// ClearCluster clears the "cluster" edge to the Cluster entity.
+func (m *CallBridgeMutation) ClearCluster() {
+	m.clearedcluster = true
+	m.clearedFields[callbridge.FieldClusterID] = struct{}{}
+}
+
+// ClusterCleared reports if the "cluster" edge to the Cluster entity was cleared.
+func (m *CallBridgeMutation) ClusterCleared() bool {
+	return m.clearedcluster
+}
+
+// ClusterIDs returns the "cluster" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// ClusterID instead. It exists only for internal usage by the builders.
+func (m *CallBridgeMutation) ClusterIDs() (ids []int) {
+	if id := m.cluster; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetCluster resets all changes to the "cluster" edge.
+func (m *CallBridgeMutation) ResetCluster() {
+	m.cluster = nil
+	m.clearedcluster = false
+}
+
+// Where appends a list predicates to the CallBridgeMutation builder.
+func (m *CallBridgeMutation) Where(ps ...predicate.CallBridge) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the CallBridgeMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *CallBridgeMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.CallBridge, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *CallBridgeMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *CallBridgeMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (CallBridge).
+func (m *CallBridgeMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *CallBridgeMutation) Fields() []string {
+	fields := make([]string, 0, 19)
+	if m.create_time != nil {
+		fields = append(fields, callbridge.FieldCreateTime)
+	}
+	if m.update_time != nil {
+		fields = append(fields, callbridge.FieldUpdateTime)
+	}
+	if m.cluster != nil {
+		fields = append(fields, callbridge.FieldClusterID)
+	}
+	if m.display_name != nil {
+		fields = append(fields, callbridge.FieldDisplayName)
+	}
+	if m.address != nil {
+		fields = append(fields, callbridge.FieldAddress)
+	}
+	if m.port != nil {
+		fields = append(fields, callbridge.FieldPort)
+	}
+	if m.username != nil {
+		fields = append(fields, callbridge.FieldUsername)
+	}
+	if m.password_sealed != nil {
+		fields = append(fields, callbridge.FieldPasswordSealed)
+	}
+	if m.verify_certificate != nil {
+		fields = append(fields, callbridge.FieldVerifyCertificate)
+	}
+	if m.trusted_chain_pem != nil {
+		fields = append(fields, callbridge.FieldTrustedChainPem)
+	}
+	if m.check_crl != nil {
+		fields = append(fields, callbridge.FieldCheckCrl)
+	}
+	if m.bridge_name != nil {
+		fields = append(fields, callbridge.FieldBridgeName)
+	}
+	if m.cms_cluster_id != nil {
+		fields = append(fields, callbridge.FieldCmsClusterID)
+	}
+	if m.software_version != nil {
+		fields = append(fields, callbridge.FieldSoftwareVersion)
+	}
+	if m.connection_state != nil {
+		fields = append(fields, callbridge.FieldConnectionState)
+	}
+	if m.connection_message != nil {
+		fields = append(fields, callbridge.FieldConnectionMessage)
+	}
+	if m.last_contact_time != nil {
+		fields = append(fields, callbridge.FieldLastContactTime)
+	}
+	if m.cdr_receiver_id != nil {
+		fields = append(fields, callbridge.FieldCdrReceiverID)
+	}
+	if m.cdr_receiver_uri != nil {
+		fields = append(fields, callbridge.FieldCdrReceiverURI)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *CallBridgeMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case callbridge.FieldCreateTime:
+		return m.CreateTime()
+	case callbridge.FieldUpdateTime:
+		return m.UpdateTime()
+	case callbridge.FieldClusterID:
+		return m.ClusterID()
+	case callbridge.FieldDisplayName:
+		return m.DisplayName()
+	case callbridge.FieldAddress:
+		return m.Address()
+	case callbridge.FieldPort:
+		return m.Port()
+	case callbridge.FieldUsername:
+		return m.Username()
+	case callbridge.FieldPasswordSealed:
+		return m.PasswordSealed()
+	case callbridge.FieldVerifyCertificate:
+		return m.VerifyCertificate()
+	case callbridge.FieldTrustedChainPem:
+		return m.TrustedChainPem()
+	case callbridge.FieldCheckCrl:
+		return m.CheckCrl()
+	case callbridge.FieldBridgeName:
+		return m.BridgeName()
+	case callbridge.FieldCmsClusterID:
+		return m.CmsClusterID()
+	case callbridge.FieldSoftwareVersion:
+		return m.SoftwareVersion()
+	case callbridge.FieldConnectionState:
+		return m.ConnectionState()
+	case callbridge.FieldConnectionMessage:
+		return m.ConnectionMessage()
+	case callbridge.FieldLastContactTime:
+		return m.LastContactTime()
+	case callbridge.FieldCdrReceiverID:
+		return m.CdrReceiverID()
+	case callbridge.FieldCdrReceiverURI:
+		return m.CdrReceiverURI()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *CallBridgeMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case callbridge.FieldCreateTime:
+		return m.OldCreateTime(ctx)
+	case callbridge.FieldUpdateTime:
+		return m.OldUpdateTime(ctx)
+	case callbridge.FieldClusterID:
+		return m.OldClusterID(ctx)
+	case callbridge.FieldDisplayName:
+		return m.OldDisplayName(ctx)
+	case callbridge.FieldAddress:
+		return m.OldAddress(ctx)
+	case callbridge.FieldPort:
+		return m.OldPort(ctx)
+	case callbridge.FieldUsername:
+		return m.OldUsername(ctx)
+	case callbridge.FieldPasswordSealed:
+		return m.OldPasswordSealed(ctx)
+	case callbridge.FieldVerifyCertificate:
+		return m.OldVerifyCertificate(ctx)
+	case callbridge.FieldTrustedChainPem:
+		return m.OldTrustedChainPem(ctx)
+	case callbridge.FieldCheckCrl:
+		return m.OldCheckCrl(ctx)
+	case callbridge.FieldBridgeName:
+		return m.OldBridgeName(ctx)
+	case callbridge.FieldCmsClusterID:
+		return m.OldCmsClusterID(ctx)
+	case callbridge.FieldSoftwareVersion:
+		return m.OldSoftwareVersion(ctx)
+	case callbridge.FieldConnectionState:
+		return m.OldConnectionState(ctx)
+	case callbridge.FieldConnectionMessage:
+		return m.OldConnectionMessage(ctx)
+	case callbridge.FieldLastContactTime:
+		return m.OldLastContactTime(ctx)
+	case callbridge.FieldCdrReceiverID:
+		return m.OldCdrReceiverID(ctx)
+	case callbridge.FieldCdrReceiverURI:
+		return m.OldCdrReceiverURI(ctx)
+	}
+	return nil, fmt.Errorf("unknown CallBridge field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *CallBridgeMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case callbridge.FieldCreateTime:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreateTime(v)
+		return nil
+	case callbridge.FieldUpdateTime:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdateTime(v)
+		return nil
+	case callbridge.FieldClusterID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetClusterID(v)
+		return nil
+	case callbridge.FieldDisplayName:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDisplayName(v)
+		return nil
+	case callbridge.FieldAddress:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAddress(v)
+		return nil
+	case callbridge.FieldPort:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPort(v)
+		return nil
+	case callbridge.FieldUsername:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUsername(v)
+		return nil
+	case callbridge.FieldPasswordSealed:
+		v, ok := value.([]byte)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPasswordSealed(v)
+		return nil
+	case callbridge.FieldVerifyCertificate:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetVerifyCertificate(v)
+		return nil
+	case callbridge.FieldTrustedChainPem:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTrustedChainPem(v)
+		return nil
+	case callbridge.FieldCheckCrl:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCheckCrl(v)
+		return nil
+	case callbridge.FieldBridgeName:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetBridgeName(v)
+		return nil
+	case callbridge.FieldCmsClusterID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCmsClusterID(v)
+		return nil
+	case callbridge.FieldSoftwareVersion:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSoftwareVersion(v)
+		return nil
+	case callbridge.FieldConnectionState:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetConnectionState(v)
+		return nil
+	case callbridge.FieldConnectionMessage:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetConnectionMessage(v)
+		return nil
+	case callbridge.FieldLastContactTime:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLastContactTime(v)
+		return nil
+	case callbridge.FieldCdrReceiverID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCdrReceiverID(v)
+		return nil
+	case callbridge.FieldCdrReceiverURI:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCdrReceiverURI(v)
+		return nil
+	}
+	return fmt.Errorf("unknown CallBridge field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *CallBridgeMutation) AddedFields() []string {
+	var fields []string
+	if m.addport != nil {
+		fields = append(fields, callbridge.FieldPort)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *CallBridgeMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case callbridge.FieldPort:
+		return m.AddedPort()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *CallBridgeMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case callbridge.FieldPort:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddPort(v)
+		return nil
+	}
+	return fmt.Errorf("unknown CallBridge numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *CallBridgeMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(callbridge.FieldLastContactTime) {
+		fields = append(fields, callbridge.FieldLastContactTime)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *CallBridgeMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *CallBridgeMutation) ClearField(name string) error {
+	switch name {
+	case callbridge.FieldLastContactTime:
+		m.ClearLastContactTime()
+		return nil
+	}
+	return fmt.Errorf("unknown CallBridge nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *CallBridgeMutation) ResetField(name string) error {
+	switch name {
+	case callbridge.FieldCreateTime:
+		m.ResetCreateTime()
+		return nil
+	case callbridge.FieldUpdateTime:
+		m.ResetUpdateTime()
+		return nil
+	case callbridge.FieldClusterID:
+		m.ResetClusterID()
+		return nil
+	case callbridge.FieldDisplayName:
+		m.ResetDisplayName()
+		return nil
+	case callbridge.FieldAddress:
+		m.ResetAddress()
+		return nil
+	case callbridge.FieldPort:
+		m.ResetPort()
+		return nil
+	case callbridge.FieldUsername:
+		m.ResetUsername()
+		return nil
+	case callbridge.FieldPasswordSealed:
+		m.ResetPasswordSealed()
+		return nil
+	case callbridge.FieldVerifyCertificate:
+		m.ResetVerifyCertificate()
+		return nil
+	case callbridge.FieldTrustedChainPem:
+		m.ResetTrustedChainPem()
+		return nil
+	case callbridge.FieldCheckCrl:
+		m.ResetCheckCrl()
+		return nil
+	case callbridge.FieldBridgeName:
+		m.ResetBridgeName()
+		return nil
+	case callbridge.FieldCmsClusterID:
+		m.ResetCmsClusterID()
+		return nil
+	case callbridge.FieldSoftwareVersion:
+		m.ResetSoftwareVersion()
+		return nil
+	case callbridge.FieldConnectionState:
+		m.ResetConnectionState()
+		return nil
+	case callbridge.FieldConnectionMessage:
+		m.ResetConnectionMessage()
+		return nil
+	case callbridge.FieldLastContactTime:
+		m.ResetLastContactTime()
+		return nil
+	case callbridge.FieldCdrReceiverID:
+		m.ResetCdrReceiverID()
+		return nil
+	case callbridge.FieldCdrReceiverURI:
+		m.ResetCdrReceiverURI()
+		return nil
+	}
+	return fmt.Errorf("unknown CallBridge field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *CallBridgeMutation) AddedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.cluster != nil {
+		edges = append(edges, callbridge.EdgeCluster)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *CallBridgeMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case callbridge.EdgeCluster:
+		if id := m.cluster; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *CallBridgeMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 1)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *CallBridgeMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *CallBridgeMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.clearedcluster {
+		edges = append(edges, callbridge.EdgeCluster)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *CallBridgeMutation) EdgeCleared(name string) bool {
+	switch name {
+	case callbridge.EdgeCluster:
+		return m.clearedcluster
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *CallBridgeMutation) ClearEdge(name string) error {
+	switch name {
+	case callbridge.EdgeCluster:
+		m.ClearCluster()
+		return nil
+	}
+	return fmt.Errorf("unknown CallBridge unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *CallBridgeMutation) ResetEdge(name string) error {
+	switch name {
+	case callbridge.EdgeCluster:
+		m.ResetCluster()
+		return nil
+	}
+	return fmt.Errorf("unknown CallBridge edge %s", name)
+}
+
+// ClusterMutation represents an operation that mutates the Cluster nodes in the graph.
+type ClusterMutation struct {
+	config
+	op                  Op
+	typ                 string
+	id                  *int
+	create_time         *time.Time
+	update_time         *time.Time
+	display_name        *string
+	cms_cluster_id      *string
+	meeting_management  *bool
+	peers               *string
+	clearedFields       map[string]struct{}
+	call_bridges        map[int]struct{}
+	removedcall_bridges map[int]struct{}
+	clearedcall_bridges bool
+	done                bool
+	oldValue            func(context.Context) (*Cluster, error)
+	predicates          []predicate.Cluster
+}
+
+var _ ent.Mutation = (*ClusterMutation)(nil)
+
+// clusterOption allows management of the mutation configuration using functional options.
+type clusterOption func(*ClusterMutation)
+
+// newClusterMutation creates new mutation for the Cluster entity.
+func newClusterMutation(c config, op Op, opts ...clusterOption) *ClusterMutation {
+	m := &ClusterMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeCluster,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withClusterID sets the ID field of the mutation.
+func withClusterID(id int) clusterOption {
+	return func(m *ClusterMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *Cluster
+		)
+		m.oldValue = func(ctx context.Context) (*Cluster, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().Cluster.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withCluster sets the old Cluster of the mutation.
+func withCluster(node *Cluster) clusterOption {
+	return func(m *ClusterMutation) {
+		m.oldValue = func(context.Context) (*Cluster, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m ClusterMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m ClusterMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *ClusterMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *ClusterMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().Cluster.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreateTime sets the "create_time" field.
+func (m *ClusterMutation) SetCreateTime(t time.Time) {
+	m.create_time = &t
+}
+
+// CreateTime returns the value of the "create_time" field in the mutation.
+func (m *ClusterMutation) CreateTime() (r time.Time, exists bool) {
+	v := m.create_time
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreateTime returns the old "create_time" field's value of the Cluster entity.
+// If the Cluster object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ClusterMutation) OldCreateTime(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreateTime is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreateTime requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreateTime: %w", err)
+	}
+	return oldValue.CreateTime, nil
+}
+
+// ResetCreateTime resets all changes to the "create_time" field.
+func (m *ClusterMutation) ResetCreateTime() {
+	m.create_time = nil
+}
+
+// SetUpdateTime sets the "update_time" field.
+func (m *ClusterMutation) SetUpdateTime(t time.Time) {
+	m.update_time = &t
+}
+
+// UpdateTime returns the value of the "update_time" field in the mutation.
+func (m *ClusterMutation) UpdateTime() (r time.Time, exists bool) {
+	v := m.update_time
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdateTime returns the old "update_time" field's value of the Cluster entity.
+// If the Cluster object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ClusterMutation) OldUpdateTime(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdateTime is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdateTime requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdateTime: %w", err)
+	}
+	return oldValue.UpdateTime, nil
+}
+
+// ResetUpdateTime resets all changes to the "update_time" field.
+func (m *ClusterMutation) ResetUpdateTime() {
+	m.update_time = nil
+}
+
+// SetDisplayName sets the "display_name" field.
+func (m *ClusterMutation) SetDisplayName(s string) {
+	m.display_name = &s
+}
+
+// DisplayName returns the value of the "display_name" field in the mutation.
+func (m *ClusterMutation) DisplayName() (r string, exists bool) {
+	v := m.display_name
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDisplayName returns the old "display_name" field's value of the Cluster entity.
+// If the Cluster object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ClusterMutation) OldDisplayName(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDisplayName is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDisplayName requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDisplayName: %w", err)
+	}
+	return oldValue.DisplayName, nil
+}
+
+// ResetDisplayName resets all changes to the "display_name" field.
+func (m *ClusterMutation) ResetDisplayName() {
+	m.display_name = nil
+}
+
+// SetCmsClusterID sets the "cms_cluster_id" field.
+func (m *ClusterMutation) SetCmsClusterID(s string) {
+	m.cms_cluster_id = &s
+}
+
+// CmsClusterID returns the value of the "cms_cluster_id" field in the mutation.
+func (m *ClusterMutation) CmsClusterID() (r string, exists bool) {
+	v := m.cms_cluster_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCmsClusterID returns the old "cms_cluster_id" field's value of the Cluster entity.
+// If the Cluster object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ClusterMutation) OldCmsClusterID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCmsClusterID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCmsClusterID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCmsClusterID: %w", err)
+	}
+	return oldValue.CmsClusterID, nil
+}
+
+// ResetCmsClusterID resets all changes to the "cms_cluster_id" field.
+func (m *ClusterMutation) ResetCmsClusterID() {
+	m.cms_cluster_id = nil
+}
+
+// SetMeetingManagement sets the "meeting_management" field.
+func (m *ClusterMutation) SetMeetingManagement(b bool) {
+	m.meeting_management = &b
+}
+
+// MeetingManagement returns the value of the "meeting_management" field in the mutation.
+func (m *ClusterMutation) MeetingManagement() (r bool, exists bool) {
+	v := m.meeting_management
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMeetingManagement returns the old "meeting_management" field's value of the Cluster entity.
+// If the Cluster object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ClusterMutation) OldMeetingManagement(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMeetingManagement is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMeetingManagement requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMeetingManagement: %w", err)
+	}
+	return oldValue.MeetingManagement, nil
+}
+
+// ResetMeetingManagement resets all changes to the "meeting_management" field.
+func (m *ClusterMutation) ResetMeetingManagement() {
+	m.meeting_management = nil
+}
+
+// SetPeers sets the "peers" field.
+func (m *ClusterMutation) SetPeers(s string) {
+	m.peers = &s
+}
+
+// Peers returns the value of the "peers" field in the mutation.
+func (m *ClusterMutation) Peers() (r string, exists bool) {
+	v := m.peers
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPeers returns the old "peers" field's value of the Cluster entity.
+// If the Cluster object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ClusterMutation) OldPeers(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPeers is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPeers requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPeers: %w", err)
+	}
+	return oldValue.Peers, nil
+}
+
+// ResetPeers resets all changes to the "peers" field.
+func (m *ClusterMutation) ResetPeers() {
+	m.peers = nil
+}
+
+// AddCallBridgeIDs adds the "call_bridges" edge to the CallBridge entity by ids.
+func (m *ClusterMutation) AddCallBridgeIDs(ids ...int) {
+	if m.call_bridges == nil {
+		m.call_bridges = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.call_bridges[ids[i]] = struct{}{}
+	}
+}
+
+// ClearCallBridges clears the "call_bridges" edge to the CallBridge entity.
+func (m *ClusterMutation) ClearCallBridges() {
+	m.clearedcall_bridges = true
+}
+
+// CallBridgesCleared reports if the "call_bridges" edge to the CallBridge entity was cleared.
+func (m *ClusterMutation) CallBridgesCleared() bool {
+	return m.clearedcall_bridges
+}
+
+// RemoveCallBridgeIDs removes the "call_bridges" edge to the CallBridge entity by IDs.
+func (m *ClusterMutation) RemoveCallBridgeIDs(ids ...int) {
+	if m.removedcall_bridges == nil {
+		m.removedcall_bridges = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.call_bridges, ids[i])
+		m.removedcall_bridges[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedCallBridges returns the removed IDs of the "call_bridges" edge to the CallBridge entity.
+func (m *ClusterMutation) RemovedCallBridgesIDs() (ids []int) {
+	for id := range m.removedcall_bridges {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// CallBridgesIDs returns the "call_bridges" edge IDs in the mutation.
+func (m *ClusterMutation) CallBridgesIDs() (ids []int) {
+	for id := range m.call_bridges {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetCallBridges resets all changes to the "call_bridges" edge.
+func (m *ClusterMutation) ResetCallBridges() {
+	m.call_bridges = nil
+	m.clearedcall_bridges = false
+	m.removedcall_bridges = nil
+}
+
+// Where appends a list predicates to the ClusterMutation builder.
+func (m *ClusterMutation) Where(ps ...predicate.Cluster) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the ClusterMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *ClusterMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.Cluster, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *ClusterMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *ClusterMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (Cluster).
+func (m *ClusterMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *ClusterMutation) Fields() []string {
+	fields := make([]string, 0, 6)
+	if m.create_time != nil {
+		fields = append(fields, cluster.FieldCreateTime)
+	}
+	if m.update_time != nil {
+		fields = append(fields, cluster.FieldUpdateTime)
+	}
+	if m.display_name != nil {
+		fields = append(fields, cluster.FieldDisplayName)
+	}
+	if m.cms_cluster_id != nil {
+		fields = append(fields, cluster.FieldCmsClusterID)
+	}
+	if m.meeting_management != nil {
+		fields = append(fields, cluster.FieldMeetingManagement)
+	}
+	if m.peers != nil {
+		fields = append(fields, cluster.FieldPeers)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *ClusterMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case cluster.FieldCreateTime:
+		return m.CreateTime()
+	case cluster.FieldUpdateTime:
+		return m.UpdateTime()
+	case cluster.FieldDisplayName:
+		return m.DisplayName()
+	case cluster.FieldCmsClusterID:
+		return m.CmsClusterID()
+	case cluster.FieldMeetingManagement:
+		return m.MeetingManagement()
+	case cluster.FieldPeers:
+		return m.Peers()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *ClusterMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case cluster.FieldCreateTime:
+		return m.OldCreateTime(ctx)
+	case cluster.FieldUpdateTime:
+		return m.OldUpdateTime(ctx)
+	case cluster.FieldDisplayName:
+		return m.OldDisplayName(ctx)
+	case cluster.FieldCmsClusterID:
+		return m.OldCmsClusterID(ctx)
+	case cluster.FieldMeetingManagement:
+		return m.OldMeetingManagement(ctx)
+	case cluster.FieldPeers:
+		return m.OldPeers(ctx)
+	}
+	return nil, fmt.Errorf("unknown Cluster field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ClusterMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case cluster.FieldCreateTime:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreateTime(v)
+		return nil
+	case cluster.FieldUpdateTime:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdateTime(v)
+		return nil
+	case cluster.FieldDisplayName:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDisplayName(v)
+		return nil
+	case cluster.FieldCmsClusterID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCmsClusterID(v)
+		return nil
+	case cluster.FieldMeetingManagement:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMeetingManagement(v)
+		return nil
+	case cluster.FieldPeers:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPeers(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Cluster field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *ClusterMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *ClusterMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ClusterMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown Cluster numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *ClusterMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *ClusterMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *ClusterMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown Cluster nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *ClusterMutation) ResetField(name string) error {
+	switch name {
+	case cluster.FieldCreateTime:
+		m.ResetCreateTime()
+		return nil
+	case cluster.FieldUpdateTime:
+		m.ResetUpdateTime()
+		return nil
+	case cluster.FieldDisplayName:
+		m.ResetDisplayName()
+		return nil
+	case cluster.FieldCmsClusterID:
+		m.ResetCmsClusterID()
+		return nil
+	case cluster.FieldMeetingManagement:
+		m.ResetMeetingManagement()
+		return nil
+	case cluster.FieldPeers:
+		m.ResetPeers()
+		return nil
+	}
+	return fmt.Errorf("unknown Cluster field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *ClusterMutation) AddedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.call_bridges != nil {
+		edges = append(edges, cluster.EdgeCallBridges)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *ClusterMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case cluster.EdgeCallBridges:
+		ids := make([]ent.Value, 0, len(m.call_bridges))
+		for id := range m.call_bridges {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *ClusterMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.removedcall_bridges != nil {
+		edges = append(edges, cluster.EdgeCallBridges)
+	}
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *ClusterMutation) RemovedIDs(name string) []ent.Value {
+	switch name {
+	case cluster.EdgeCallBridges:
+		ids := make([]ent.Value, 0, len(m.removedcall_bridges))
+		for id := range m.removedcall_bridges {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *ClusterMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.clearedcall_bridges {
+		edges = append(edges, cluster.EdgeCallBridges)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *ClusterMutation) EdgeCleared(name string) bool {
+	switch name {
+	case cluster.EdgeCallBridges:
+		return m.clearedcall_bridges
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *ClusterMutation) ClearEdge(name string) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown Cluster unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *ClusterMutation) ResetEdge(name string) error {
+	switch name {
+	case cluster.EdgeCallBridges:
+		m.ResetCallBridges()
+		return nil
+	}
+	return fmt.Errorf("unknown Cluster edge %s", name)
+}
+
 // LdapGroupMutation represents an operation that mutates the LdapGroup nodes in the graph.
 type LdapGroupMutation struct {
 	config
@@ -2013,6 +4118,859 @@ func (m *LdapGroupMutation) ClearEdge(name string) error {
 // It returns an error if the edge is not defined in the schema.
 func (m *LdapGroupMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown LdapGroup edge %s", name)
+}
+
+// NotificationMutation represents an operation that mutates the Notification nodes in the graph.
+type NotificationMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *int
+	create_time   *time.Time
+	update_time   *time.Time
+	code          *string
+	severity      *notification.Severity
+	subject_kind  *string
+	subject_id    *string
+	subject_name  *string
+	message       *string
+	active_key    *string
+	resolve_time  *time.Time
+	clearedFields map[string]struct{}
+	done          bool
+	oldValue      func(context.Context) (*Notification, error)
+	predicates    []predicate.Notification
+}
+
+var _ ent.Mutation = (*NotificationMutation)(nil)
+
+// notificationOption allows management of the mutation configuration using functional options.
+type notificationOption func(*NotificationMutation)
+
+// newNotificationMutation creates new mutation for the Notification entity.
+func newNotificationMutation(c config, op Op, opts ...notificationOption) *NotificationMutation {
+	m := &NotificationMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeNotification,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withNotificationID sets the ID field of the mutation.
+func withNotificationID(id int) notificationOption {
+	return func(m *NotificationMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *Notification
+		)
+		m.oldValue = func(ctx context.Context) (*Notification, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().Notification.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withNotification sets the old Notification of the mutation.
+func withNotification(node *Notification) notificationOption {
+	return func(m *NotificationMutation) {
+		m.oldValue = func(context.Context) (*Notification, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m NotificationMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m NotificationMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *NotificationMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *NotificationMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().Notification.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreateTime sets the "create_time" field.
+func (m *NotificationMutation) SetCreateTime(t time.Time) {
+	m.create_time = &t
+}
+
+// CreateTime returns the value of the "create_time" field in the mutation.
+func (m *NotificationMutation) CreateTime() (r time.Time, exists bool) {
+	v := m.create_time
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreateTime returns the old "create_time" field's value of the Notification entity.
+// If the Notification object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *NotificationMutation) OldCreateTime(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreateTime is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreateTime requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreateTime: %w", err)
+	}
+	return oldValue.CreateTime, nil
+}
+
+// ResetCreateTime resets all changes to the "create_time" field.
+func (m *NotificationMutation) ResetCreateTime() {
+	m.create_time = nil
+}
+
+// SetUpdateTime sets the "update_time" field.
+func (m *NotificationMutation) SetUpdateTime(t time.Time) {
+	m.update_time = &t
+}
+
+// UpdateTime returns the value of the "update_time" field in the mutation.
+func (m *NotificationMutation) UpdateTime() (r time.Time, exists bool) {
+	v := m.update_time
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdateTime returns the old "update_time" field's value of the Notification entity.
+// If the Notification object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *NotificationMutation) OldUpdateTime(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdateTime is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdateTime requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdateTime: %w", err)
+	}
+	return oldValue.UpdateTime, nil
+}
+
+// ResetUpdateTime resets all changes to the "update_time" field.
+func (m *NotificationMutation) ResetUpdateTime() {
+	m.update_time = nil
+}
+
+// SetCode sets the "code" field.
+func (m *NotificationMutation) SetCode(s string) {
+	m.code = &s
+}
+
+// Code returns the value of the "code" field in the mutation.
+func (m *NotificationMutation) Code() (r string, exists bool) {
+	v := m.code
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCode returns the old "code" field's value of the Notification entity.
+// If the Notification object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *NotificationMutation) OldCode(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCode is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCode requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCode: %w", err)
+	}
+	return oldValue.Code, nil
+}
+
+// ResetCode resets all changes to the "code" field.
+func (m *NotificationMutation) ResetCode() {
+	m.code = nil
+}
+
+// SetSeverity sets the "severity" field.
+func (m *NotificationMutation) SetSeverity(n notification.Severity) {
+	m.severity = &n
+}
+
+// Severity returns the value of the "severity" field in the mutation.
+func (m *NotificationMutation) Severity() (r notification.Severity, exists bool) {
+	v := m.severity
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSeverity returns the old "severity" field's value of the Notification entity.
+// If the Notification object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *NotificationMutation) OldSeverity(ctx context.Context) (v notification.Severity, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSeverity is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSeverity requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSeverity: %w", err)
+	}
+	return oldValue.Severity, nil
+}
+
+// ResetSeverity resets all changes to the "severity" field.
+func (m *NotificationMutation) ResetSeverity() {
+	m.severity = nil
+}
+
+// SetSubjectKind sets the "subject_kind" field.
+func (m *NotificationMutation) SetSubjectKind(s string) {
+	m.subject_kind = &s
+}
+
+// SubjectKind returns the value of the "subject_kind" field in the mutation.
+func (m *NotificationMutation) SubjectKind() (r string, exists bool) {
+	v := m.subject_kind
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSubjectKind returns the old "subject_kind" field's value of the Notification entity.
+// If the Notification object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *NotificationMutation) OldSubjectKind(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSubjectKind is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSubjectKind requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSubjectKind: %w", err)
+	}
+	return oldValue.SubjectKind, nil
+}
+
+// ResetSubjectKind resets all changes to the "subject_kind" field.
+func (m *NotificationMutation) ResetSubjectKind() {
+	m.subject_kind = nil
+}
+
+// SetSubjectID sets the "subject_id" field.
+func (m *NotificationMutation) SetSubjectID(s string) {
+	m.subject_id = &s
+}
+
+// SubjectID returns the value of the "subject_id" field in the mutation.
+func (m *NotificationMutation) SubjectID() (r string, exists bool) {
+	v := m.subject_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSubjectID returns the old "subject_id" field's value of the Notification entity.
+// If the Notification object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *NotificationMutation) OldSubjectID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSubjectID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSubjectID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSubjectID: %w", err)
+	}
+	return oldValue.SubjectID, nil
+}
+
+// ResetSubjectID resets all changes to the "subject_id" field.
+func (m *NotificationMutation) ResetSubjectID() {
+	m.subject_id = nil
+}
+
+// SetSubjectName sets the "subject_name" field.
+func (m *NotificationMutation) SetSubjectName(s string) {
+	m.subject_name = &s
+}
+
+// SubjectName returns the value of the "subject_name" field in the mutation.
+func (m *NotificationMutation) SubjectName() (r string, exists bool) {
+	v := m.subject_name
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSubjectName returns the old "subject_name" field's value of the Notification entity.
+// If the Notification object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *NotificationMutation) OldSubjectName(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSubjectName is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSubjectName requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSubjectName: %w", err)
+	}
+	return oldValue.SubjectName, nil
+}
+
+// ResetSubjectName resets all changes to the "subject_name" field.
+func (m *NotificationMutation) ResetSubjectName() {
+	m.subject_name = nil
+}
+
+// SetMessage sets the "message" field.
+func (m *NotificationMutation) SetMessage(s string) {
+	m.message = &s
+}
+
+// Message returns the value of the "message" field in the mutation.
+func (m *NotificationMutation) Message() (r string, exists bool) {
+	v := m.message
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMessage returns the old "message" field's value of the Notification entity.
+// If the Notification object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *NotificationMutation) OldMessage(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMessage is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMessage requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMessage: %w", err)
+	}
+	return oldValue.Message, nil
+}
+
+// ResetMessage resets all changes to the "message" field.
+func (m *NotificationMutation) ResetMessage() {
+	m.message = nil
+}
+
+// SetActiveKey sets the "active_key" field.
+func (m *NotificationMutation) SetActiveKey(s string) {
+	m.active_key = &s
+}
+
+// ActiveKey returns the value of the "active_key" field in the mutation.
+func (m *NotificationMutation) ActiveKey() (r string, exists bool) {
+	v := m.active_key
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldActiveKey returns the old "active_key" field's value of the Notification entity.
+// If the Notification object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *NotificationMutation) OldActiveKey(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldActiveKey is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldActiveKey requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldActiveKey: %w", err)
+	}
+	return oldValue.ActiveKey, nil
+}
+
+// ClearActiveKey clears the value of the "active_key" field.
+func (m *NotificationMutation) ClearActiveKey() {
+	m.active_key = nil
+	m.clearedFields[notification.FieldActiveKey] = struct{}{}
+}
+
+// ActiveKeyCleared returns if the "active_key" field was cleared in this mutation.
+func (m *NotificationMutation) ActiveKeyCleared() bool {
+	_, ok := m.clearedFields[notification.FieldActiveKey]
+	return ok
+}
+
+// ResetActiveKey resets all changes to the "active_key" field.
+func (m *NotificationMutation) ResetActiveKey() {
+	m.active_key = nil
+	delete(m.clearedFields, notification.FieldActiveKey)
+}
+
+// SetResolveTime sets the "resolve_time" field.
+func (m *NotificationMutation) SetResolveTime(t time.Time) {
+	m.resolve_time = &t
+}
+
+// ResolveTime returns the value of the "resolve_time" field in the mutation.
+func (m *NotificationMutation) ResolveTime() (r time.Time, exists bool) {
+	v := m.resolve_time
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldResolveTime returns the old "resolve_time" field's value of the Notification entity.
+// If the Notification object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *NotificationMutation) OldResolveTime(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldResolveTime is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldResolveTime requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldResolveTime: %w", err)
+	}
+	return oldValue.ResolveTime, nil
+}
+
+// ClearResolveTime clears the value of the "resolve_time" field.
+func (m *NotificationMutation) ClearResolveTime() {
+	m.resolve_time = nil
+	m.clearedFields[notification.FieldResolveTime] = struct{}{}
+}
+
+// ResolveTimeCleared returns if the "resolve_time" field was cleared in this mutation.
+func (m *NotificationMutation) ResolveTimeCleared() bool {
+	_, ok := m.clearedFields[notification.FieldResolveTime]
+	return ok
+}
+
+// ResetResolveTime resets all changes to the "resolve_time" field.
+func (m *NotificationMutation) ResetResolveTime() {
+	m.resolve_time = nil
+	delete(m.clearedFields, notification.FieldResolveTime)
+}
+
+// Where appends a list predicates to the NotificationMutation builder.
+func (m *NotificationMutation) Where(ps ...predicate.Notification) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the NotificationMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *NotificationMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.Notification, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *NotificationMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *NotificationMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (Notification).
+func (m *NotificationMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *NotificationMutation) Fields() []string {
+	fields := make([]string, 0, 10)
+	if m.create_time != nil {
+		fields = append(fields, notification.FieldCreateTime)
+	}
+	if m.update_time != nil {
+		fields = append(fields, notification.FieldUpdateTime)
+	}
+	if m.code != nil {
+		fields = append(fields, notification.FieldCode)
+	}
+	if m.severity != nil {
+		fields = append(fields, notification.FieldSeverity)
+	}
+	if m.subject_kind != nil {
+		fields = append(fields, notification.FieldSubjectKind)
+	}
+	if m.subject_id != nil {
+		fields = append(fields, notification.FieldSubjectID)
+	}
+	if m.subject_name != nil {
+		fields = append(fields, notification.FieldSubjectName)
+	}
+	if m.message != nil {
+		fields = append(fields, notification.FieldMessage)
+	}
+	if m.active_key != nil {
+		fields = append(fields, notification.FieldActiveKey)
+	}
+	if m.resolve_time != nil {
+		fields = append(fields, notification.FieldResolveTime)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *NotificationMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case notification.FieldCreateTime:
+		return m.CreateTime()
+	case notification.FieldUpdateTime:
+		return m.UpdateTime()
+	case notification.FieldCode:
+		return m.Code()
+	case notification.FieldSeverity:
+		return m.Severity()
+	case notification.FieldSubjectKind:
+		return m.SubjectKind()
+	case notification.FieldSubjectID:
+		return m.SubjectID()
+	case notification.FieldSubjectName:
+		return m.SubjectName()
+	case notification.FieldMessage:
+		return m.Message()
+	case notification.FieldActiveKey:
+		return m.ActiveKey()
+	case notification.FieldResolveTime:
+		return m.ResolveTime()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *NotificationMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case notification.FieldCreateTime:
+		return m.OldCreateTime(ctx)
+	case notification.FieldUpdateTime:
+		return m.OldUpdateTime(ctx)
+	case notification.FieldCode:
+		return m.OldCode(ctx)
+	case notification.FieldSeverity:
+		return m.OldSeverity(ctx)
+	case notification.FieldSubjectKind:
+		return m.OldSubjectKind(ctx)
+	case notification.FieldSubjectID:
+		return m.OldSubjectID(ctx)
+	case notification.FieldSubjectName:
+		return m.OldSubjectName(ctx)
+	case notification.FieldMessage:
+		return m.OldMessage(ctx)
+	case notification.FieldActiveKey:
+		return m.OldActiveKey(ctx)
+	case notification.FieldResolveTime:
+		return m.OldResolveTime(ctx)
+	}
+	return nil, fmt.Errorf("unknown Notification field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *NotificationMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case notification.FieldCreateTime:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreateTime(v)
+		return nil
+	case notification.FieldUpdateTime:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdateTime(v)
+		return nil
+	case notification.FieldCode:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCode(v)
+		return nil
+	case notification.FieldSeverity:
+		v, ok := value.(notification.Severity)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSeverity(v)
+		return nil
+	case notification.FieldSubjectKind:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSubjectKind(v)
+		return nil
+	case notification.FieldSubjectID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSubjectID(v)
+		return nil
+	case notification.FieldSubjectName:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSubjectName(v)
+		return nil
+	case notification.FieldMessage:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMessage(v)
+		return nil
+	case notification.FieldActiveKey:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetActiveKey(v)
+		return nil
+	case notification.FieldResolveTime:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetResolveTime(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Notification field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *NotificationMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *NotificationMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *NotificationMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown Notification numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *NotificationMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(notification.FieldActiveKey) {
+		fields = append(fields, notification.FieldActiveKey)
+	}
+	if m.FieldCleared(notification.FieldResolveTime) {
+		fields = append(fields, notification.FieldResolveTime)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *NotificationMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *NotificationMutation) ClearField(name string) error {
+	switch name {
+	case notification.FieldActiveKey:
+		m.ClearActiveKey()
+		return nil
+	case notification.FieldResolveTime:
+		m.ClearResolveTime()
+		return nil
+	}
+	return fmt.Errorf("unknown Notification nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *NotificationMutation) ResetField(name string) error {
+	switch name {
+	case notification.FieldCreateTime:
+		m.ResetCreateTime()
+		return nil
+	case notification.FieldUpdateTime:
+		m.ResetUpdateTime()
+		return nil
+	case notification.FieldCode:
+		m.ResetCode()
+		return nil
+	case notification.FieldSeverity:
+		m.ResetSeverity()
+		return nil
+	case notification.FieldSubjectKind:
+		m.ResetSubjectKind()
+		return nil
+	case notification.FieldSubjectID:
+		m.ResetSubjectID()
+		return nil
+	case notification.FieldSubjectName:
+		m.ResetSubjectName()
+		return nil
+	case notification.FieldMessage:
+		m.ResetMessage()
+		return nil
+	case notification.FieldActiveKey:
+		m.ResetActiveKey()
+		return nil
+	case notification.FieldResolveTime:
+		m.ResetResolveTime()
+		return nil
+	}
+	return fmt.Errorf("unknown Notification field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *NotificationMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *NotificationMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *NotificationMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *NotificationMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *NotificationMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *NotificationMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *NotificationMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown Notification unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *NotificationMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown Notification edge %s", name)
 }
 
 // PassphraseDictionaryMutation represents an operation that mutates the PassphraseDictionary nodes in the graph.

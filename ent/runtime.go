@@ -7,7 +7,10 @@ import (
 
 	"github.com/switchboardhq/switchboard/ent/apitoken"
 	"github.com/switchboardhq/switchboard/ent/auditevent"
+	"github.com/switchboardhq/switchboard/ent/callbridge"
+	"github.com/switchboardhq/switchboard/ent/cluster"
 	"github.com/switchboardhq/switchboard/ent/ldapgroup"
+	"github.com/switchboardhq/switchboard/ent/notification"
 	"github.com/switchboardhq/switchboard/ent/passphrasedictionary"
 	"github.com/switchboardhq/switchboard/ent/passwordhistory"
 	"github.com/switchboardhq/switchboard/ent/ratelimitbucket"
@@ -99,6 +102,180 @@ func init() {
 	auditeventDescDetails := auditeventFields[7].Descriptor()
 	// auditevent.DefaultDetails holds the default value on creation for the details field.
 	auditevent.DefaultDetails = auditeventDescDetails.Default.(string)
+	callbridgeMixin := schema.CallBridge{}.Mixin()
+	callbridgeMixinFields0 := callbridgeMixin[0].Fields()
+	_ = callbridgeMixinFields0
+	callbridgeFields := schema.CallBridge{}.Fields()
+	_ = callbridgeFields
+	// callbridgeDescCreateTime is the schema descriptor for create_time field.
+	callbridgeDescCreateTime := callbridgeMixinFields0[0].Descriptor()
+	// callbridge.DefaultCreateTime holds the default value on creation for the create_time field.
+	callbridge.DefaultCreateTime = callbridgeDescCreateTime.Default.(func() time.Time)
+	// callbridgeDescUpdateTime is the schema descriptor for update_time field.
+	callbridgeDescUpdateTime := callbridgeMixinFields0[1].Descriptor()
+	// callbridge.DefaultUpdateTime holds the default value on creation for the update_time field.
+	callbridge.DefaultUpdateTime = callbridgeDescUpdateTime.Default.(func() time.Time)
+	// callbridge.UpdateDefaultUpdateTime holds the default value on update for the update_time field.
+	callbridge.UpdateDefaultUpdateTime = callbridgeDescUpdateTime.UpdateDefault.(func() time.Time)
+	// callbridgeDescDisplayName is the schema descriptor for display_name field.
+	callbridgeDescDisplayName := callbridgeFields[1].Descriptor()
+	// callbridge.DisplayNameValidator is a validator for the "display_name" field. It is called by the builders before save.
+	callbridge.DisplayNameValidator = func() func(string) error {
+		validators := callbridgeDescDisplayName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(display_name string) error {
+			for _, fn := range fns {
+				if err := fn(display_name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// callbridgeDescAddress is the schema descriptor for address field.
+	callbridgeDescAddress := callbridgeFields[2].Descriptor()
+	// callbridge.AddressValidator is a validator for the "address" field. It is called by the builders before save.
+	callbridge.AddressValidator = func() func(string) error {
+		validators := callbridgeDescAddress.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(address string) error {
+			for _, fn := range fns {
+				if err := fn(address); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// callbridgeDescUsername is the schema descriptor for username field.
+	callbridgeDescUsername := callbridgeFields[4].Descriptor()
+	// callbridge.UsernameValidator is a validator for the "username" field. It is called by the builders before save.
+	callbridge.UsernameValidator = func() func(string) error {
+		validators := callbridgeDescUsername.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(username string) error {
+			for _, fn := range fns {
+				if err := fn(username); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// callbridgeDescPasswordSealed is the schema descriptor for password_sealed field.
+	callbridgeDescPasswordSealed := callbridgeFields[5].Descriptor()
+	// callbridge.PasswordSealedValidator is a validator for the "password_sealed" field. It is called by the builders before save.
+	callbridge.PasswordSealedValidator = callbridgeDescPasswordSealed.Validators[0].(func([]byte) error)
+	// callbridgeDescVerifyCertificate is the schema descriptor for verify_certificate field.
+	callbridgeDescVerifyCertificate := callbridgeFields[6].Descriptor()
+	// callbridge.DefaultVerifyCertificate holds the default value on creation for the verify_certificate field.
+	callbridge.DefaultVerifyCertificate = callbridgeDescVerifyCertificate.Default.(bool)
+	// callbridgeDescTrustedChainPem is the schema descriptor for trusted_chain_pem field.
+	callbridgeDescTrustedChainPem := callbridgeFields[7].Descriptor()
+	// callbridge.DefaultTrustedChainPem holds the default value on creation for the trusted_chain_pem field.
+	callbridge.DefaultTrustedChainPem = callbridgeDescTrustedChainPem.Default.(string)
+	// callbridgeDescCheckCrl is the schema descriptor for check_crl field.
+	callbridgeDescCheckCrl := callbridgeFields[8].Descriptor()
+	// callbridge.DefaultCheckCrl holds the default value on creation for the check_crl field.
+	callbridge.DefaultCheckCrl = callbridgeDescCheckCrl.Default.(bool)
+	// callbridgeDescBridgeName is the schema descriptor for bridge_name field.
+	callbridgeDescBridgeName := callbridgeFields[9].Descriptor()
+	// callbridge.DefaultBridgeName holds the default value on creation for the bridge_name field.
+	callbridge.DefaultBridgeName = callbridgeDescBridgeName.Default.(string)
+	// callbridge.BridgeNameValidator is a validator for the "bridge_name" field. It is called by the builders before save.
+	callbridge.BridgeNameValidator = callbridgeDescBridgeName.Validators[0].(func(string) error)
+	// callbridgeDescCmsClusterID is the schema descriptor for cms_cluster_id field.
+	callbridgeDescCmsClusterID := callbridgeFields[10].Descriptor()
+	// callbridge.DefaultCmsClusterID holds the default value on creation for the cms_cluster_id field.
+	callbridge.DefaultCmsClusterID = callbridgeDescCmsClusterID.Default.(string)
+	// callbridge.CmsClusterIDValidator is a validator for the "cms_cluster_id" field. It is called by the builders before save.
+	callbridge.CmsClusterIDValidator = callbridgeDescCmsClusterID.Validators[0].(func(string) error)
+	// callbridgeDescSoftwareVersion is the schema descriptor for software_version field.
+	callbridgeDescSoftwareVersion := callbridgeFields[11].Descriptor()
+	// callbridge.DefaultSoftwareVersion holds the default value on creation for the software_version field.
+	callbridge.DefaultSoftwareVersion = callbridgeDescSoftwareVersion.Default.(string)
+	// callbridge.SoftwareVersionValidator is a validator for the "software_version" field. It is called by the builders before save.
+	callbridge.SoftwareVersionValidator = callbridgeDescSoftwareVersion.Validators[0].(func(string) error)
+	// callbridgeDescConnectionState is the schema descriptor for connection_state field.
+	callbridgeDescConnectionState := callbridgeFields[12].Descriptor()
+	// callbridge.DefaultConnectionState holds the default value on creation for the connection_state field.
+	callbridge.DefaultConnectionState = callbridgeDescConnectionState.Default.(string)
+	// callbridge.ConnectionStateValidator is a validator for the "connection_state" field. It is called by the builders before save.
+	callbridge.ConnectionStateValidator = callbridgeDescConnectionState.Validators[0].(func(string) error)
+	// callbridgeDescConnectionMessage is the schema descriptor for connection_message field.
+	callbridgeDescConnectionMessage := callbridgeFields[13].Descriptor()
+	// callbridge.DefaultConnectionMessage holds the default value on creation for the connection_message field.
+	callbridge.DefaultConnectionMessage = callbridgeDescConnectionMessage.Default.(string)
+	// callbridge.ConnectionMessageValidator is a validator for the "connection_message" field. It is called by the builders before save.
+	callbridge.ConnectionMessageValidator = callbridgeDescConnectionMessage.Validators[0].(func(string) error)
+	// callbridgeDescCdrReceiverID is the schema descriptor for cdr_receiver_id field.
+	callbridgeDescCdrReceiverID := callbridgeFields[15].Descriptor()
+	// callbridge.DefaultCdrReceiverID holds the default value on creation for the cdr_receiver_id field.
+	callbridge.DefaultCdrReceiverID = callbridgeDescCdrReceiverID.Default.(string)
+	// callbridge.CdrReceiverIDValidator is a validator for the "cdr_receiver_id" field. It is called by the builders before save.
+	callbridge.CdrReceiverIDValidator = callbridgeDescCdrReceiverID.Validators[0].(func(string) error)
+	// callbridgeDescCdrReceiverURI is the schema descriptor for cdr_receiver_uri field.
+	callbridgeDescCdrReceiverURI := callbridgeFields[16].Descriptor()
+	// callbridge.DefaultCdrReceiverURI holds the default value on creation for the cdr_receiver_uri field.
+	callbridge.DefaultCdrReceiverURI = callbridgeDescCdrReceiverURI.Default.(string)
+	// callbridge.CdrReceiverURIValidator is a validator for the "cdr_receiver_uri" field. It is called by the builders before save.
+	callbridge.CdrReceiverURIValidator = callbridgeDescCdrReceiverURI.Validators[0].(func(string) error)
+	clusterMixin := schema.Cluster{}.Mixin()
+	clusterMixinFields0 := clusterMixin[0].Fields()
+	_ = clusterMixinFields0
+	clusterFields := schema.Cluster{}.Fields()
+	_ = clusterFields
+	// clusterDescCreateTime is the schema descriptor for create_time field.
+	clusterDescCreateTime := clusterMixinFields0[0].Descriptor()
+	// cluster.DefaultCreateTime holds the default value on creation for the create_time field.
+	cluster.DefaultCreateTime = clusterDescCreateTime.Default.(func() time.Time)
+	// clusterDescUpdateTime is the schema descriptor for update_time field.
+	clusterDescUpdateTime := clusterMixinFields0[1].Descriptor()
+	// cluster.DefaultUpdateTime holds the default value on creation for the update_time field.
+	cluster.DefaultUpdateTime = clusterDescUpdateTime.Default.(func() time.Time)
+	// cluster.UpdateDefaultUpdateTime holds the default value on update for the update_time field.
+	cluster.UpdateDefaultUpdateTime = clusterDescUpdateTime.UpdateDefault.(func() time.Time)
+	// clusterDescDisplayName is the schema descriptor for display_name field.
+	clusterDescDisplayName := clusterFields[0].Descriptor()
+	// cluster.DisplayNameValidator is a validator for the "display_name" field. It is called by the builders before save.
+	cluster.DisplayNameValidator = func() func(string) error {
+		validators := clusterDescDisplayName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(display_name string) error {
+			for _, fn := range fns {
+				if err := fn(display_name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// clusterDescCmsClusterID is the schema descriptor for cms_cluster_id field.
+	clusterDescCmsClusterID := clusterFields[1].Descriptor()
+	// cluster.DefaultCmsClusterID holds the default value on creation for the cms_cluster_id field.
+	cluster.DefaultCmsClusterID = clusterDescCmsClusterID.Default.(string)
+	// cluster.CmsClusterIDValidator is a validator for the "cms_cluster_id" field. It is called by the builders before save.
+	cluster.CmsClusterIDValidator = clusterDescCmsClusterID.Validators[0].(func(string) error)
+	// clusterDescMeetingManagement is the schema descriptor for meeting_management field.
+	clusterDescMeetingManagement := clusterFields[2].Descriptor()
+	// cluster.DefaultMeetingManagement holds the default value on creation for the meeting_management field.
+	cluster.DefaultMeetingManagement = clusterDescMeetingManagement.Default.(bool)
+	// clusterDescPeers is the schema descriptor for peers field.
+	clusterDescPeers := clusterFields[3].Descriptor()
+	// cluster.DefaultPeers holds the default value on creation for the peers field.
+	cluster.DefaultPeers = clusterDescPeers.Default.(string)
 	ldapgroupMixin := schema.LdapGroup{}.Mixin()
 	ldapgroupMixinFields0 := ldapgroupMixin[0].Fields()
 	_ = ldapgroupMixinFields0
@@ -150,6 +327,61 @@ func init() {
 			return nil
 		}
 	}()
+	notificationMixin := schema.Notification{}.Mixin()
+	notificationMixinFields0 := notificationMixin[0].Fields()
+	_ = notificationMixinFields0
+	notificationFields := schema.Notification{}.Fields()
+	_ = notificationFields
+	// notificationDescCreateTime is the schema descriptor for create_time field.
+	notificationDescCreateTime := notificationMixinFields0[0].Descriptor()
+	// notification.DefaultCreateTime holds the default value on creation for the create_time field.
+	notification.DefaultCreateTime = notificationDescCreateTime.Default.(func() time.Time)
+	// notificationDescUpdateTime is the schema descriptor for update_time field.
+	notificationDescUpdateTime := notificationMixinFields0[1].Descriptor()
+	// notification.DefaultUpdateTime holds the default value on creation for the update_time field.
+	notification.DefaultUpdateTime = notificationDescUpdateTime.Default.(func() time.Time)
+	// notification.UpdateDefaultUpdateTime holds the default value on update for the update_time field.
+	notification.UpdateDefaultUpdateTime = notificationDescUpdateTime.UpdateDefault.(func() time.Time)
+	// notificationDescCode is the schema descriptor for code field.
+	notificationDescCode := notificationFields[0].Descriptor()
+	// notification.CodeValidator is a validator for the "code" field. It is called by the builders before save.
+	notification.CodeValidator = func() func(string) error {
+		validators := notificationDescCode.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(code string) error {
+			for _, fn := range fns {
+				if err := fn(code); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// notificationDescSubjectKind is the schema descriptor for subject_kind field.
+	notificationDescSubjectKind := notificationFields[2].Descriptor()
+	// notification.DefaultSubjectKind holds the default value on creation for the subject_kind field.
+	notification.DefaultSubjectKind = notificationDescSubjectKind.Default.(string)
+	// notification.SubjectKindValidator is a validator for the "subject_kind" field. It is called by the builders before save.
+	notification.SubjectKindValidator = notificationDescSubjectKind.Validators[0].(func(string) error)
+	// notificationDescSubjectID is the schema descriptor for subject_id field.
+	notificationDescSubjectID := notificationFields[3].Descriptor()
+	// notification.DefaultSubjectID holds the default value on creation for the subject_id field.
+	notification.DefaultSubjectID = notificationDescSubjectID.Default.(string)
+	// notification.SubjectIDValidator is a validator for the "subject_id" field. It is called by the builders before save.
+	notification.SubjectIDValidator = notificationDescSubjectID.Validators[0].(func(string) error)
+	// notificationDescSubjectName is the schema descriptor for subject_name field.
+	notificationDescSubjectName := notificationFields[4].Descriptor()
+	// notification.DefaultSubjectName holds the default value on creation for the subject_name field.
+	notification.DefaultSubjectName = notificationDescSubjectName.Default.(string)
+	// notification.SubjectNameValidator is a validator for the "subject_name" field. It is called by the builders before save.
+	notification.SubjectNameValidator = notificationDescSubjectName.Validators[0].(func(string) error)
+	// notificationDescActiveKey is the schema descriptor for active_key field.
+	notificationDescActiveKey := notificationFields[6].Descriptor()
+	// notification.ActiveKeyValidator is a validator for the "active_key" field. It is called by the builders before save.
+	notification.ActiveKeyValidator = notificationDescActiveKey.Validators[0].(func(string) error)
 	passphrasedictionaryFields := schema.PassphraseDictionary{}.Fields()
 	_ = passphrasedictionaryFields
 	// passphrasedictionaryDescSha256 is the schema descriptor for sha256 field.

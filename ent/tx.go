@@ -16,8 +16,14 @@ type Tx struct {
 	ApiToken *ApiTokenClient
 	// AuditEvent is the client for interacting with the AuditEvent builders.
 	AuditEvent *AuditEventClient
+	// CallBridge is the client for interacting with the CallBridge builders.
+	CallBridge *CallBridgeClient
+	// Cluster is the client for interacting with the Cluster builders.
+	Cluster *ClusterClient
 	// LdapGroup is the client for interacting with the LdapGroup builders.
 	LdapGroup *LdapGroupClient
+	// Notification is the client for interacting with the Notification builders.
+	Notification *NotificationClient
 	// PassphraseDictionary is the client for interacting with the PassphraseDictionary builders.
 	PassphraseDictionary *PassphraseDictionaryClient
 	// PasswordHistory is the client for interacting with the PasswordHistory builders.
@@ -163,7 +169,10 @@ func (tx *Tx) Client() *Client {
 func (tx *Tx) init() {
 	tx.ApiToken = NewApiTokenClient(tx.config)
 	tx.AuditEvent = NewAuditEventClient(tx.config)
+	tx.CallBridge = NewCallBridgeClient(tx.config)
+	tx.Cluster = NewClusterClient(tx.config)
 	tx.LdapGroup = NewLdapGroupClient(tx.config)
+	tx.Notification = NewNotificationClient(tx.config)
 	tx.PassphraseDictionary = NewPassphraseDictionaryClient(tx.config)
 	tx.PasswordHistory = NewPasswordHistoryClient(tx.config)
 	tx.RateLimitBucket = NewRateLimitBucketClient(tx.config)

@@ -32,6 +32,8 @@ import (
 
 	authv1 "github.com/switchboardhq/switchboard/gen/switchboard/auth/v1"
 	"github.com/switchboardhq/switchboard/gen/switchboard/auth/v1/authv1connect"
+	"github.com/switchboardhq/switchboard/gen/switchboard/overview/v1/overviewv1connect"
+	"github.com/switchboardhq/switchboard/gen/switchboard/servers/v1/serversv1connect"
 	"github.com/switchboardhq/switchboard/gen/switchboard/system/v1/systemv1connect"
 	"github.com/switchboardhq/switchboard/gen/switchboard/users/v1/usersv1connect"
 )
@@ -64,6 +66,10 @@ type Client struct {
 	Auth   authv1connect.AuthServiceClient
 	Users  usersv1connect.UserServiceClient
 	System systemv1connect.SystemServiceClient
+	// Overview is the overview page and its notifications.
+	Overview overviewv1connect.OverviewServiceClient
+	// Servers manages Call Bridges, clusters and the CDR receiver address.
+	Servers serversv1connect.ServerServiceClient
 
 	mu    sync.RWMutex
 	token string
@@ -90,6 +96,8 @@ func New(ctx context.Context, o Options) (*Client, error) {
 	c.Auth = authv1connect.NewAuthServiceClient(httpClient, base, opts...)
 	c.Users = usersv1connect.NewUserServiceClient(httpClient, base, opts...)
 	c.System = systemv1connect.NewSystemServiceClient(httpClient, base, opts...)
+	c.Overview = overviewv1connect.NewOverviewServiceClient(httpClient, base, opts...)
+	c.Servers = serversv1connect.NewServerServiceClient(httpClient, base, opts...)
 
 	if o.Token == "" && o.Username != "" {
 		res, err := c.Auth.SignIn(ctx, connect.NewRequest(&authv1.SignInRequest{Username: o.Username, Password: o.Password}))

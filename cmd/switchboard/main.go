@@ -40,7 +40,7 @@ func root() *cobra.Command {
 }
 
 func serveCmd() *cobra.Command {
-	var printConfig bool
+	var printConfig, demo bool
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Serve the API and the console on one port",
@@ -60,20 +60,28 @@ func serveCmd() *cobra.Command {
 			}
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
-			return serve(ctx, cfg, log)
+			return serve(ctx, cfg, log, demo)
 		},
 	}
 	config.RegisterFlags(cmd.Flags())
+	cmd.Flags().BoolVar(&demo, "demo", false, "also run simulated Call Bridges in this process (two clusters with live meetings) and add them: a demo deployment, never for production")
 	cmd.Flags().BoolVar(&printConfig, "print-config", false, "print the effective configuration (secrets redacted) and exit")
 	return cmd
 }
 
-func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
+func serve(ctx context.Context, cfg config.Config, log *slog.Logger, demo bool) error {
 	a, err := app.New(ctx, cfg, log, app.Options{})
 	if err != nil {
 		return err
 	}
 	defer a.Close()
+	if demo {
+		sim, err := startDemo(ctx, a, cfg.Server.Listen, log, demoClusters)
+		if err != nil {
+			return err
+		}
+		defer sim.Close()
+	}
 	ln, err := net.Listen("tcp", cfg.Server.Listen)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Server.Listen, err)

@@ -10,7 +10,10 @@ import (
 	"github.com/switchboardhq/switchboard/ent"
 	"github.com/switchboardhq/switchboard/ent/apitoken"
 	"github.com/switchboardhq/switchboard/ent/auditevent"
+	"github.com/switchboardhq/switchboard/ent/callbridge"
+	"github.com/switchboardhq/switchboard/ent/cluster"
 	"github.com/switchboardhq/switchboard/ent/ldapgroup"
+	"github.com/switchboardhq/switchboard/ent/notification"
 	"github.com/switchboardhq/switchboard/ent/passphrasedictionary"
 	"github.com/switchboardhq/switchboard/ent/passwordhistory"
 	"github.com/switchboardhq/switchboard/ent/predicate"
@@ -130,6 +133,60 @@ func (f TraverseAuditEvent) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.AuditEventQuery", q)
 }
 
+// The CallBridgeFunc type is an adapter to allow the use of ordinary function as a Querier.
+type CallBridgeFunc func(context.Context, *ent.CallBridgeQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f CallBridgeFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.CallBridgeQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.CallBridgeQuery", q)
+}
+
+// The TraverseCallBridge type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseCallBridge func(context.Context, *ent.CallBridgeQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseCallBridge) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseCallBridge) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.CallBridgeQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.CallBridgeQuery", q)
+}
+
+// The ClusterFunc type is an adapter to allow the use of ordinary function as a Querier.
+type ClusterFunc func(context.Context, *ent.ClusterQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f ClusterFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.ClusterQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.ClusterQuery", q)
+}
+
+// The TraverseCluster type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseCluster func(context.Context, *ent.ClusterQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseCluster) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseCluster) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.ClusterQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.ClusterQuery", q)
+}
+
 // The LdapGroupFunc type is an adapter to allow the use of ordinary function as a Querier.
 type LdapGroupFunc func(context.Context, *ent.LdapGroupQuery) (ent.Value, error)
 
@@ -155,6 +212,33 @@ func (f TraverseLdapGroup) Traverse(ctx context.Context, q ent.Query) error {
 		return f(ctx, q)
 	}
 	return fmt.Errorf("unexpected query type %T. expect *ent.LdapGroupQuery", q)
+}
+
+// The NotificationFunc type is an adapter to allow the use of ordinary function as a Querier.
+type NotificationFunc func(context.Context, *ent.NotificationQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f NotificationFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.NotificationQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.NotificationQuery", q)
+}
+
+// The TraverseNotification type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseNotification func(context.Context, *ent.NotificationQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseNotification) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseNotification) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.NotificationQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.NotificationQuery", q)
 }
 
 // The PassphraseDictionaryFunc type is an adapter to allow the use of ordinary function as a Querier.
@@ -326,8 +410,14 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.ApiTokenQuery, predicate.ApiToken, apitoken.OrderOption]{typ: ent.TypeApiToken, tq: q}, nil
 	case *ent.AuditEventQuery:
 		return &query[*ent.AuditEventQuery, predicate.AuditEvent, auditevent.OrderOption]{typ: ent.TypeAuditEvent, tq: q}, nil
+	case *ent.CallBridgeQuery:
+		return &query[*ent.CallBridgeQuery, predicate.CallBridge, callbridge.OrderOption]{typ: ent.TypeCallBridge, tq: q}, nil
+	case *ent.ClusterQuery:
+		return &query[*ent.ClusterQuery, predicate.Cluster, cluster.OrderOption]{typ: ent.TypeCluster, tq: q}, nil
 	case *ent.LdapGroupQuery:
 		return &query[*ent.LdapGroupQuery, predicate.LdapGroup, ldapgroup.OrderOption]{typ: ent.TypeLdapGroup, tq: q}, nil
+	case *ent.NotificationQuery:
+		return &query[*ent.NotificationQuery, predicate.Notification, notification.OrderOption]{typ: ent.TypeNotification, tq: q}, nil
 	case *ent.PassphraseDictionaryQuery:
 		return &query[*ent.PassphraseDictionaryQuery, predicate.PassphraseDictionary, passphrasedictionary.OrderOption]{typ: ent.TypePassphraseDictionary, tq: q}, nil
 	case *ent.PasswordHistoryQuery:

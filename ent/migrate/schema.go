@@ -56,6 +56,66 @@ var (
 			},
 		},
 	}
+	// CallBridgesColumns holds the columns for the "call_bridges" table.
+	CallBridgesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "create_time", Type: field.TypeTime},
+		{Name: "update_time", Type: field.TypeTime},
+		{Name: "display_name", Type: field.TypeString, Size: 128},
+		{Name: "address", Type: field.TypeString, Size: 260},
+		{Name: "port", Type: field.TypeInt},
+		{Name: "username", Type: field.TypeString, Size: 256},
+		{Name: "password_sealed", Type: field.TypeBytes},
+		{Name: "verify_certificate", Type: field.TypeBool, Default: false},
+		{Name: "trusted_chain_pem", Type: field.TypeString, Size: 2147483647, Default: ""},
+		{Name: "check_crl", Type: field.TypeBool, Default: false},
+		{Name: "bridge_name", Type: field.TypeString, Size: 256, Default: ""},
+		{Name: "cms_cluster_id", Type: field.TypeString, Size: 128, Default: ""},
+		{Name: "software_version", Type: field.TypeString, Size: 64, Default: ""},
+		{Name: "connection_state", Type: field.TypeString, Size: 32, Default: "unknown"},
+		{Name: "connection_message", Type: field.TypeString, Size: 1024, Default: ""},
+		{Name: "last_contact_time", Type: field.TypeTime, Nullable: true},
+		{Name: "cdr_receiver_id", Type: field.TypeString, Size: 128, Default: ""},
+		{Name: "cdr_receiver_uri", Type: field.TypeString, Size: 512, Default: ""},
+		{Name: "cluster_id", Type: field.TypeInt},
+	}
+	// CallBridgesTable holds the schema information for the "call_bridges" table.
+	CallBridgesTable = &schema.Table{
+		Name:       "call_bridges",
+		Columns:    CallBridgesColumns,
+		PrimaryKey: []*schema.Column{CallBridgesColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "call_bridges_clusters_call_bridges",
+				Columns:    []*schema.Column{CallBridgesColumns[19]},
+				RefColumns: []*schema.Column{ClustersColumns[0]},
+				OnDelete:   schema.Restrict,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "callbridge_address_port",
+				Unique:  true,
+				Columns: []*schema.Column{CallBridgesColumns[4], CallBridgesColumns[5]},
+			},
+		},
+	}
+	// ClustersColumns holds the columns for the "clusters" table.
+	ClustersColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "create_time", Type: field.TypeTime},
+		{Name: "update_time", Type: field.TypeTime},
+		{Name: "display_name", Type: field.TypeString, Size: 128},
+		{Name: "cms_cluster_id", Type: field.TypeString, Size: 128, Default: ""},
+		{Name: "meeting_management", Type: field.TypeBool, Default: true},
+		{Name: "peers", Type: field.TypeString, Size: 2147483647, Default: ""},
+	}
+	// ClustersTable holds the schema information for the "clusters" table.
+	ClustersTable = &schema.Table{
+		Name:       "clusters",
+		Columns:    ClustersColumns,
+		PrimaryKey: []*schema.Column{ClustersColumns[0]},
+	}
 	// LdapGroupsColumns holds the columns for the "ldap_groups" table.
 	LdapGroupsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -70,6 +130,38 @@ var (
 		Name:       "ldap_groups",
 		Columns:    LdapGroupsColumns,
 		PrimaryKey: []*schema.Column{LdapGroupsColumns[0]},
+	}
+	// NotificationsColumns holds the columns for the "notifications" table.
+	NotificationsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "create_time", Type: field.TypeTime},
+		{Name: "update_time", Type: field.TypeTime},
+		{Name: "code", Type: field.TypeString, Size: 64},
+		{Name: "severity", Type: field.TypeEnum, Enums: []string{"error", "warning", "information"}},
+		{Name: "subject_kind", Type: field.TypeString, Size: 64, Default: ""},
+		{Name: "subject_id", Type: field.TypeString, Size: 128, Default: ""},
+		{Name: "subject_name", Type: field.TypeString, Size: 256, Default: ""},
+		{Name: "message", Type: field.TypeString, Size: 2147483647},
+		{Name: "active_key", Type: field.TypeString, Unique: true, Nullable: true, Size: 300},
+		{Name: "resolve_time", Type: field.TypeTime, Nullable: true},
+	}
+	// NotificationsTable holds the schema information for the "notifications" table.
+	NotificationsTable = &schema.Table{
+		Name:       "notifications",
+		Columns:    NotificationsColumns,
+		PrimaryKey: []*schema.Column{NotificationsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "notification_resolve_time",
+				Unique:  false,
+				Columns: []*schema.Column{NotificationsColumns[10]},
+			},
+			{
+				Name:    "notification_subject_kind_subject_id",
+				Unique:  false,
+				Columns: []*schema.Column{NotificationsColumns[5], NotificationsColumns[6]},
+			},
+		},
 	}
 	// PassphraseDictionariesColumns holds the columns for the "passphrase_dictionaries" table.
 	PassphraseDictionariesColumns = []*schema.Column{
@@ -217,7 +309,10 @@ var (
 	Tables = []*schema.Table{
 		APITokensTable,
 		AuditEventsTable,
+		CallBridgesTable,
+		ClustersTable,
 		LdapGroupsTable,
+		NotificationsTable,
 		PassphraseDictionariesTable,
 		PasswordHistoriesTable,
 		RateLimitBucketsTable,
@@ -228,6 +323,7 @@ var (
 )
 
 func init() {
+	CallBridgesTable.ForeignKeys[0].RefTable = ClustersTable
 	PasswordHistoriesTable.ForeignKeys[0].RefTable = UsersTable
 	SessionsTable.ForeignKeys[0].RefTable = UsersTable
 }

@@ -12,8 +12,17 @@ type ApiToken func(*sql.Selector)
 // AuditEvent is the predicate function for auditevent builders.
 type AuditEvent func(*sql.Selector)
 
+// CallBridge is the predicate function for callbridge builders.
+type CallBridge func(*sql.Selector)
+
+// Cluster is the predicate function for cluster builders.
+type Cluster func(*sql.Selector)
+
 // LdapGroup is the predicate function for ldapgroup builders.
 type LdapGroup func(*sql.Selector)
+
+// Notification is the predicate function for notification builders.
+type Notification func(*sql.Selector)
 
 // PassphraseDictionary is the predicate function for passphrasedictionary builders.
 type PassphraseDictionary func(*sql.Selector)

@@ -2,6 +2,8 @@ package api
 
 import (
 	"github.com/switchboardhq/switchboard/gen/switchboard/auth/v1/authv1connect"
+	"github.com/switchboardhq/switchboard/gen/switchboard/overview/v1/overviewv1connect"
+	"github.com/switchboardhq/switchboard/gen/switchboard/servers/v1/serversv1connect"
 	"github.com/switchboardhq/switchboard/gen/switchboard/system/v1/systemv1connect"
 	"github.com/switchboardhq/switchboard/gen/switchboard/users/v1/usersv1connect"
 	"github.com/switchboardhq/switchboard/server/platform/interceptor"
@@ -58,6 +60,28 @@ var Policy = interceptor.Policy{
 	usersv1connect.UserServiceListLdapGroupMembersProcedure:        interceptor.Administrator,
 
 	systemv1connect.SystemServiceGetVersionProcedure: interceptor.SignedIn,
+	// Background jobs.
+	systemv1connect.SystemServiceListJobsProcedure: interceptor.Administrator,
+	systemv1connect.SystemServiceRunJobProcedure:   interceptor.Administrator,
+
+	// The overview and its notifications: everyone (OV-01, OV-04).
+	overviewv1connect.OverviewServiceGetOverviewProcedure:            interceptor.SignedIn,
+	overviewv1connect.OverviewServiceListNotificationsProcedure:      interceptor.SignedIn,
+	overviewv1connect.OverviewServiceGetNotificationSummaryProcedure: interceptor.SignedIn,
+	overviewv1connect.OverviewServiceListNotificationCodesProcedure:  interceptor.SignedIn,
+	overviewv1connect.OverviewServiceWatchNotificationsProcedure:     interceptor.SignedIn,
+
+	// Call Bridges, clusters and the CDR receiver address.
+	serversv1connect.ServerServiceTestCallBridgeConnectionProcedure:  interceptor.Administrator,
+	serversv1connect.ServerServiceAddCallBridgeProcedure:             interceptor.Administrator,
+	serversv1connect.ServerServiceGetCallBridgeProcedure:             interceptor.Administrator,
+	serversv1connect.ServerServiceUpdateCallBridgeProcedure:          interceptor.Administrator,
+	serversv1connect.ServerServiceRemoveCallBridgeProcedure:          interceptor.Administrator,
+	serversv1connect.ServerServiceListClustersProcedure:              interceptor.Administrator,
+	serversv1connect.ServerServiceUpdateClusterProcedure:             interceptor.Administrator,
+	serversv1connect.ServerServiceAddDiscoveredCallBridgesProcedure:  interceptor.Administrator,
+	serversv1connect.ServerServiceGetCdrReceiverSettingsProcedure:    interceptor.Administrator,
+	serversv1connect.ServerServiceUpdateCdrReceiverSettingsProcedure: interceptor.Administrator,
 }
 
 // Unaudited lists the state-changing procedures that are deliberately not

@@ -19,6 +19,7 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/reflect/protoregistry"
+	"google.golang.org/protobuf/types/known/emptypb"
 
 	switchboard "github.com/switchboardhq/switchboard/clients/go"
 	"github.com/switchboardhq/switchboard/ent/auditevent"
@@ -212,6 +213,20 @@ func TestRoleTable(t *testing.T) {
 					want = "unauthenticated"
 				}
 			}
+			if isServerStreaming(t, proc) {
+				// A stream stays open for an allowed caller: look only at
+				// how it starts, over Connect and over REST.
+				code, status := s.streamStart(t, proc, route, credential(caller))
+				if (want == "" && code != "") || (want != "" && code != want) {
+					t.Errorf("Connect stream %s as %s: %q (policy %v), want %q", proc, caller, code, access, want)
+				}
+				wantStatus := map[string]int{"unauthenticated": 401, "permission_denied": 403, "": 200}[want]
+				if status != wantStatus {
+					t.Errorf("REST stream %s %s as %s: status %d (policy %v), want %d", route.method, route.path, caller, status, access, wantStatus)
+				}
+				checked++
+				continue
+			}
 			// Connect.
 			status, body, _ := s.post(t, proc, "application/json", "{}", credential(caller))
 			var e struct{ Code string }
@@ -260,14 +275,64 @@ func restRoute(t *testing.T, proc string) route {
 		r = route{http.MethodPatch, rule.GetPatch()}
 	case rule.GetDelete() != "":
 		r = route{http.MethodDelete, rule.GetDelete()}
+	case rule.GetPut() != "":
+		r = route{http.MethodPut, rule.GetPut()}
 	default:
 		t.Fatalf("%s: unsupported http rule %v", proc, rule)
 	}
 	if !strings.HasPrefix(r.path, "/api/v1/") {
 		t.Errorf("%s: REST path %s is not under /api/v1/", proc, r.path)
 	}
-	r.path = strings.NewReplacer("{id}", "999999", "{username}", "nobody-here").Replace(r.path)
+	r.path = strings.NewReplacer("{id}", "999999", "{username}", "nobody-here", "{cluster_id}", "999999",
+		"{name=**}", "no-such-job").Replace(r.path)
 	return r
+}
+
+func isServerStreaming(t *testing.T, proc string) bool {
+	t.Helper()
+	name := strings.ReplaceAll(strings.TrimPrefix(proc, "/"), "/", ".")
+	d, err := protoregistry.GlobalFiles.FindDescriptorByName(protoreflect.FullName(name))
+	if err != nil {
+		t.Fatalf("%s: %v", proc, err)
+	}
+	return d.(protoreflect.MethodDescriptor).IsStreamingServer()
+}
+
+// streamStart opens a server stream over Connect (JSON, with an empty
+// request) and over REST, and returns the Connect error code of the first
+// receive ("" when a message arrived) and the REST status.
+func (s *testServer) streamStart(t *testing.T, proc string, r route, header http.Header) (string, int) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	c := connect.NewClient[emptypb.Empty, emptypb.Empty](insecureHTTPClient(), s.url+proc, connect.WithProtoJSON())
+	req := connect.NewRequest(&emptypb.Empty{})
+	for k, v := range header {
+		req.Header()[k] = v
+	}
+	stream, err := c.CallServerStream(ctx, req)
+	code := ""
+	if err != nil {
+		code = connect.CodeOf(err).String()
+	} else {
+		if !stream.Receive() && stream.Err() != nil {
+			code = connect.CodeOf(stream.Err()).String()
+		}
+		_ = stream.Close()
+	}
+	hreq, err := http.NewRequestWithContext(ctx, r.method, s.url+r.path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range header {
+		hreq.Header[k] = v
+	}
+	res, err := insecureHTTPClient().Do(hreq)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = res.Body.Close()
+	return code, res.StatusCode
 }
 
 func (s *testServer) rest(t *testing.T, r route, header http.Header) (int, string) {

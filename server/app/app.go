@@ -21,11 +21,14 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/switchboardhq/switchboard/server/auth"
+	"github.com/switchboardhq/switchboard/server/notifications"
 	"github.com/switchboardhq/switchboard/server/platform/audit"
 	"github.com/switchboardhq/switchboard/server/platform/config"
 	"github.com/switchboardhq/switchboard/server/platform/database"
+	"github.com/switchboardhq/switchboard/server/platform/jobs"
 	"github.com/switchboardhq/switchboard/server/platform/secrets"
 	"github.com/switchboardhq/switchboard/server/platform/tlscert"
+	"github.com/switchboardhq/switchboard/server/servers"
 	"github.com/switchboardhq/switchboard/server/users"
 )
 
@@ -38,6 +41,9 @@ type Options struct {
 	Now func() time.Time
 	// Stdout receives the one-time bootstrap password notice.
 	Stdout io.Writer
+	// Servers overrides the bridge monitor's timing (poll interval,
+	// back-off cap) and lets tests drive the monitor themselves.
+	Servers servers.Options
 }
 
 // App is a running Switchboard instance.
@@ -49,6 +55,9 @@ type App struct {
 	secrets *secrets.Box
 	auth    *auth.Service
 	users   *users.Service
+	notes   *notifications.Service
+	servers *servers.Service
+	jobs    *jobs.Registry
 	metrics *prometheus.Registry
 	started time.Time
 	ready   atomic.Bool
@@ -112,6 +121,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 
 	a.metrics = prometheus.NewRegistry()
 	a.metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	if err := a.startDomains(ctx); err != nil {
+		return nil, err
+	}
 	// Sign-in hashing at start-up (bootstrap, the timing-equaliser hash)
 	// leaves argon2id's scratch memory in the heap; hand it back so an idle
 	// server stays small.
@@ -162,6 +174,15 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	}
 
 	go a.expireSessions(ctx)
+	a.jobs.Start()
+	a.servers.PollAllNow(ctx)
+	defer func() {
+		stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		if err := a.jobs.Stop(stopCtx); err != nil {
+			a.log.Warn("stopping jobs", slog.Any("error", err))
+		}
+	}()
 	errc := make(chan error, 1)
 	go func() {
 		if srv.TLSConfig != nil {
@@ -265,3 +286,47 @@ func BreakGlassCreateAdmin(ctx context.Context, cfg config.Config, log *slog.Log
 
 // Users is the users service, for tests and tools beside the API.
 func (a *App) Users() *users.Service { return a.users }
+
+// startDomains builds the notification store, the job registry and the
+// servers service, registers the background jobs and raises the
+// conditions that hold at start.
+func (a *App) startDomains(ctx context.Context) error {
+	a.notes = notifications.New(a.db.Ent, a.log, notifications.Options{Now: a.opts.Now})
+	a.jobs = jobs.New(a.log, a.metrics)
+	so := a.opts.Servers
+	if so.Now == nil {
+		so.Now = a.opts.Now
+	}
+	a.servers = servers.New(a.db.Ent, a.secrets, a.notes, a.jobs, a.log, so)
+	if err := a.jobs.Register(jobs.Job{
+		Name:        "notifications-retention",
+		Description: "Deletes notifications resolved more than 7 days ago",
+		Schedule:    "@every 1h",
+		Run:         a.notes.PurgeResolved,
+	}); err != nil {
+		return err
+	}
+	// NO_LOCAL_ADMIN (IM-13): raised and cleared on every change of local
+	// users, and checked now.
+	a.users.OnLocalAdminCount = func(ctx context.Context, n int) {
+		if err := a.notes.Set(ctx, n == 0, notifications.CodeNoLocalAdmin, notifications.Subject{Kind: notifications.SubjectSystem},
+			"No local administrator exists: if the sign-in directory fails, no administrator can sign in. Create one."); err != nil {
+			a.log.Warn("NO_LOCAL_ADMIN notification", slog.Any("error", err))
+		}
+	}
+	if n, err := a.users.LocalAdministratorCount(ctx); err != nil {
+		return err
+	} else {
+		a.users.OnLocalAdminCount(ctx, n)
+	}
+	return a.servers.Start(ctx)
+}
+
+// Notifications is the notification store, for tests and tools.
+func (a *App) Notifications() *notifications.Service { return a.notes }
+
+// Servers is the servers service, for tests and tools (the demo).
+func (a *App) Servers() *servers.Service { return a.servers }
+
+// Jobs is the job registry.
+func (a *App) Jobs() *jobs.Registry { return a.jobs }

@@ -14,6 +14,8 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 
 	authv1 "github.com/switchboardhq/switchboard/gen/switchboard/auth/v1"
+	overviewv1 "github.com/switchboardhq/switchboard/gen/switchboard/overview/v1"
+	serversv1 "github.com/switchboardhq/switchboard/gen/switchboard/servers/v1"
 	systemv1 "github.com/switchboardhq/switchboard/gen/switchboard/system/v1"
 	usersv1 "github.com/switchboardhq/switchboard/gen/switchboard/users/v1"
 	"github.com/switchboardhq/switchboard/server/platform/interceptor"
@@ -61,6 +63,8 @@ func newGateway(ctx context.Context, rpc http.Handler, secret string) (*gateway,
 	)
 	for _, register := range []func(context.Context, *runtime.ServeMux, *grpc.ClientConn) error{
 		authv1.RegisterAuthServiceHandler,
+		overviewv1.RegisterOverviewServiceHandler,
+		serversv1.RegisterServerServiceHandler,
 		systemv1.RegisterSystemServiceHandler,
 		usersv1.RegisterUserServiceHandler,
 	} {

@@ -13,10 +13,14 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/switchboardhq/switchboard/gen/switchboard/auth/v1/authv1connect"
+	"github.com/switchboardhq/switchboard/gen/switchboard/overview/v1/overviewv1connect"
+	"github.com/switchboardhq/switchboard/gen/switchboard/servers/v1/serversv1connect"
 	"github.com/switchboardhq/switchboard/gen/switchboard/system/v1/systemv1connect"
 	"github.com/switchboardhq/switchboard/gen/switchboard/users/v1/usersv1connect"
 	"github.com/switchboardhq/switchboard/server/api"
 	apiauthv1 "github.com/switchboardhq/switchboard/server/api/authv1"
+	apioverviewv1 "github.com/switchboardhq/switchboard/server/api/overviewv1"
+	apiserversv1 "github.com/switchboardhq/switchboard/server/api/serversv1"
 	apisystemv1 "github.com/switchboardhq/switchboard/server/api/systemv1"
 	apiusersv1 "github.com/switchboardhq/switchboard/server/api/usersv1"
 	"github.com/switchboardhq/switchboard/server/platform/audit"
@@ -66,7 +70,9 @@ func (a *App) buildHandler(ctx context.Context, rec *audit.Recorder, validator p
 	services := []service{
 		mount(authv1connect.NewAuthServiceHandler(apiauthv1.New(a.auth), standard...)),
 		mount(usersv1connect.NewUserServiceHandler(apiusersv1.New(a.users), uploads...)),
-		mount(systemv1connect.NewSystemServiceHandler(apisystemv1.New(a.db.Dialect, a.started), standard...)),
+		mount(systemv1connect.NewSystemServiceHandler(apisystemv1.New(a.db.Dialect, a.started, a.jobs), standard...)),
+		mount(overviewv1connect.NewOverviewServiceHandler(apioverviewv1.New(a.notes), standard...)),
+		mount(serversv1connect.NewServerServiceHandler(apiserversv1.New(a.servers), standard...)),
 	}
 
 	rpc := http.NewServeMux()

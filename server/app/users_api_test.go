@@ -16,6 +16,7 @@ import (
 	switchboard "github.com/switchboardhq/switchboard/clients/go"
 	"github.com/switchboardhq/switchboard/ent/auditevent"
 	authv1 "github.com/switchboardhq/switchboard/gen/switchboard/auth/v1"
+	overviewv1 "github.com/switchboardhq/switchboard/gen/switchboard/overview/v1"
 	usersv1 "github.com/switchboardhq/switchboard/gen/switchboard/users/v1"
 	"github.com/switchboardhq/switchboard/server/users/ldaptest"
 )
@@ -259,6 +260,31 @@ func TestDirectorySignInThroughTheAPI(t *testing.T) {
 	}
 	if !strings.Contains(s.logs.String(), "NO_LOCAL_ADMIN") {
 		t.Fatal("the NO_LOCAL_ADMIN condition must be logged")
+	}
+	// ... and the overview shows it as a notification until a local
+	// administrator exists again.
+	noLocalAdmin := func() bool {
+		t.Helper()
+		l, err := alice.Overview.ListNotifications(ctx, connect.NewRequest(&overviewv1.ListNotificationsRequest{SubjectKind: "system"}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, n := range l.Msg.GetNotifications() {
+			if n.GetCode() == "NO_LOCAL_ADMIN" {
+				return true
+			}
+		}
+		return false
+	}
+	if !noLocalAdmin() {
+		t.Fatal("IM-13: no NO_LOCAL_ADMIN notification")
+	}
+	if _, err := alice.Users.CreateLocalUser(ctx, connect.NewRequest(&usersv1.CreateLocalUserRequest{Username: "admin2", FirstName: "A", LastName: "B",
+		Role: authv1.Role_ROLE_ADMINISTRATOR, Password: "another-Admin-Secret-9"})); err != nil {
+		t.Fatal(err)
+	}
+	if noLocalAdmin() {
+		t.Fatal("IM-13: NO_LOCAL_ADMIN stayed after a local administrator was created")
 	}
 	if n, _ := s.app.db.Ent.AuditEvent.Query().Where(auditevent.DetailsContains(ldaptest.AdminPassword)).Count(ctx); n != 0 {
 		t.Fatal("the bind password reached the audit trail")

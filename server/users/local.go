@@ -92,6 +92,9 @@ func (s *Service) CreateLocalUser(ctx context.Context, in NewLocalUser) (LocalUs
 		}
 		return LocalUser{}, err
 	}
+	if created.Role == user.RoleAdministrator {
+		_, _ = s.warnIfNoLocalAdmin(ctx)
+	}
 	return toLocalUser(created), nil
 }
 
@@ -166,6 +169,9 @@ func (s *Service) warnIfNoLocalAdmin(ctx context.Context) (int, error) {
 	n, err := s.LocalAdministratorCount(ctx)
 	if err == nil && n == 0 {
 		s.log.WarnContext(ctx, "no local administrator remains: keep one to recover from directory problems (NO_LOCAL_ADMIN)")
+	}
+	if err == nil && s.OnLocalAdminCount != nil {
+		s.OnLocalAdminCount(ctx, n)
 	}
 	return n, err
 }

@@ -1,6 +1,7 @@
 package users
 
 import (
+	"context"
 	"log/slog"
 	"sync"
 	"time"
@@ -25,6 +26,12 @@ type Service struct {
 	// Directory is the LDAP authenticator; register it with the auth
 	// service with auth.AddAuthenticator.
 	Directory *Directory
+
+	// OnLocalAdminCount, when set, is told the number of local
+	// administrators after every change that may have changed it; zero is
+	// the NO_LOCAL_ADMIN condition, which the caller raises as a
+	// notification (IM-13).
+	OnLocalAdminCount func(ctx context.Context, n int)
 
 	mu   sync.Mutex
 	dict *dictionary // the parsed uploaded dictionary, by checksum

@@ -78,7 +78,10 @@ type Error struct {
 	Reason     Reason
 	Message    string
 	Violations []FieldViolation
-	Cause      error
+	// Metadata is published as ErrorInfo metadata (machine-readable
+	// details, e.g. which connection check failed).
+	Metadata map[string]string
+	Cause    error
 }
 
 func (e *Error) Error() string {

@@ -70,7 +70,8 @@ func observe(log *slog.Logger, m *Metrics) around {
 			attrs = append(attrs, slog.String("user", p.Username))
 		}
 		level := slog.LevelInfo
-		if connect.CodeOf(err) == connect.CodeInternal || connect.CodeOf(err) == connect.CodeUnknown {
+		// CodeOf(nil) is CodeUnknown: only failed calls can be errors.
+		if err != nil && (connect.CodeOf(err) == connect.CodeInternal || connect.CodeOf(err) == connect.CodeUnknown) {
 			level = slog.LevelError
 		}
 		// Only the procedure and outcome are logged, never the request or

@@ -55,7 +55,7 @@ func ToConnect(ctx context.Context, log *slog.Logger, procedure string, err erro
 		if e.Cause != nil {
 			log.DebugContext(ctx, "request failed", slog.String("procedure", procedure), slog.Any("error", err))
 		}
-		addDetail(ce, &errdetails.ErrorInfo{Reason: string(e.Reason), Domain: ErrorDomain})
+		addDetail(ce, &errdetails.ErrorInfo{Reason: string(e.Reason), Domain: ErrorDomain, Metadata: e.Metadata})
 		if len(e.Violations) > 0 {
 			br := &errdetails.BadRequest{}
 			for _, v := range e.Violations {

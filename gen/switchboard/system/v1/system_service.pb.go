@@ -7,6 +7,7 @@
 package systemv1
 
 import (
+	_ "buf.build/gen/go/bufbuild/protovalidate/protocolbuffers/go/buf/validate"
 	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
@@ -142,11 +143,313 @@ func (x *GetVersionResponse) GetStartTime() *timestamppb.Timestamp {
 	return nil
 }
 
+// ListJobsRequest has no fields.
+type ListJobsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListJobsRequest) Reset() {
+	*x = ListJobsRequest{}
+	mi := &file_switchboard_system_v1_system_service_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListJobsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListJobsRequest) ProtoMessage() {}
+
+func (x *ListJobsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_switchboard_system_v1_system_service_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListJobsRequest.ProtoReflect.Descriptor instead.
+func (*ListJobsRequest) Descriptor() ([]byte, []int) {
+	return file_switchboard_system_v1_system_service_proto_rawDescGZIP(), []int{2}
+}
+
+// Job is one background job and its last outcome.
+type Job struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Unique name, e.g. "bridge-monitor/<id>".
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// What it does.
+	Description string `protobuf:"bytes,2,opt,name=description,proto3" json:"description,omitempty"`
+	// Cron spec or descriptor ("@every 10s"); empty for on-demand jobs.
+	Schedule string `protobuf:"bytes,3,opt,name=schedule,proto3" json:"schedule,omitempty"`
+	// Whether a run is in progress.
+	Running bool `protobuf:"varint,4,opt,name=running,proto3" json:"running,omitempty"`
+	// Start of the last run.
+	LastStartTime *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=last_start_time,json=lastStartTime,proto3" json:"last_start_time,omitempty"`
+	// End of the last run.
+	LastEndTime *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=last_end_time,json=lastEndTime,proto3" json:"last_end_time,omitempty"`
+	// Empty when the last run succeeded.
+	LastError string `protobuf:"bytes,7,opt,name=last_error,json=lastError,proto3" json:"last_error,omitempty"`
+	// The last run's one-line summary.
+	LastSummary string `protobuf:"bytes,8,opt,name=last_summary,json=lastSummary,proto3" json:"last_summary,omitempty"`
+	// When it runs next.
+	NextRunTime *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=next_run_time,json=nextRunTime,proto3" json:"next_run_time,omitempty"`
+	// Runs since start.
+	Runs int32 `protobuf:"varint,10,opt,name=runs,proto3" json:"runs,omitempty"`
+	// Failed runs since start.
+	Failures      int32 `protobuf:"varint,11,opt,name=failures,proto3" json:"failures,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Job) Reset() {
+	*x = Job{}
+	mi := &file_switchboard_system_v1_system_service_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Job) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Job) ProtoMessage() {}
+
+func (x *Job) ProtoReflect() protoreflect.Message {
+	mi := &file_switchboard_system_v1_system_service_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Job.ProtoReflect.Descriptor instead.
+func (*Job) Descriptor() ([]byte, []int) {
+	return file_switchboard_system_v1_system_service_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *Job) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *Job) GetDescription() string {
+	if x != nil {
+		return x.Description
+	}
+	return ""
+}
+
+func (x *Job) GetSchedule() string {
+	if x != nil {
+		return x.Schedule
+	}
+	return ""
+}
+
+func (x *Job) GetRunning() bool {
+	if x != nil {
+		return x.Running
+	}
+	return false
+}
+
+func (x *Job) GetLastStartTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.LastStartTime
+	}
+	return nil
+}
+
+func (x *Job) GetLastEndTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.LastEndTime
+	}
+	return nil
+}
+
+func (x *Job) GetLastError() string {
+	if x != nil {
+		return x.LastError
+	}
+	return ""
+}
+
+func (x *Job) GetLastSummary() string {
+	if x != nil {
+		return x.LastSummary
+	}
+	return ""
+}
+
+func (x *Job) GetNextRunTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.NextRunTime
+	}
+	return nil
+}
+
+func (x *Job) GetRuns() int32 {
+	if x != nil {
+		return x.Runs
+	}
+	return 0
+}
+
+func (x *Job) GetFailures() int32 {
+	if x != nil {
+		return x.Failures
+	}
+	return 0
+}
+
+// ListJobsResponse is every job.
+type ListJobsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Sorted by name.
+	Jobs          []*Job `protobuf:"bytes,1,rep,name=jobs,proto3" json:"jobs,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListJobsResponse) Reset() {
+	*x = ListJobsResponse{}
+	mi := &file_switchboard_system_v1_system_service_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListJobsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListJobsResponse) ProtoMessage() {}
+
+func (x *ListJobsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_switchboard_system_v1_system_service_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListJobsResponse.ProtoReflect.Descriptor instead.
+func (*ListJobsResponse) Descriptor() ([]byte, []int) {
+	return file_switchboard_system_v1_system_service_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *ListJobsResponse) GetJobs() []*Job {
+	if x != nil {
+		return x.Jobs
+	}
+	return nil
+}
+
+// RunJobRequest names the job.
+type RunJobRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The job's name.
+	Name          string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RunJobRequest) Reset() {
+	*x = RunJobRequest{}
+	mi := &file_switchboard_system_v1_system_service_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RunJobRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RunJobRequest) ProtoMessage() {}
+
+func (x *RunJobRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_switchboard_system_v1_system_service_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RunJobRequest.ProtoReflect.Descriptor instead.
+func (*RunJobRequest) Descriptor() ([]byte, []int) {
+	return file_switchboard_system_v1_system_service_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *RunJobRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+// RunJobResponse has no fields.
+type RunJobResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RunJobResponse) Reset() {
+	*x = RunJobResponse{}
+	mi := &file_switchboard_system_v1_system_service_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RunJobResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RunJobResponse) ProtoMessage() {}
+
+func (x *RunJobResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_switchboard_system_v1_system_service_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RunJobResponse.ProtoReflect.Descriptor instead.
+func (*RunJobResponse) Descriptor() ([]byte, []int) {
+	return file_switchboard_system_v1_system_service_proto_rawDescGZIP(), []int{6}
+}
+
 var File_switchboard_system_v1_system_service_proto protoreflect.FileDescriptor
 
 const file_switchboard_system_v1_system_service_proto_rawDesc = "" +
 	"\n" +
-	"*switchboard/system/v1/system_service.proto\x12\x15switchboard.system.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x13\n" +
+	"*switchboard/system/v1/system_service.proto\x12\x15switchboard.system.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x13\n" +
 	"\x11GetVersionRequest\"\xc0\x01\n" +
 	"\x12GetVersionResponse\x12\x18\n" +
 	"\aversion\x18\x01 \x01(\tR\aversion\x12\x1a\n" +
@@ -155,10 +458,32 @@ const file_switchboard_system_v1_system_service_proto_rawDesc = "" +
 	"go_version\x18\x03 \x01(\tR\tgoVersion\x12\x1a\n" +
 	"\bdatabase\x18\x04 \x01(\tR\bdatabase\x129\n" +
 	"\n" +
-	"start_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\tstartTime2\x96\x01\n" +
+	"start_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\tstartTime\"\x11\n" +
+	"\x0fListJobsRequest\"\xa7\x03\n" +
+	"\x03Job\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12 \n" +
+	"\vdescription\x18\x02 \x01(\tR\vdescription\x12\x1a\n" +
+	"\bschedule\x18\x03 \x01(\tR\bschedule\x12\x18\n" +
+	"\arunning\x18\x04 \x01(\bR\arunning\x12B\n" +
+	"\x0flast_start_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\rlastStartTime\x12>\n" +
+	"\rlast_end_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\vlastEndTime\x12\x1d\n" +
+	"\n" +
+	"last_error\x18\a \x01(\tR\tlastError\x12!\n" +
+	"\flast_summary\x18\b \x01(\tR\vlastSummary\x12>\n" +
+	"\rnext_run_time\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\vnextRunTime\x12\x12\n" +
+	"\x04runs\x18\n" +
+	" \x01(\x05R\x04runs\x12\x1a\n" +
+	"\bfailures\x18\v \x01(\x05R\bfailures\"B\n" +
+	"\x10ListJobsResponse\x12.\n" +
+	"\x04jobs\x18\x01 \x03(\v2\x1a.switchboard.system.v1.JobR\x04jobs\"0\n" +
+	"\rRunJobRequest\x12\x1f\n" +
+	"\x04name\x18\x01 \x01(\tB\v\xbaH\b\xc8\x01\x01r\x03\x18\x80\x02R\x04name\"\x10\n" +
+	"\x0eRunJobResponse2\x99\x03\n" +
 	"\rSystemService\x12\x84\x01\n" +
 	"\n" +
-	"GetVersion\x12(.switchboard.system.v1.GetVersionRequest\x1a).switchboard.system.v1.GetVersionResponse\"!\x82\xd3\xe4\x93\x02\x18\x12\x16/api/v1/system/version\x90\x02\x01BIZGgithub.com/switchboardhq/switchboard/gen/switchboard/system/v1;systemv1b\x06proto3"
+	"GetVersion\x12(.switchboard.system.v1.GetVersionRequest\x1a).switchboard.system.v1.GetVersionResponse\"!\x82\xd3\xe4\x93\x02\x18\x12\x16/api/v1/system/version\x90\x02\x01\x12{\n" +
+	"\bListJobs\x12&.switchboard.system.v1.ListJobsRequest\x1a'.switchboard.system.v1.ListJobsResponse\"\x1e\x82\xd3\xe4\x93\x02\x15\x12\x13/api/v1/system/jobs\x90\x02\x01\x12\x83\x01\n" +
+	"\x06RunJob\x12$.switchboard.system.v1.RunJobRequest\x1a%.switchboard.system.v1.RunJobResponse\",\x82\xd3\xe4\x93\x02&:\x01*\"!/api/v1/system/jobs/{name=**}:runBIZGgithub.com/switchboardhq/switchboard/gen/switchboard/system/v1;systemv1b\x06proto3"
 
 var (
 	file_switchboard_system_v1_system_service_proto_rawDescOnce sync.Once
@@ -172,21 +497,34 @@ func file_switchboard_system_v1_system_service_proto_rawDescGZIP() []byte {
 	return file_switchboard_system_v1_system_service_proto_rawDescData
 }
 
-var file_switchboard_system_v1_system_service_proto_msgTypes = make([]protoimpl.MessageInfo, 2)
+var file_switchboard_system_v1_system_service_proto_msgTypes = make([]protoimpl.MessageInfo, 7)
 var file_switchboard_system_v1_system_service_proto_goTypes = []any{
 	(*GetVersionRequest)(nil),     // 0: switchboard.system.v1.GetVersionRequest
 	(*GetVersionResponse)(nil),    // 1: switchboard.system.v1.GetVersionResponse
-	(*timestamppb.Timestamp)(nil), // 2: google.protobuf.Timestamp
+	(*ListJobsRequest)(nil),       // 2: switchboard.system.v1.ListJobsRequest
+	(*Job)(nil),                   // 3: switchboard.system.v1.Job
+	(*ListJobsResponse)(nil),      // 4: switchboard.system.v1.ListJobsResponse
+	(*RunJobRequest)(nil),         // 5: switchboard.system.v1.RunJobRequest
+	(*RunJobResponse)(nil),        // 6: switchboard.system.v1.RunJobResponse
+	(*timestamppb.Timestamp)(nil), // 7: google.protobuf.Timestamp
 }
 var file_switchboard_system_v1_system_service_proto_depIdxs = []int32{
-	2, // 0: switchboard.system.v1.GetVersionResponse.start_time:type_name -> google.protobuf.Timestamp
-	0, // 1: switchboard.system.v1.SystemService.GetVersion:input_type -> switchboard.system.v1.GetVersionRequest
-	1, // 2: switchboard.system.v1.SystemService.GetVersion:output_type -> switchboard.system.v1.GetVersionResponse
-	2, // [2:3] is the sub-list for method output_type
-	1, // [1:2] is the sub-list for method input_type
-	1, // [1:1] is the sub-list for extension type_name
-	1, // [1:1] is the sub-list for extension extendee
-	0, // [0:1] is the sub-list for field type_name
+	7, // 0: switchboard.system.v1.GetVersionResponse.start_time:type_name -> google.protobuf.Timestamp
+	7, // 1: switchboard.system.v1.Job.last_start_time:type_name -> google.protobuf.Timestamp
+	7, // 2: switchboard.system.v1.Job.last_end_time:type_name -> google.protobuf.Timestamp
+	7, // 3: switchboard.system.v1.Job.next_run_time:type_name -> google.protobuf.Timestamp
+	3, // 4: switchboard.system.v1.ListJobsResponse.jobs:type_name -> switchboard.system.v1.Job
+	0, // 5: switchboard.system.v1.SystemService.GetVersion:input_type -> switchboard.system.v1.GetVersionRequest
+	2, // 6: switchboard.system.v1.SystemService.ListJobs:input_type -> switchboard.system.v1.ListJobsRequest
+	5, // 7: switchboard.system.v1.SystemService.RunJob:input_type -> switchboard.system.v1.RunJobRequest
+	1, // 8: switchboard.system.v1.SystemService.GetVersion:output_type -> switchboard.system.v1.GetVersionResponse
+	4, // 9: switchboard.system.v1.SystemService.ListJobs:output_type -> switchboard.system.v1.ListJobsResponse
+	6, // 10: switchboard.system.v1.SystemService.RunJob:output_type -> switchboard.system.v1.RunJobResponse
+	8, // [8:11] is the sub-list for method output_type
+	5, // [5:8] is the sub-list for method input_type
+	5, // [5:5] is the sub-list for extension type_name
+	5, // [5:5] is the sub-list for extension extendee
+	0, // [0:5] is the sub-list for field type_name
 }
 
 func init() { file_switchboard_system_v1_system_service_proto_init() }
@@ -200,7 +538,7 @@ func file_switchboard_system_v1_system_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_switchboard_system_v1_system_service_proto_rawDesc), len(file_switchboard_system_v1_system_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   2,
+			NumMessages:   7,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -36,6 +36,10 @@ const (
 	// SystemServiceGetVersionProcedure is the fully-qualified name of the SystemService's GetVersion
 	// RPC.
 	SystemServiceGetVersionProcedure = "/switchboard.system.v1.SystemService/GetVersion"
+	// SystemServiceListJobsProcedure is the fully-qualified name of the SystemService's ListJobs RPC.
+	SystemServiceListJobsProcedure = "/switchboard.system.v1.SystemService/ListJobs"
+	// SystemServiceRunJobProcedure is the fully-qualified name of the SystemService's RunJob RPC.
+	SystemServiceRunJobProcedure = "/switchboard.system.v1.SystemService/RunJob"
 )
 
 // SystemServiceClient is a client for the switchboard.system.v1.SystemService service.
@@ -44,6 +48,16 @@ type SystemServiceClient interface {
 	//
 	// Side effects: none. Required role: any signed-in user.
 	GetVersion(context.Context, *connect.Request[v1.GetVersionRequest]) (*connect.Response[v1.GetVersionResponse], error)
+	// ListJobs lists the background jobs (connection monitoring, retention
+	// purges, ...) with their schedule and last result.
+	//
+	// Side effects: none. Required role: administrator.
+	ListJobs(context.Context, *connect.Request[v1.ListJobsRequest]) (*connect.Response[v1.ListJobsResponse], error)
+	// RunJob starts a run of one job now and returns at once; its outcome
+	// appears in ListJobs.
+	//
+	// Side effects: runs the job. Required role: administrator.
+	RunJob(context.Context, *connect.Request[v1.RunJobRequest]) (*connect.Response[v1.RunJobResponse], error)
 }
 
 // NewSystemServiceClient constructs a client for the switchboard.system.v1.SystemService service.
@@ -64,17 +78,42 @@ func NewSystemServiceClient(httpClient connect.HTTPClient, baseURL string, opts 
 			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 			connect.WithClientOptions(opts...),
 		),
+		listJobs: connect.NewClient[v1.ListJobsRequest, v1.ListJobsResponse](
+			httpClient,
+			baseURL+SystemServiceListJobsProcedure,
+			connect.WithSchema(systemServiceMethods.ByName("ListJobs")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+			connect.WithClientOptions(opts...),
+		),
+		runJob: connect.NewClient[v1.RunJobRequest, v1.RunJobResponse](
+			httpClient,
+			baseURL+SystemServiceRunJobProcedure,
+			connect.WithSchema(systemServiceMethods.ByName("RunJob")),
+			connect.WithClientOptions(opts...),
+		),
 	}
 }
 
 // systemServiceClient implements SystemServiceClient.
 type systemServiceClient struct {
 	getVersion *connect.Client[v1.GetVersionRequest, v1.GetVersionResponse]
+	listJobs   *connect.Client[v1.ListJobsRequest, v1.ListJobsResponse]
+	runJob     *connect.Client[v1.RunJobRequest, v1.RunJobResponse]
 }
 
 // GetVersion calls switchboard.system.v1.SystemService.GetVersion.
 func (c *systemServiceClient) GetVersion(ctx context.Context, req *connect.Request[v1.GetVersionRequest]) (*connect.Response[v1.GetVersionResponse], error) {
 	return c.getVersion.CallUnary(ctx, req)
+}
+
+// ListJobs calls switchboard.system.v1.SystemService.ListJobs.
+func (c *systemServiceClient) ListJobs(ctx context.Context, req *connect.Request[v1.ListJobsRequest]) (*connect.Response[v1.ListJobsResponse], error) {
+	return c.listJobs.CallUnary(ctx, req)
+}
+
+// RunJob calls switchboard.system.v1.SystemService.RunJob.
+func (c *systemServiceClient) RunJob(ctx context.Context, req *connect.Request[v1.RunJobRequest]) (*connect.Response[v1.RunJobResponse], error) {
+	return c.runJob.CallUnary(ctx, req)
 }
 
 // SystemServiceHandler is an implementation of the switchboard.system.v1.SystemService service.
@@ -83,6 +122,16 @@ type SystemServiceHandler interface {
 	//
 	// Side effects: none. Required role: any signed-in user.
 	GetVersion(context.Context, *connect.Request[v1.GetVersionRequest]) (*connect.Response[v1.GetVersionResponse], error)
+	// ListJobs lists the background jobs (connection monitoring, retention
+	// purges, ...) with their schedule and last result.
+	//
+	// Side effects: none. Required role: administrator.
+	ListJobs(context.Context, *connect.Request[v1.ListJobsRequest]) (*connect.Response[v1.ListJobsResponse], error)
+	// RunJob starts a run of one job now and returns at once; its outcome
+	// appears in ListJobs.
+	//
+	// Side effects: runs the job. Required role: administrator.
+	RunJob(context.Context, *connect.Request[v1.RunJobRequest]) (*connect.Response[v1.RunJobResponse], error)
 }
 
 // NewSystemServiceHandler builds an HTTP handler from the service implementation. It returns the
@@ -99,10 +148,27 @@ func NewSystemServiceHandler(svc SystemServiceHandler, opts ...connect.HandlerOp
 		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 		connect.WithHandlerOptions(opts...),
 	)
+	systemServiceListJobsHandler := connect.NewUnaryHandler(
+		SystemServiceListJobsProcedure,
+		svc.ListJobs,
+		connect.WithSchema(systemServiceMethods.ByName("ListJobs")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+		connect.WithHandlerOptions(opts...),
+	)
+	systemServiceRunJobHandler := connect.NewUnaryHandler(
+		SystemServiceRunJobProcedure,
+		svc.RunJob,
+		connect.WithSchema(systemServiceMethods.ByName("RunJob")),
+		connect.WithHandlerOptions(opts...),
+	)
 	return "/switchboard.system.v1.SystemService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case SystemServiceGetVersionProcedure:
 			systemServiceGetVersionHandler.ServeHTTP(w, r)
+		case SystemServiceListJobsProcedure:
+			systemServiceListJobsHandler.ServeHTTP(w, r)
+		case SystemServiceRunJobProcedure:
+			systemServiceRunJobHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -114,4 +180,12 @@ type UnimplementedSystemServiceHandler struct{}
 
 func (UnimplementedSystemServiceHandler) GetVersion(context.Context, *connect.Request[v1.GetVersionRequest]) (*connect.Response[v1.GetVersionResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("switchboard.system.v1.SystemService.GetVersion is not implemented"))
+}
+
+func (UnimplementedSystemServiceHandler) ListJobs(context.Context, *connect.Request[v1.ListJobsRequest]) (*connect.Response[v1.ListJobsResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("switchboard.system.v1.SystemService.ListJobs is not implemented"))
+}
+
+func (UnimplementedSystemServiceHandler) RunJob(context.Context, *connect.Request[v1.RunJobRequest]) (*connect.Response[v1.RunJobResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("switchboard.system.v1.SystemService.RunJob is not implemented"))
 }

@@ -4,6 +4,7 @@
 
 import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import { file_buf_validate_validate } from "../../../buf/validate/validate_pb";
 import { file_google_api_annotations } from "../../../google/api/annotations_pb";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
@@ -13,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file switchboard/system/v1/system_service.proto.
  */
 export const file_switchboard_system_v1_system_service: GenFile = /*@__PURE__*/
-  fileDesc("Cipzd2l0Y2hib2FyZC9zeXN0ZW0vdjEvc3lzdGVtX3NlcnZpY2UucHJvdG8SFXN3aXRjaGJvYXJkLnN5c3RlbS52MSITChFHZXRWZXJzaW9uUmVxdWVzdCKNAQoSR2V0VmVyc2lvblJlc3BvbnNlEg8KB3ZlcnNpb24YASABKAkSEAoIcmV2aXNpb24YAiABKAkSEgoKZ29fdmVyc2lvbhgDIAEoCRIQCghkYXRhYmFzZRgEIAEoCRIuCgpzdGFydF90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcDKWAQoNU3lzdGVtU2VydmljZRKEAQoKR2V0VmVyc2lvbhIoLnN3aXRjaGJvYXJkLnN5c3RlbS52MS5HZXRWZXJzaW9uUmVxdWVzdBopLnN3aXRjaGJvYXJkLnN5c3RlbS52MS5HZXRWZXJzaW9uUmVzcG9uc2UiIZACAYLT5JMCGBIWL2FwaS92MS9zeXN0ZW0vdmVyc2lvbkJJWkdnaXRodWIuY29tL3N3aXRjaGJvYXJkaHEvc3dpdGNoYm9hcmQvZ2VuL3N3aXRjaGJvYXJkL3N5c3RlbS92MTtzeXN0ZW12MWIGcHJvdG8z", [file_google_api_annotations, file_google_protobuf_timestamp]);
+  fileDesc("Cipzd2l0Y2hib2FyZC9zeXN0ZW0vdjEvc3lzdGVtX3NlcnZpY2UucHJvdG8SFXN3aXRjaGJvYXJkLnN5c3RlbS52MSITChFHZXRWZXJzaW9uUmVxdWVzdCKNAQoSR2V0VmVyc2lvblJlc3BvbnNlEg8KB3ZlcnNpb24YASABKAkSEAoIcmV2aXNpb24YAiABKAkSEgoKZ29fdmVyc2lvbhgDIAEoCRIQCghkYXRhYmFzZRgEIAEoCRIuCgpzdGFydF90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCIRCg9MaXN0Sm9ic1JlcXVlc3QisAIKA0pvYhIMCgRuYW1lGAEgASgJEhMKC2Rlc2NyaXB0aW9uGAIgASgJEhAKCHNjaGVkdWxlGAMgASgJEg8KB3J1bm5pbmcYBCABKAgSMwoPbGFzdF9zdGFydF90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIxCg1sYXN0X2VuZF90aW1lGAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBISCgpsYXN0X2Vycm9yGAcgASgJEhQKDGxhc3Rfc3VtbWFyeRgIIAEoCRIxCg1uZXh0X3J1bl90aW1lGAkgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIMCgRydW5zGAogASgFEhAKCGZhaWx1cmVzGAsgASgFIjwKEExpc3RKb2JzUmVzcG9uc2USKAoEam9icxgBIAMoCzIaLnN3aXRjaGJvYXJkLnN5c3RlbS52MS5Kb2IiKgoNUnVuSm9iUmVxdWVzdBIZCgRuYW1lGAEgASgJQgu6SAjIAQFyAxiAAiIQCg5SdW5Kb2JSZXNwb25zZTKZAwoNU3lzdGVtU2VydmljZRKEAQoKR2V0VmVyc2lvbhIoLnN3aXRjaGJvYXJkLnN5c3RlbS52MS5HZXRWZXJzaW9uUmVxdWVzdBopLnN3aXRjaGJvYXJkLnN5c3RlbS52MS5HZXRWZXJzaW9uUmVzcG9uc2UiIZACAYLT5JMCGBIWL2FwaS92MS9zeXN0ZW0vdmVyc2lvbhJ7CghMaXN0Sm9icxImLnN3aXRjaGJvYXJkLnN5c3RlbS52MS5MaXN0Sm9ic1JlcXVlc3QaJy5zd2l0Y2hib2FyZC5zeXN0ZW0udjEuTGlzdEpvYnNSZXNwb25zZSIekAIBgtPkkwIVEhMvYXBpL3YxL3N5c3RlbS9qb2JzEoMBCgZSdW5Kb2ISJC5zd2l0Y2hib2FyZC5zeXN0ZW0udjEuUnVuSm9iUmVxdWVzdBolLnN3aXRjaGJvYXJkLnN5c3RlbS52MS5SdW5Kb2JSZXNwb25zZSIsgtPkkwImOgEqIiEvYXBpL3YxL3N5c3RlbS9qb2JzL3tuYW1lPSoqfTpydW5CSVpHZ2l0aHViLmNvbS9zd2l0Y2hib2FyZGhxL3N3aXRjaGJvYXJkL2dlbi9zd2l0Y2hib2FyZC9zeXN0ZW0vdjE7c3lzdGVtdjFiBnByb3RvMw", [file_buf_validate_validate, file_google_api_annotations, file_google_protobuf_timestamp]);
 
 /**
  * GetVersionRequest has no fields.
@@ -80,6 +81,169 @@ export const GetVersionResponseSchema: GenMessage<GetVersionResponse> = /*@__PUR
   messageDesc(file_switchboard_system_v1_system_service, 1);
 
 /**
+ * ListJobsRequest has no fields.
+ *
+ * @generated from message switchboard.system.v1.ListJobsRequest
+ */
+export type ListJobsRequest = Message<"switchboard.system.v1.ListJobsRequest"> & {
+};
+
+/**
+ * Describes the message switchboard.system.v1.ListJobsRequest.
+ * Use `create(ListJobsRequestSchema)` to create a new message.
+ */
+export const ListJobsRequestSchema: GenMessage<ListJobsRequest> = /*@__PURE__*/
+  messageDesc(file_switchboard_system_v1_system_service, 2);
+
+/**
+ * Job is one background job and its last outcome.
+ *
+ * @generated from message switchboard.system.v1.Job
+ */
+export type Job = Message<"switchboard.system.v1.Job"> & {
+  /**
+   * Unique name, e.g. "bridge-monitor/<id>".
+   *
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * What it does.
+   *
+   * @generated from field: string description = 2;
+   */
+  description: string;
+
+  /**
+   * Cron spec or descriptor ("@every 10s"); empty for on-demand jobs.
+   *
+   * @generated from field: string schedule = 3;
+   */
+  schedule: string;
+
+  /**
+   * Whether a run is in progress.
+   *
+   * @generated from field: bool running = 4;
+   */
+  running: boolean;
+
+  /**
+   * Start of the last run.
+   *
+   * @generated from field: google.protobuf.Timestamp last_start_time = 5;
+   */
+  lastStartTime?: Timestamp | undefined;
+
+  /**
+   * End of the last run.
+   *
+   * @generated from field: google.protobuf.Timestamp last_end_time = 6;
+   */
+  lastEndTime?: Timestamp | undefined;
+
+  /**
+   * Empty when the last run succeeded.
+   *
+   * @generated from field: string last_error = 7;
+   */
+  lastError: string;
+
+  /**
+   * The last run's one-line summary.
+   *
+   * @generated from field: string last_summary = 8;
+   */
+  lastSummary: string;
+
+  /**
+   * When it runs next.
+   *
+   * @generated from field: google.protobuf.Timestamp next_run_time = 9;
+   */
+  nextRunTime?: Timestamp | undefined;
+
+  /**
+   * Runs since start.
+   *
+   * @generated from field: int32 runs = 10;
+   */
+  runs: number;
+
+  /**
+   * Failed runs since start.
+   *
+   * @generated from field: int32 failures = 11;
+   */
+  failures: number;
+};
+
+/**
+ * Describes the message switchboard.system.v1.Job.
+ * Use `create(JobSchema)` to create a new message.
+ */
+export const JobSchema: GenMessage<Job> = /*@__PURE__*/
+  messageDesc(file_switchboard_system_v1_system_service, 3);
+
+/**
+ * ListJobsResponse is every job.
+ *
+ * @generated from message switchboard.system.v1.ListJobsResponse
+ */
+export type ListJobsResponse = Message<"switchboard.system.v1.ListJobsResponse"> & {
+  /**
+   * Sorted by name.
+   *
+   * @generated from field: repeated switchboard.system.v1.Job jobs = 1;
+   */
+  jobs: Job[];
+};
+
+/**
+ * Describes the message switchboard.system.v1.ListJobsResponse.
+ * Use `create(ListJobsResponseSchema)` to create a new message.
+ */
+export const ListJobsResponseSchema: GenMessage<ListJobsResponse> = /*@__PURE__*/
+  messageDesc(file_switchboard_system_v1_system_service, 4);
+
+/**
+ * RunJobRequest names the job.
+ *
+ * @generated from message switchboard.system.v1.RunJobRequest
+ */
+export type RunJobRequest = Message<"switchboard.system.v1.RunJobRequest"> & {
+  /**
+   * The job's name.
+   *
+   * @generated from field: string name = 1;
+   */
+  name: string;
+};
+
+/**
+ * Describes the message switchboard.system.v1.RunJobRequest.
+ * Use `create(RunJobRequestSchema)` to create a new message.
+ */
+export const RunJobRequestSchema: GenMessage<RunJobRequest> = /*@__PURE__*/
+  messageDesc(file_switchboard_system_v1_system_service, 5);
+
+/**
+ * RunJobResponse has no fields.
+ *
+ * @generated from message switchboard.system.v1.RunJobResponse
+ */
+export type RunJobResponse = Message<"switchboard.system.v1.RunJobResponse"> & {
+};
+
+/**
+ * Describes the message switchboard.system.v1.RunJobResponse.
+ * Use `create(RunJobResponseSchema)` to create a new message.
+ */
+export const RunJobResponseSchema: GenMessage<RunJobResponse> = /*@__PURE__*/
+  messageDesc(file_switchboard_system_v1_system_service, 6);
+
+/**
  * SystemService describes the running Switchboard instance.
  *
  * @generated from service switchboard.system.v1.SystemService
@@ -96,6 +260,32 @@ export const SystemService: GenService<{
     methodKind: "unary";
     input: typeof GetVersionRequestSchema;
     output: typeof GetVersionResponseSchema;
+  },
+  /**
+   * ListJobs lists the background jobs (connection monitoring, retention
+   * purges, ...) with their schedule and last result.
+   *
+   * Side effects: none. Required role: administrator.
+   *
+   * @generated from rpc switchboard.system.v1.SystemService.ListJobs
+   */
+  listJobs: {
+    methodKind: "unary";
+    input: typeof ListJobsRequestSchema;
+    output: typeof ListJobsResponseSchema;
+  },
+  /**
+   * RunJob starts a run of one job now and returns at once; its outcome
+   * appears in ListJobs.
+   *
+   * Side effects: runs the job. Required role: administrator.
+   *
+   * @generated from rpc switchboard.system.v1.SystemService.RunJob
+   */
+  runJob: {
+    methodKind: "unary";
+    input: typeof RunJobRequestSchema;
+    output: typeof RunJobResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_switchboard_system_v1_system_service, 0);
