@@ -314,6 +314,15 @@ func (a *App) startDomains(ctx context.Context) error {
 			a.log.Warn("NO_LOCAL_ADMIN notification", slog.Any("error", err))
 		}
 	}
+	// AU-37: the link members of a newly mapped group are given is this
+	// console at the CDR receiver address.
+	a.users.SignInLink = func(ctx context.Context) (string, error) {
+		addr, _, err := a.servers.CDRReceiverAddress(ctx)
+		if err != nil || addr == "" {
+			return "", err
+		}
+		return "https://" + addr + "/", nil
+	}
 	if n, err := a.users.LocalAdministratorCount(ctx); err != nil {
 		return err
 	} else {

@@ -17,6 +17,7 @@ import (
 	"github.com/switchboardhq/switchboard/ent/auditevent"
 	authv1 "github.com/switchboardhq/switchboard/gen/switchboard/auth/v1"
 	overviewv1 "github.com/switchboardhq/switchboard/gen/switchboard/overview/v1"
+	serversv1 "github.com/switchboardhq/switchboard/gen/switchboard/servers/v1"
 	usersv1 "github.com/switchboardhq/switchboard/gen/switchboard/users/v1"
 	"github.com/switchboardhq/switchboard/server/users/ldaptest"
 )
@@ -230,9 +231,18 @@ func TestDirectorySignInThroughTheAPI(t *testing.T) {
 	if status != 200 || !strings.Contains(body, "Bøb Ünïcødé") {
 		t.Fatalf("members over REST: %d %s", status, body)
 	}
-	if _, err := admin.Users.CreateLdapGroup(ctx, connect.NewRequest(&usersv1.CreateLdapGroupRequest{
-		Dn: ldaptest.AdminsGroup, Role: authv1.Role_ROLE_ADMINISTRATOR})); err != nil {
+	// AU-37: the sign-in link is the console at the CDR receiver address.
+	if _, err := admin.Servers.UpdateCdrReceiverSettings(ctx, connect.NewRequest(&serversv1.UpdateCdrReceiverSettingsRequest{
+		Address: "cmm.example.com"})); err != nil {
 		t.Fatal(err)
+	}
+	created, err := admin.Users.CreateLdapGroup(ctx, connect.NewRequest(&usersv1.CreateLdapGroupRequest{
+		Dn: ldaptest.AdminsGroup, Role: authv1.Role_ROLE_ADMINISTRATOR}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := created.Msg.GetSignInLink(); got != "https://cmm.example.com/" {
+		t.Fatalf("sign-in link %q, want https://cmm.example.com/", got)
 	}
 	alice, err := sdk(t, s, false, ldaptest.Alice.UID, ldaptest.Alice.Password)
 	if err != nil {

@@ -2,6 +2,7 @@ package users
 
 import (
 	"context"
+	"log/slog"
 	"strings"
 	"time"
 
@@ -154,4 +155,21 @@ func (s *Service) DeleteGroup(ctx context.Context, caller *principal.Principal, 
 		return nil, database.Translate(err)
 	}
 	return editWarnings(caller), nil
+}
+
+// CreateGroupWithLink is CreateGroup that also returns the sign-in link to
+// give the group's members (AU-37); the link is "" while no address is set.
+// A failure to build the link does not undo the mapping: it is logged and
+// the link left empty.
+func (s *Service) CreateGroupWithLink(ctx context.Context, caller *principal.Principal, dn string, role principal.Role) (LdapGroup, []Warning, string, error) {
+	g, warnings, err := s.CreateGroup(ctx, caller, dn, role)
+	if err != nil || s.SignInLink == nil {
+		return g, warnings, "", err
+	}
+	link, lerr := s.SignInLink(ctx)
+	if lerr != nil {
+		s.log.WarnContext(ctx, "cannot build the sign-in link", slog.Any("error", lerr))
+		return g, warnings, "", nil
+	}
+	return g, warnings, link, nil
 }

@@ -33,6 +33,11 @@ type Service struct {
 	// notification (IM-13).
 	OnLocalAdminCount func(ctx context.Context, n int)
 
+	// SignInLink, when set, returns the link users are given to sign in
+	// (AU-37): the console at the CDR receiver address, or "" while none is
+	// configured.
+	SignInLink func(ctx context.Context) (string, error)
+
 	mu   sync.Mutex
 	dict *dictionary // the parsed uploaded dictionary, by checksum
 }

@@ -248,11 +248,11 @@ func (h *Handler) TestAuthDirectoryConnection(ctx context.Context, req *connect.
 // CreateLdapGroup implements UserService.CreateLdapGroup.
 func (h *Handler) CreateLdapGroup(ctx context.Context, req *connect.Request[usersv1.CreateLdapGroupRequest]) (*connect.Response[usersv1.CreateLdapGroupResponse], error) {
 	p, _ := principal.From(ctx)
-	g, warnings, err := h.svc.CreateGroup(ctx, p, req.Msg.GetDn(), apiauthv1.DomainRole(req.Msg.GetRole()))
+	g, warnings, link, err := h.svc.CreateGroupWithLink(ctx, p, req.Msg.GetDn(), apiauthv1.DomainRole(req.Msg.GetRole()))
 	if err != nil {
 		return nil, err
 	}
-	return connect.NewResponse(&usersv1.CreateLdapGroupResponse{Group: group(g), Warnings: toWarnings(warnings)}), nil
+	return connect.NewResponse(&usersv1.CreateLdapGroupResponse{Group: group(g), Warnings: toWarnings(warnings), SignInLink: link}), nil
 }
 
 // ListLdapGroups implements UserService.ListLdapGroups.

@@ -1740,7 +1740,11 @@ type CreateLdapGroupResponse struct {
 	// The mapping.
 	Group *LdapGroup `protobuf:"bytes,1,opt,name=group,proto3" json:"group,omitempty"`
 	// WARNING_EDIT_AS_LOCAL_ADMIN_RECOMMENDED when the caller is a directory user.
-	Warnings      []Warning `protobuf:"varint,2,rep,packed,name=warnings,proto3,enum=switchboard.users.v1.Warning" json:"warnings,omitempty"`
+	Warnings []Warning `protobuf:"varint,2,rep,packed,name=warnings,proto3,enum=switchboard.users.v1.Warning" json:"warnings,omitempty"`
+	// The link to give the group's members for signing in, built from the CDR
+	// receiver address (AU-37); empty while no address is configured. A
+	// different, externally published address may be given to users instead.
+	SignInLink    string `protobuf:"bytes,3,opt,name=sign_in_link,json=signInLink,proto3" json:"sign_in_link,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1787,6 +1791,13 @@ func (x *CreateLdapGroupResponse) GetWarnings() []Warning {
 		return x.Warnings
 	}
 	return nil
+}
+
+func (x *CreateLdapGroupResponse) GetSignInLink() string {
+	if x != nil {
+		return x.SignInLink
+	}
+	return ""
 }
 
 // ListLdapGroupsRequest pages and filters.
@@ -2472,10 +2483,12 @@ const file_switchboard_users_v1_user_service_proto_rawDesc = "" +
 	"\x16CreateLdapGroupRequest\x12\x1b\n" +
 	"\x02dn\x18\x01 \x01(\tB\v\xbaH\b\xc8\x01\x01r\x03\x18\x80\bR\x02dn\x129\n" +
 	"\x04role\x18\x02 \x01(\x0e2\x19.switchboard.auth.v1.RoleB\n" +
-	"\xbaH\a\x82\x01\x04\x10\x01 \x00R\x04role\"\x8b\x01\n" +
+	"\xbaH\a\x82\x01\x04\x10\x01 \x00R\x04role\"\xad\x01\n" +
 	"\x17CreateLdapGroupResponse\x125\n" +
 	"\x05group\x18\x01 \x01(\v2\x1f.switchboard.users.v1.LdapGroupR\x05group\x129\n" +
-	"\bwarnings\x18\x02 \x03(\x0e2\x1d.switchboard.users.v1.WarningR\bwarnings\"\x8b\x01\n" +
+	"\bwarnings\x18\x02 \x03(\x0e2\x1d.switchboard.users.v1.WarningR\bwarnings\x12 \n" +
+	"\fsign_in_link\x18\x03 \x01(\tR\n" +
+	"signInLink\"\x8b\x01\n" +
 	"\x15ListLdapGroupsRequest\x12'\n" +
 	"\tpage_size\x18\x01 \x01(\x05B\n" +
 	"\xbaH\a\x1a\x05\x18\xe8\a(\x00R\bpageSize\x12'\n" +
