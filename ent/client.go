@@ -18,6 +18,7 @@ import (
 	"github.com/switchboardhq/switchboard/ent/apitoken"
 	"github.com/switchboardhq/switchboard/ent/auditevent"
 	"github.com/switchboardhq/switchboard/ent/callbridge"
+	"github.com/switchboardhq/switchboard/ent/cdrrecord"
 	"github.com/switchboardhq/switchboard/ent/cluster"
 	"github.com/switchboardhq/switchboard/ent/ldapgroup"
 	"github.com/switchboardhq/switchboard/ent/notification"
@@ -40,6 +41,8 @@ type Client struct {
 	AuditEvent *AuditEventClient
 	// CallBridge is the client for interacting with the CallBridge builders.
 	CallBridge *CallBridgeClient
+	// CdrRecord is the client for interacting with the CdrRecord builders.
+	CdrRecord *CdrRecordClient
 	// Cluster is the client for interacting with the Cluster builders.
 	Cluster *ClusterClient
 	// LdapGroup is the client for interacting with the LdapGroup builders.
@@ -72,6 +75,7 @@ func (c *Client) init() {
 	c.ApiToken = NewApiTokenClient(c.config)
 	c.AuditEvent = NewAuditEventClient(c.config)
 	c.CallBridge = NewCallBridgeClient(c.config)
+	c.CdrRecord = NewCdrRecordClient(c.config)
 	c.Cluster = NewClusterClient(c.config)
 	c.LdapGroup = NewLdapGroupClient(c.config)
 	c.Notification = NewNotificationClient(c.config)
@@ -176,6 +180,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		ApiToken:             NewApiTokenClient(cfg),
 		AuditEvent:           NewAuditEventClient(cfg),
 		CallBridge:           NewCallBridgeClient(cfg),
+		CdrRecord:            NewCdrRecordClient(cfg),
 		Cluster:              NewClusterClient(cfg),
 		LdapGroup:            NewLdapGroupClient(cfg),
 		Notification:         NewNotificationClient(cfg),
@@ -207,6 +212,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		ApiToken:             NewApiTokenClient(cfg),
 		AuditEvent:           NewAuditEventClient(cfg),
 		CallBridge:           NewCallBridgeClient(cfg),
+		CdrRecord:            NewCdrRecordClient(cfg),
 		Cluster:              NewClusterClient(cfg),
 		LdapGroup:            NewLdapGroupClient(cfg),
 		Notification:         NewNotificationClient(cfg),
@@ -245,9 +251,9 @@ func (c *Client) Close() error {
 // In order to add hooks to a specific client, call: `client.Node.Use(...)`.
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
-		c.ApiToken, c.AuditEvent, c.CallBridge, c.Cluster, c.LdapGroup, c.Notification,
-		c.PassphraseDictionary, c.PasswordHistory, c.RateLimitBucket, c.Session,
-		c.Setting, c.User,
+		c.ApiToken, c.AuditEvent, c.CallBridge, c.CdrRecord, c.Cluster, c.LdapGroup,
+		c.Notification, c.PassphraseDictionary, c.PasswordHistory, c.RateLimitBucket,
+		c.Session, c.Setting, c.User,
 	} {
 		n.Use(hooks...)
 	}
@@ -257,9 +263,9 @@ func (c *Client) Use(hooks ...Hook) {
 // In order to add interceptors to a specific client, call: `client.Node.Intercept(...)`.
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
-		c.ApiToken, c.AuditEvent, c.CallBridge, c.Cluster, c.LdapGroup, c.Notification,
-		c.PassphraseDictionary, c.PasswordHistory, c.RateLimitBucket, c.Session,
-		c.Setting, c.User,
+		c.ApiToken, c.AuditEvent, c.CallBridge, c.CdrRecord, c.Cluster, c.LdapGroup,
+		c.Notification, c.PassphraseDictionary, c.PasswordHistory, c.RateLimitBucket,
+		c.Session, c.Setting, c.User,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -274,6 +280,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.AuditEvent.mutate(ctx, m)
 	case *CallBridgeMutation:
 		return c.CallBridge.mutate(ctx, m)
+	case *CdrRecordMutation:
+		return c.CdrRecord.mutate(ctx, m)
 	case *ClusterMutation:
 		return c.Cluster.mutate(ctx, m)
 	case *LdapGroupMutation:
@@ -709,6 +717,139 @@ func (c *CallBridgeClient) mutate(ctx context.Context, m *CallBridgeMutation) (V
 		return (&CallBridgeDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown CallBridge mutation op: %q", m.Op())
+	}
+}
+
+// CdrRecordClient is a client for the CdrRecord schema.
+type CdrRecordClient struct {
+	config
+}
+
+// NewCdrRecordClient returns a client for the CdrRecord from the given config.
+func NewCdrRecordClient(c config) *CdrRecordClient {
+	return &CdrRecordClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `cdrrecord.Hooks(f(g(h())))`.
+func (c *CdrRecordClient) Use(hooks ...Hook) {
+	c.hooks.CdrRecord = append(c.hooks.CdrRecord, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `cdrrecord.Intercept(f(g(h())))`.
+func (c *CdrRecordClient) Intercept(interceptors ...Interceptor) {
+	c.inters.CdrRecord = append(c.inters.CdrRecord, interceptors...)
+}
+
+// Create returns a builder for creating a CdrRecord entity.
+func (c *CdrRecordClient) Create() *CdrRecordCreate {
+	mutation := newCdrRecordMutation(c.config, OpCreate)
+	return &CdrRecordCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of CdrRecord entities.
+func (c *CdrRecordClient) CreateBulk(builders ...*CdrRecordCreate) *CdrRecordCreateBulk {
+	return &CdrRecordCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *CdrRecordClient) MapCreateBulk(slice any, setFunc func(*CdrRecordCreate, int)) *CdrRecordCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &CdrRecordCreateBulk{err: fmt.Errorf("calling to CdrRecordClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*CdrRecordCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &CdrRecordCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for CdrRecord.
+func (c *CdrRecordClient) Update() *CdrRecordUpdate {
+	mutation := newCdrRecordMutation(c.config, OpUpdate)
+	return &CdrRecordUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *CdrRecordClient) UpdateOne(_m *CdrRecord) *CdrRecordUpdateOne {
+	mutation := newCdrRecordMutation(c.config, OpUpdateOne, withCdrRecord(_m))
+	return &CdrRecordUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *CdrRecordClient) UpdateOneID(id int) *CdrRecordUpdateOne {
+	mutation := newCdrRecordMutation(c.config, OpUpdateOne, withCdrRecordID(id))
+	return &CdrRecordUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for CdrRecord.
+func (c *CdrRecordClient) Delete() *CdrRecordDelete {
+	mutation := newCdrRecordMutation(c.config, OpDelete)
+	return &CdrRecordDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *CdrRecordClient) DeleteOne(_m *CdrRecord) *CdrRecordDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *CdrRecordClient) DeleteOneID(id int) *CdrRecordDeleteOne {
+	builder := c.Delete().Where(cdrrecord.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &CdrRecordDeleteOne{builder}
+}
+
+// Query returns a query builder for CdrRecord.
+func (c *CdrRecordClient) Query() *CdrRecordQuery {
+	return &CdrRecordQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeCdrRecord},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a CdrRecord entity by its id.
+func (c *CdrRecordClient) Get(ctx context.Context, id int) (*CdrRecord, error) {
+	return c.Query().Where(cdrrecord.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *CdrRecordClient) GetX(ctx context.Context, id int) *CdrRecord {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *CdrRecordClient) Hooks() []Hook {
+	return c.hooks.CdrRecord
+}
+
+// Interceptors returns the client interceptors.
+func (c *CdrRecordClient) Interceptors() []Interceptor {
+	return c.inters.CdrRecord
+}
+
+func (c *CdrRecordClient) mutate(ctx context.Context, m *CdrRecordMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&CdrRecordCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&CdrRecordUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&CdrRecordUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&CdrRecordDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown CdrRecord mutation op: %q", m.Op())
 	}
 }
 
@@ -1992,12 +2133,12 @@ func (c *UserClient) mutate(ctx context.Context, m *UserMutation) (Value, error)
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		ApiToken, AuditEvent, CallBridge, Cluster, LdapGroup, Notification,
+		ApiToken, AuditEvent, CallBridge, CdrRecord, Cluster, LdapGroup, Notification,
 		PassphraseDictionary, PasswordHistory, RateLimitBucket, Session, Setting,
 		User []ent.Hook
 	}
 	inters struct {
-		ApiToken, AuditEvent, CallBridge, Cluster, LdapGroup, Notification,
+		ApiToken, AuditEvent, CallBridge, CdrRecord, Cluster, LdapGroup, Notification,
 		PassphraseDictionary, PasswordHistory, RateLimitBucket, Session, Setting,
 		User []ent.Interceptor
 	}

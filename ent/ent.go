@@ -15,6 +15,7 @@ import (
 	"github.com/switchboardhq/switchboard/ent/apitoken"
 	"github.com/switchboardhq/switchboard/ent/auditevent"
 	"github.com/switchboardhq/switchboard/ent/callbridge"
+	"github.com/switchboardhq/switchboard/ent/cdrrecord"
 	"github.com/switchboardhq/switchboard/ent/cluster"
 	"github.com/switchboardhq/switchboard/ent/ldapgroup"
 	"github.com/switchboardhq/switchboard/ent/notification"
@@ -87,6 +88,7 @@ func checkColumn(t, c string) error {
 			apitoken.Table:             apitoken.ValidColumn,
 			auditevent.Table:           auditevent.ValidColumn,
 			callbridge.Table:           callbridge.ValidColumn,
+			cdrrecord.Table:            cdrrecord.ValidColumn,
 			cluster.Table:              cluster.ValidColumn,
 			ldapgroup.Table:            ldapgroup.ValidColumn,
 			notification.Table:         notification.ValidColumn,

@@ -14,6 +14,7 @@ import (
 	"github.com/switchboardhq/switchboard/ent/apitoken"
 	"github.com/switchboardhq/switchboard/ent/auditevent"
 	"github.com/switchboardhq/switchboard/ent/callbridge"
+	"github.com/switchboardhq/switchboard/ent/cdrrecord"
 	"github.com/switchboardhq/switchboard/ent/cluster"
 	"github.com/switchboardhq/switchboard/ent/ldapgroup"
 	"github.com/switchboardhq/switchboard/ent/notification"
@@ -38,6 +39,7 @@ const (
 	TypeApiToken             = "ApiToken"
 	TypeAuditEvent           = "AuditEvent"
 	TypeCallBridge           = "CallBridge"
+	TypeCdrRecord            = "CdrRecord"
 	TypeCluster              = "Cluster"
 	TypeLdapGroup            = "LdapGroup"
 	TypeNotification         = "Notification"
@@ -2887,6 +2889,974 @@ func (m *CallBridgeMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown CallBridge edge %s", name)
+}
+
+// CdrRecordMutation represents an operation that mutates the CdrRecord nodes in the graph.
+type CdrRecordMutation struct {
+	config
+	op                  Op
+	typ                 string
+	id                  *int
+	bridge_id           *int
+	addbridge_id        *int
+	session             *string
+	correlator_index    *int64
+	addcorrelator_index *int64
+	record_index        *int64
+	addrecord_index     *int64
+	_type               *string
+	time                *time.Time
+	call_id             *string
+	call_leg_id         *string
+	body                *string
+	receive_time        *time.Time
+	applied             *bool
+	clearedFields       map[string]struct{}
+	done                bool
+	oldValue            func(context.Context) (*CdrRecord, error)
+	predicates          []predicate.CdrRecord
+}
+
+var _ ent.Mutation = (*CdrRecordMutation)(nil)
+
+// cdrrecordOption allows management of the mutation configuration using functional options.
+type cdrrecordOption func(*CdrRecordMutation)
+
+// newCdrRecordMutation creates new mutation for the CdrRecord entity.
+func newCdrRecordMutation(c config, op Op, opts ...cdrrecordOption) *CdrRecordMutation {
+	m := &CdrRecordMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeCdrRecord,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withCdrRecordID sets the ID field of the mutation.
+func withCdrRecordID(id int) cdrrecordOption {
+	return func(m *CdrRecordMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *CdrRecord
+		)
+		m.oldValue = func(ctx context.Context) (*CdrRecord, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().CdrRecord.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withCdrRecord sets the old CdrRecord of the mutation.
+func withCdrRecord(node *CdrRecord) cdrrecordOption {
+	return func(m *CdrRecordMutation) {
+		m.oldValue = func(context.Context) (*CdrRecord, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m CdrRecordMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m CdrRecordMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *CdrRecordMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *CdrRecordMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().CdrRecord.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetBridgeID sets the "bridge_id" field.
+func (m *CdrRecordMutation) SetBridgeID(i int) {
+	m.bridge_id = &i
+	m.addbridge_id = nil
+}
+
+// BridgeID returns the value of the "bridge_id" field in the mutation.
+func (m *CdrRecordMutation) BridgeID() (r int, exists bool) {
+	v := m.bridge_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldBridgeID returns the old "bridge_id" field's value of the CdrRecord entity.
+// If the CdrRecord object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CdrRecordMutation) OldBridgeID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldBridgeID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldBridgeID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldBridgeID: %w", err)
+	}
+	return oldValue.BridgeID, nil
+}
+
+// AddBridgeID adds i to the "bridge_id" field.
+func (m *CdrRecordMutation) AddBridgeID(i int) {
+	if m.addbridge_id != nil {
+		*m.addbridge_id += i
+	} else {
+		m.addbridge_id = &i
+	}
+}
+
+// AddedBridgeID returns the value that was added to the "bridge_id" field in this mutation.
+func (m *CdrRecordMutation) AddedBridgeID() (r int, exists bool) {
+	v := m.addbridge_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetBridgeID resets all changes to the "bridge_id" field.
+func (m *CdrRecordMutation) ResetBridgeID() {
+	m.bridge_id = nil
+	m.addbridge_id = nil
+}
+
+// SetSession sets the "session" field.
+func (m *CdrRecordMutation) SetSession(s string) {
+	m.session = &s
+}
+
+// Session returns the value of the "session" field in the mutation.
+func (m *CdrRecordMutation) Session() (r string, exists bool) {
+	v := m.session
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSession returns the old "session" field's value of the CdrRecord entity.
+// If the CdrRecord object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CdrRecordMutation) OldSession(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSession is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSession requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSession: %w", err)
+	}
+	return oldValue.Session, nil
+}
+
+// ResetSession resets all changes to the "session" field.
+func (m *CdrRecordMutation) ResetSession() {
+	m.session = nil
+}
+
+// SetCorrelatorIndex sets the "correlator_index" field.
+func (m *CdrRecordMutation) SetCorrelatorIndex(i int64) {
+	m.correlator_index = &i
+	m.addcorrelator_index = nil
+}
+
+// CorrelatorIndex returns the value of the "correlator_index" field in the mutation.
+func (m *CdrRecordMutation) CorrelatorIndex() (r int64, exists bool) {
+	v := m.correlator_index
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCorrelatorIndex returns the old "correlator_index" field's value of the CdrRecord entity.
+// If the CdrRecord object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CdrRecordMutation) OldCorrelatorIndex(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCorrelatorIndex is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCorrelatorIndex requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCorrelatorIndex: %w", err)
+	}
+	return oldValue.CorrelatorIndex, nil
+}
+
+// AddCorrelatorIndex adds i to the "correlator_index" field.
+func (m *CdrRecordMutation) AddCorrelatorIndex(i int64) {
+	if m.addcorrelator_index != nil {
+		*m.addcorrelator_index += i
+	} else {
+		m.addcorrelator_index = &i
+	}
+}
+
+// AddedCorrelatorIndex returns the value that was added to the "correlator_index" field in this mutation.
+func (m *CdrRecordMutation) AddedCorrelatorIndex() (r int64, exists bool) {
+	v := m.addcorrelator_index
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetCorrelatorIndex resets all changes to the "correlator_index" field.
+func (m *CdrRecordMutation) ResetCorrelatorIndex() {
+	m.correlator_index = nil
+	m.addcorrelator_index = nil
+}
+
+// SetRecordIndex sets the "record_index" field.
+func (m *CdrRecordMutation) SetRecordIndex(i int64) {
+	m.record_index = &i
+	m.addrecord_index = nil
+}
+
+// RecordIndex returns the value of the "record_index" field in the mutation.
+func (m *CdrRecordMutation) RecordIndex() (r int64, exists bool) {
+	v := m.record_index
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRecordIndex returns the old "record_index" field's value of the CdrRecord entity.
+// If the CdrRecord object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CdrRecordMutation) OldRecordIndex(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRecordIndex is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRecordIndex requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRecordIndex: %w", err)
+	}
+	return oldValue.RecordIndex, nil
+}
+
+// AddRecordIndex adds i to the "record_index" field.
+func (m *CdrRecordMutation) AddRecordIndex(i int64) {
+	if m.addrecord_index != nil {
+		*m.addrecord_index += i
+	} else {
+		m.addrecord_index = &i
+	}
+}
+
+// AddedRecordIndex returns the value that was added to the "record_index" field in this mutation.
+func (m *CdrRecordMutation) AddedRecordIndex() (r int64, exists bool) {
+	v := m.addrecord_index
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetRecordIndex resets all changes to the "record_index" field.
+func (m *CdrRecordMutation) ResetRecordIndex() {
+	m.record_index = nil
+	m.addrecord_index = nil
+}
+
+// SetType sets the "type" field.
+func (m *CdrRecordMutation) SetType(s string) {
+	m._type = &s
+}
+
+// GetType returns the value of the "type" field in the mutation.
+func (m *CdrRecordMutation) GetType() (r string, exists bool) {
+	v := m._type
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldType returns the old "type" field's value of the CdrRecord entity.
+// If the CdrRecord object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CdrRecordMutation) OldType(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldType is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldType requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldType: %w", err)
+	}
+	return oldValue.Type, nil
+}
+
+// ResetType resets all changes to the "type" field.
+func (m *CdrRecordMutation) ResetType() {
+	m._type = nil
+}
+
+// SetTime sets the "time" field.
+func (m *CdrRecordMutation) SetTime(t time.Time) {
+	m.time = &t
+}
+
+// Time returns the value of the "time" field in the mutation.
+func (m *CdrRecordMutation) Time() (r time.Time, exists bool) {
+	v := m.time
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTime returns the old "time" field's value of the CdrRecord entity.
+// If the CdrRecord object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CdrRecordMutation) OldTime(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTime is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTime requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTime: %w", err)
+	}
+	return oldValue.Time, nil
+}
+
+// ResetTime resets all changes to the "time" field.
+func (m *CdrRecordMutation) ResetTime() {
+	m.time = nil
+}
+
+// SetCallID sets the "call_id" field.
+func (m *CdrRecordMutation) SetCallID(s string) {
+	m.call_id = &s
+}
+
+// CallID returns the value of the "call_id" field in the mutation.
+func (m *CdrRecordMutation) CallID() (r string, exists bool) {
+	v := m.call_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCallID returns the old "call_id" field's value of the CdrRecord entity.
+// If the CdrRecord object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CdrRecordMutation) OldCallID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCallID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCallID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCallID: %w", err)
+	}
+	return oldValue.CallID, nil
+}
+
+// ResetCallID resets all changes to the "call_id" field.
+func (m *CdrRecordMutation) ResetCallID() {
+	m.call_id = nil
+}
+
+// SetCallLegID sets the "call_leg_id" field.
+func (m *CdrRecordMutation) SetCallLegID(s string) {
+	m.call_leg_id = &s
+}
+
+// CallLegID returns the value of the "call_leg_id" field in the mutation.
+func (m *CdrRecordMutation) CallLegID() (r string, exists bool) {
+	v := m.call_leg_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCallLegID returns the old "call_leg_id" field's value of the CdrRecord entity.
+// If the CdrRecord object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CdrRecordMutation) OldCallLegID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCallLegID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCallLegID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCallLegID: %w", err)
+	}
+	return oldValue.CallLegID, nil
+}
+
+// ResetCallLegID resets all changes to the "call_leg_id" field.
+func (m *CdrRecordMutation) ResetCallLegID() {
+	m.call_leg_id = nil
+}
+
+// SetBody sets the "body" field.
+func (m *CdrRecordMutation) SetBody(s string) {
+	m.body = &s
+}
+
+// Body returns the value of the "body" field in the mutation.
+func (m *CdrRecordMutation) Body() (r string, exists bool) {
+	v := m.body
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldBody returns the old "body" field's value of the CdrRecord entity.
+// If the CdrRecord object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CdrRecordMutation) OldBody(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldBody is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldBody requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldBody: %w", err)
+	}
+	return oldValue.Body, nil
+}
+
+// ResetBody resets all changes to the "body" field.
+func (m *CdrRecordMutation) ResetBody() {
+	m.body = nil
+}
+
+// SetReceiveTime sets the "receive_time" field.
+func (m *CdrRecordMutation) SetReceiveTime(t time.Time) {
+	m.receive_time = &t
+}
+
+// ReceiveTime returns the value of the "receive_time" field in the mutation.
+func (m *CdrRecordMutation) ReceiveTime() (r time.Time, exists bool) {
+	v := m.receive_time
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReceiveTime returns the old "receive_time" field's value of the CdrRecord entity.
+// If the CdrRecord object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CdrRecordMutation) OldReceiveTime(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReceiveTime is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReceiveTime requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReceiveTime: %w", err)
+	}
+	return oldValue.ReceiveTime, nil
+}
+
+// ResetReceiveTime resets all changes to the "receive_time" field.
+func (m *CdrRecordMutation) ResetReceiveTime() {
+	m.receive_time = nil
+}
+
+// SetApplied sets the "applied" field.
+func (m *CdrRecordMutation) SetApplied(b bool) {
+	m.applied = &b
+}
+
+// Applied returns the value of the "applied" field in the mutation.
+func (m *CdrRecordMutation) Applied() (r bool, exists bool) {
+	v := m.applied
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldApplied returns the old "applied" field's value of the CdrRecord entity.
+// If the CdrRecord object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CdrRecordMutation) OldApplied(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldApplied is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldApplied requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldApplied: %w", err)
+	}
+	return oldValue.Applied, nil
+}
+
+// ResetApplied resets all changes to the "applied" field.
+func (m *CdrRecordMutation) ResetApplied() {
+	m.applied = nil
+}
+
+// Where appends a list predicates to the CdrRecordMutation builder.
+func (m *CdrRecordMutation) Where(ps ...predicate.CdrRecord) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the CdrRecordMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *CdrRecordMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.CdrRecord, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *CdrRecordMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *CdrRecordMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (CdrRecord).
+func (m *CdrRecordMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *CdrRecordMutation) Fields() []string {
+	fields := make([]string, 0, 11)
+	if m.bridge_id != nil {
+		fields = append(fields, cdrrecord.FieldBridgeID)
+	}
+	if m.session != nil {
+		fields = append(fields, cdrrecord.FieldSession)
+	}
+	if m.correlator_index != nil {
+		fields = append(fields, cdrrecord.FieldCorrelatorIndex)
+	}
+	if m.record_index != nil {
+		fields = append(fields, cdrrecord.FieldRecordIndex)
+	}
+	if m._type != nil {
+		fields = append(fields, cdrrecord.FieldType)
+	}
+	if m.time != nil {
+		fields = append(fields, cdrrecord.FieldTime)
+	}
+	if m.call_id != nil {
+		fields = append(fields, cdrrecord.FieldCallID)
+	}
+	if m.call_leg_id != nil {
+		fields = append(fields, cdrrecord.FieldCallLegID)
+	}
+	if m.body != nil {
+		fields = append(fields, cdrrecord.FieldBody)
+	}
+	if m.receive_time != nil {
+		fields = append(fields, cdrrecord.FieldReceiveTime)
+	}
+	if m.applied != nil {
+		fields = append(fields, cdrrecord.FieldApplied)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *CdrRecordMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case cdrrecord.FieldBridgeID:
+		return m.BridgeID()
+	case cdrrecord.FieldSession:
+		return m.Session()
+	case cdrrecord.FieldCorrelatorIndex:
+		return m.CorrelatorIndex()
+	case cdrrecord.FieldRecordIndex:
+		return m.RecordIndex()
+	case cdrrecord.FieldType:
+		return m.GetType()
+	case cdrrecord.FieldTime:
+		return m.Time()
+	case cdrrecord.FieldCallID:
+		return m.CallID()
+	case cdrrecord.FieldCallLegID:
+		return m.CallLegID()
+	case cdrrecord.FieldBody:
+		return m.Body()
+	case cdrrecord.FieldReceiveTime:
+		return m.ReceiveTime()
+	case cdrrecord.FieldApplied:
+		return m.Applied()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *CdrRecordMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case cdrrecord.FieldBridgeID:
+		return m.OldBridgeID(ctx)
+	case cdrrecord.FieldSession:
+		return m.OldSession(ctx)
+	case cdrrecord.FieldCorrelatorIndex:
+		return m.OldCorrelatorIndex(ctx)
+	case cdrrecord.FieldRecordIndex:
+		return m.OldRecordIndex(ctx)
+	case cdrrecord.FieldType:
+		return m.OldType(ctx)
+	case cdrrecord.FieldTime:
+		return m.OldTime(ctx)
+	case cdrrecord.FieldCallID:
+		return m.OldCallID(ctx)
+	case cdrrecord.FieldCallLegID:
+		return m.OldCallLegID(ctx)
+	case cdrrecord.FieldBody:
+		return m.OldBody(ctx)
+	case cdrrecord.FieldReceiveTime:
+		return m.OldReceiveTime(ctx)
+	case cdrrecord.FieldApplied:
+		return m.OldApplied(ctx)
+	}
+	return nil, fmt.Errorf("unknown CdrRecord field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *CdrRecordMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case cdrrecord.FieldBridgeID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetBridgeID(v)
+		return nil
+	case cdrrecord.FieldSession:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSession(v)
+		return nil
+	case cdrrecord.FieldCorrelatorIndex:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCorrelatorIndex(v)
+		return nil
+	case cdrrecord.FieldRecordIndex:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRecordIndex(v)
+		return nil
+	case cdrrecord.FieldType:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetType(v)
+		return nil
+	case cdrrecord.FieldTime:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTime(v)
+		return nil
+	case cdrrecord.FieldCallID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCallID(v)
+		return nil
+	case cdrrecord.FieldCallLegID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCallLegID(v)
+		return nil
+	case cdrrecord.FieldBody:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetBody(v)
+		return nil
+	case cdrrecord.FieldReceiveTime:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReceiveTime(v)
+		return nil
+	case cdrrecord.FieldApplied:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetApplied(v)
+		return nil
+	}
+	return fmt.Errorf("unknown CdrRecord field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *CdrRecordMutation) AddedFields() []string {
+	var fields []string
+	if m.addbridge_id != nil {
+		fields = append(fields, cdrrecord.FieldBridgeID)
+	}
+	if m.addcorrelator_index != nil {
+		fields = append(fields, cdrrecord.FieldCorrelatorIndex)
+	}
+	if m.addrecord_index != nil {
+		fields = append(fields, cdrrecord.FieldRecordIndex)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *CdrRecordMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case cdrrecord.FieldBridgeID:
+		return m.AddedBridgeID()
+	case cdrrecord.FieldCorrelatorIndex:
+		return m.AddedCorrelatorIndex()
+	case cdrrecord.FieldRecordIndex:
+		return m.AddedRecordIndex()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *CdrRecordMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case cdrrecord.FieldBridgeID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddBridgeID(v)
+		return nil
+	case cdrrecord.FieldCorrelatorIndex:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddCorrelatorIndex(v)
+		return nil
+	case cdrrecord.FieldRecordIndex:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddRecordIndex(v)
+		return nil
+	}
+	return fmt.Errorf("unknown CdrRecord numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *CdrRecordMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *CdrRecordMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *CdrRecordMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown CdrRecord nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *CdrRecordMutation) ResetField(name string) error {
+	switch name {
+	case cdrrecord.FieldBridgeID:
+		m.ResetBridgeID()
+		return nil
+	case cdrrecord.FieldSession:
+		m.ResetSession()
+		return nil
+	case cdrrecord.FieldCorrelatorIndex:
+		m.ResetCorrelatorIndex()
+		return nil
+	case cdrrecord.FieldRecordIndex:
+		m.ResetRecordIndex()
+		return nil
+	case cdrrecord.FieldType:
+		m.ResetType()
+		return nil
+	case cdrrecord.FieldTime:
+		m.ResetTime()
+		return nil
+	case cdrrecord.FieldCallID:
+		m.ResetCallID()
+		return nil
+	case cdrrecord.FieldCallLegID:
+		m.ResetCallLegID()
+		return nil
+	case cdrrecord.FieldBody:
+		m.ResetBody()
+		return nil
+	case cdrrecord.FieldReceiveTime:
+		m.ResetReceiveTime()
+		return nil
+	case cdrrecord.FieldApplied:
+		m.ResetApplied()
+		return nil
+	}
+	return fmt.Errorf("unknown CdrRecord field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *CdrRecordMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *CdrRecordMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *CdrRecordMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *CdrRecordMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *CdrRecordMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *CdrRecordMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *CdrRecordMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown CdrRecord unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *CdrRecordMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown CdrRecord edge %s", name)
 }
 
 // ClusterMutation represents an operation that mutates the Cluster nodes in the graph.

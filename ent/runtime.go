@@ -8,6 +8,7 @@ import (
 	"github.com/switchboardhq/switchboard/ent/apitoken"
 	"github.com/switchboardhq/switchboard/ent/auditevent"
 	"github.com/switchboardhq/switchboard/ent/callbridge"
+	"github.com/switchboardhq/switchboard/ent/cdrrecord"
 	"github.com/switchboardhq/switchboard/ent/cluster"
 	"github.com/switchboardhq/switchboard/ent/ldapgroup"
 	"github.com/switchboardhq/switchboard/ent/notification"
@@ -229,6 +230,36 @@ func init() {
 	callbridge.DefaultCdrReceiverURI = callbridgeDescCdrReceiverURI.Default.(string)
 	// callbridge.CdrReceiverURIValidator is a validator for the "cdr_receiver_uri" field. It is called by the builders before save.
 	callbridge.CdrReceiverURIValidator = callbridgeDescCdrReceiverURI.Validators[0].(func(string) error)
+	cdrrecordFields := schema.CdrRecord{}.Fields()
+	_ = cdrrecordFields
+	// cdrrecordDescSession is the schema descriptor for session field.
+	cdrrecordDescSession := cdrrecordFields[1].Descriptor()
+	// cdrrecord.SessionValidator is a validator for the "session" field. It is called by the builders before save.
+	cdrrecord.SessionValidator = cdrrecordDescSession.Validators[0].(func(string) error)
+	// cdrrecordDescType is the schema descriptor for type field.
+	cdrrecordDescType := cdrrecordFields[4].Descriptor()
+	// cdrrecord.TypeValidator is a validator for the "type" field. It is called by the builders before save.
+	cdrrecord.TypeValidator = cdrrecordDescType.Validators[0].(func(string) error)
+	// cdrrecordDescCallID is the schema descriptor for call_id field.
+	cdrrecordDescCallID := cdrrecordFields[6].Descriptor()
+	// cdrrecord.DefaultCallID holds the default value on creation for the call_id field.
+	cdrrecord.DefaultCallID = cdrrecordDescCallID.Default.(string)
+	// cdrrecord.CallIDValidator is a validator for the "call_id" field. It is called by the builders before save.
+	cdrrecord.CallIDValidator = cdrrecordDescCallID.Validators[0].(func(string) error)
+	// cdrrecordDescCallLegID is the schema descriptor for call_leg_id field.
+	cdrrecordDescCallLegID := cdrrecordFields[7].Descriptor()
+	// cdrrecord.DefaultCallLegID holds the default value on creation for the call_leg_id field.
+	cdrrecord.DefaultCallLegID = cdrrecordDescCallLegID.Default.(string)
+	// cdrrecord.CallLegIDValidator is a validator for the "call_leg_id" field. It is called by the builders before save.
+	cdrrecord.CallLegIDValidator = cdrrecordDescCallLegID.Validators[0].(func(string) error)
+	// cdrrecordDescReceiveTime is the schema descriptor for receive_time field.
+	cdrrecordDescReceiveTime := cdrrecordFields[9].Descriptor()
+	// cdrrecord.DefaultReceiveTime holds the default value on creation for the receive_time field.
+	cdrrecord.DefaultReceiveTime = cdrrecordDescReceiveTime.Default.(func() time.Time)
+	// cdrrecordDescApplied is the schema descriptor for applied field.
+	cdrrecordDescApplied := cdrrecordFields[10].Descriptor()
+	// cdrrecord.DefaultApplied holds the default value on creation for the applied field.
+	cdrrecord.DefaultApplied = cdrrecordDescApplied.Default.(bool)
 	clusterMixin := schema.Cluster{}.Mixin()
 	clusterMixinFields0 := clusterMixin[0].Fields()
 	_ = clusterMixinFields0

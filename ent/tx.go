@@ -18,6 +18,8 @@ type Tx struct {
 	AuditEvent *AuditEventClient
 	// CallBridge is the client for interacting with the CallBridge builders.
 	CallBridge *CallBridgeClient
+	// CdrRecord is the client for interacting with the CdrRecord builders.
+	CdrRecord *CdrRecordClient
 	// Cluster is the client for interacting with the Cluster builders.
 	Cluster *ClusterClient
 	// LdapGroup is the client for interacting with the LdapGroup builders.
@@ -170,6 +172,7 @@ func (tx *Tx) init() {
 	tx.ApiToken = NewApiTokenClient(tx.config)
 	tx.AuditEvent = NewAuditEventClient(tx.config)
 	tx.CallBridge = NewCallBridgeClient(tx.config)
+	tx.CdrRecord = NewCdrRecordClient(tx.config)
 	tx.Cluster = NewClusterClient(tx.config)
 	tx.LdapGroup = NewLdapGroupClient(tx.config)
 	tx.Notification = NewNotificationClient(tx.config)

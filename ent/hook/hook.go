@@ -45,6 +45,18 @@ func (f CallBridgeFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, 
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.CallBridgeMutation", m)
 }
 
+// The CdrRecordFunc type is an adapter to allow the use of ordinary
+// function as CdrRecord mutator.
+type CdrRecordFunc func(context.Context, *ent.CdrRecordMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f CdrRecordFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.CdrRecordMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.CdrRecordMutation", m)
+}
+
 // The ClusterFunc type is an adapter to allow the use of ordinary
 // function as Cluster mutator.
 type ClusterFunc func(context.Context, *ent.ClusterMutation) (ent.Value, error)

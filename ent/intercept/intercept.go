@@ -11,6 +11,7 @@ import (
 	"github.com/switchboardhq/switchboard/ent/apitoken"
 	"github.com/switchboardhq/switchboard/ent/auditevent"
 	"github.com/switchboardhq/switchboard/ent/callbridge"
+	"github.com/switchboardhq/switchboard/ent/cdrrecord"
 	"github.com/switchboardhq/switchboard/ent/cluster"
 	"github.com/switchboardhq/switchboard/ent/ldapgroup"
 	"github.com/switchboardhq/switchboard/ent/notification"
@@ -158,6 +159,33 @@ func (f TraverseCallBridge) Traverse(ctx context.Context, q ent.Query) error {
 		return f(ctx, q)
 	}
 	return fmt.Errorf("unexpected query type %T. expect *ent.CallBridgeQuery", q)
+}
+
+// The CdrRecordFunc type is an adapter to allow the use of ordinary function as a Querier.
+type CdrRecordFunc func(context.Context, *ent.CdrRecordQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f CdrRecordFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.CdrRecordQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.CdrRecordQuery", q)
+}
+
+// The TraverseCdrRecord type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseCdrRecord func(context.Context, *ent.CdrRecordQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseCdrRecord) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseCdrRecord) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.CdrRecordQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.CdrRecordQuery", q)
 }
 
 // The ClusterFunc type is an adapter to allow the use of ordinary function as a Querier.
@@ -412,6 +440,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.AuditEventQuery, predicate.AuditEvent, auditevent.OrderOption]{typ: ent.TypeAuditEvent, tq: q}, nil
 	case *ent.CallBridgeQuery:
 		return &query[*ent.CallBridgeQuery, predicate.CallBridge, callbridge.OrderOption]{typ: ent.TypeCallBridge, tq: q}, nil
+	case *ent.CdrRecordQuery:
+		return &query[*ent.CdrRecordQuery, predicate.CdrRecord, cdrrecord.OrderOption]{typ: ent.TypeCdrRecord, tq: q}, nil
 	case *ent.ClusterQuery:
 		return &query[*ent.ClusterQuery, predicate.Cluster, cluster.OrderOption]{typ: ent.TypeCluster, tq: q}, nil
 	case *ent.LdapGroupQuery:

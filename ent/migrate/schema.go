@@ -100,6 +100,44 @@ var (
 			},
 		},
 	}
+	// CdrRecordsColumns holds the columns for the "cdr_records" table.
+	CdrRecordsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "bridge_id", Type: field.TypeInt},
+		{Name: "session", Type: field.TypeString, Size: 128},
+		{Name: "correlator_index", Type: field.TypeInt64},
+		{Name: "record_index", Type: field.TypeInt64},
+		{Name: "type", Type: field.TypeString, Size: 64},
+		{Name: "time", Type: field.TypeTime},
+		{Name: "call_id", Type: field.TypeString, Size: 64, Default: ""},
+		{Name: "call_leg_id", Type: field.TypeString, Size: 64, Default: ""},
+		{Name: "body", Type: field.TypeString, Size: 2147483647},
+		{Name: "receive_time", Type: field.TypeTime},
+		{Name: "applied", Type: field.TypeBool, Default: false},
+	}
+	// CdrRecordsTable holds the schema information for the "cdr_records" table.
+	CdrRecordsTable = &schema.Table{
+		Name:       "cdr_records",
+		Columns:    CdrRecordsColumns,
+		PrimaryKey: []*schema.Column{CdrRecordsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "cdrrecord_bridge_id_session_correlator_index",
+				Unique:  true,
+				Columns: []*schema.Column{CdrRecordsColumns[1], CdrRecordsColumns[2], CdrRecordsColumns[3]},
+			},
+			{
+				Name:    "cdrrecord_applied_id",
+				Unique:  false,
+				Columns: []*schema.Column{CdrRecordsColumns[11], CdrRecordsColumns[0]},
+			},
+			{
+				Name:    "cdrrecord_receive_time",
+				Unique:  false,
+				Columns: []*schema.Column{CdrRecordsColumns[10]},
+			},
+		},
+	}
 	// ClustersColumns holds the columns for the "clusters" table.
 	ClustersColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -310,6 +348,7 @@ var (
 		APITokensTable,
 		AuditEventsTable,
 		CallBridgesTable,
+		CdrRecordsTable,
 		ClustersTable,
 		LdapGroupsTable,
 		NotificationsTable,

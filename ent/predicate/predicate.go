@@ -15,6 +15,9 @@ type AuditEvent func(*sql.Selector)
 // CallBridge is the predicate function for callbridge builders.
 type CallBridge func(*sql.Selector)
 
+// CdrRecord is the predicate function for cdrrecord builders.
+type CdrRecord func(*sql.Selector)
+
 // Cluster is the predicate function for cluster builders.
 type Cluster func(*sql.Selector)
 

@@ -23,6 +23,7 @@ import (
 	apiserversv1 "github.com/switchboardhq/switchboard/server/api/serversv1"
 	apisystemv1 "github.com/switchboardhq/switchboard/server/api/systemv1"
 	apiusersv1 "github.com/switchboardhq/switchboard/server/api/usersv1"
+	"github.com/switchboardhq/switchboard/server/cdrs"
 	"github.com/switchboardhq/switchboard/server/platform/audit"
 	"github.com/switchboardhq/switchboard/server/platform/interceptor"
 )
@@ -102,6 +103,7 @@ func (a *App) buildHandler(ctx context.Context, rec *audit.Recorder, validator p
 	root.Handle("GET /metrics", promhttp.HandlerFor(a.metrics, promhttp.HandlerOpts{Registry: a.metrics}))
 	root.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
 	root.HandleFunc("GET /readyz", a.readyz)
+	root.Handle("POST /cdr/{id}", cdrHandler(cdrs.New(a.db.Ent, a.log, a.metrics), a.log))
 
 	console := consoleHandler()
 	a.handler = securityHeaders(!a.cfg.Server.Plaintext, crossSiteGuard(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -109,8 +111,10 @@ func (a *App) buildHandler(ctx context.Context, rec *audit.Recorder, validator p
 			root.ServeHTTP(w, r)
 			return
 		}
-		if h, pattern := root.Handler(r); pattern != "/" {
-			h.ServeHTTP(w, r)
+		if _, pattern := root.Handler(r); pattern != "/" {
+			// Served through the mux (not the handler it returned) so
+			// that path values such as {id} are set.
+			root.ServeHTTP(w, r)
 			return
 		}
 		console.ServeHTTP(w, r)

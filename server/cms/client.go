@@ -238,6 +238,11 @@ func (c *Client) do(ctx context.Context, method, p string, query url.Values, for
 		if err == nil {
 			return r, nil
 		}
+		if cerr := ctx.Err(); cerr != nil && !errors.Is(err, cerr) {
+			// The caller gave up while the reply was in flight; what was
+			// read of it (often a cut-off body) is a symptom, not the cause.
+			return nil, fmt.Errorf("%s %s: %w (%v)", method, p, cerr, err)
+		}
 		d := c.retry.Delay(attempt)
 		var ra *retryAfterError
 		if errors.As(err, &ra) {
