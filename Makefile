@@ -67,8 +67,9 @@ web: deps ## Build the console into web/dist (embedded by the Go build)
 	cd web && npm run build
 
 .PHONY: build
-build: web ## Build bin/switchboard with the console embedded
+build: web ## Build bin/switchboard with the console embedded, and bin/cmsim (the Call Bridge simulator)
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/switchboard ./cmd/switchboard
+	$(GO) build -trimpath -o bin/cmsim ./cmd/cmsim
 
 .PHONY: run
 run: build ## Build and serve a demo on SQLite in ./data: simulated Call Bridges, console at https://localhost:8443

@@ -8,7 +8,10 @@ import { identityLabel } from "./identity";
 import { displayError } from "./errors";
 import { Logo } from "./Logo";
 import { areas, areasFor } from "./nav";
-import { NotFoundPage, OverviewPage, PlaceholderPage, RestrictedPage } from "./pages";
+import { NotificationCounter } from "./NotificationCounter";
+import { NotificationsProvider } from "./notifications";
+import { NotificationsPage, OverviewPage } from "./overview";
+import { NotFoundPage, PlaceholderPage, RestrictedPage } from "./pages";
 import { endSession, handlesUnauthenticated } from "./session";
 import { t } from "./strings";
 import { StatusMessage, useFlash } from "./ui";
@@ -16,6 +19,7 @@ import { StatusMessage, useFlash } from "./ui";
 // Pages and dialogs that few visits need load on first use: only
 // administrators open the Users area, and the account pages are occasional.
 const UsersPage = lazy(() => import("./users/UsersPage"));
+const ServersPage = lazy(() => import("./servers/ServersPage"));
 const MySessionsPage = lazy(() => import("./account/MySessionsPage"));
 const ChangePasswordDialog = lazy(() => import("./account/ChangePasswordDialog"));
 
@@ -58,6 +62,7 @@ export function Shell({ identity }: { identity: Identity }) {
   }
 
   return (
+    <NotificationsProvider>
     <div className="shell">
       <a className="skip-link" href="#main">
         {t.shell.skipToMain}
@@ -68,6 +73,7 @@ export function Shell({ identity }: { identity: Identity }) {
           <span className="product-name">{t.product.name}</span>
         </div>
         <div className="topbar-session">
+          <NotificationCounter />
           <MenuTrigger>
             <Button className="button topbar-button account-button" aria-label={t.shell.accountMenu(identityLabel(identity))}>
               <span className="user-label" data-testid="user-label">
@@ -120,10 +126,14 @@ export function Shell({ identity }: { identity: Identity }) {
               const element = !allowed ? (
                 <RestrictedPage area={area} />
               ) : area.path === "/" ? (
-                <OverviewPage area={area} />
+                <OverviewPage title={area.title} />
               ) : area.path === "/users" ? (
                 <Suspense fallback={loading}>
                   <UsersPage identity={identity} />
+                </Suspense>
+              ) : area.path === "/servers" ? (
+                <Suspense fallback={loading}>
+                  <ServersPage title={area.title} />
                 </Suspense>
               ) : (
                 <PlaceholderPage area={area} />
@@ -131,6 +141,7 @@ export function Shell({ identity }: { identity: Identity }) {
               // Areas with tabs keep the tab in the path (/users/api-tokens).
               return <Route key={area.path} path={area.path === "/" ? "/" : `${area.path}/*`} element={element} />;
             })}
+            <Route path="/notifications" element={<NotificationsPage />} />
             <Route
               path="/account/sessions"
               element={
@@ -156,6 +167,7 @@ export function Shell({ identity }: { identity: Identity }) {
         </Suspense>
       )}
     </div>
+    </NotificationsProvider>
   );
 }
 

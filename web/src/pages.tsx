@@ -43,17 +43,8 @@ export function PlaceholderPage({ area }: { area: Area }) {
   );
 }
 
-/** OverviewPage is the landing page. For now it describes the server. */
-export function OverviewPage({ area }: { area: Area }) {
-  return (
-    <Page title={area.title}>
-      <NotYet area={area} />
-      <ServerInfo />
-    </Page>
-  );
-}
-
-function ServerInfo() {
+/** ServerInfo describes the server: version, revision, database, start time. */
+export function ServerInfo() {
   const version = useQuery(SystemService.method.getVersion);
   return (
     <section className="panel" aria-labelledby="server-heading">

@@ -119,6 +119,29 @@ test("an administrator configures the sign-in directory, maps a group, and its m
     await page.getByRole("alertdialog", { name: "Delete this group mapping?" }).getByRole("button", { name: "Delete" }).click();
     await groups.getByText("The group mapping was deleted.").waitFor();
     await groups.getByText("No LDAP user groups are mapped.").waitFor();
+
+    // AU-37: with a CDR receiver address, the new group's sign-in link is
+    // the console at that address, shown with a copy button.
+    const res = await page.evaluate(async () => {
+      const r = await fetch("/switchboard.servers.v1.ServerService/UpdateCdrReceiverSettings", {
+        method: "POST",
+        headers: { "content-type": "application/json", "connect-protocol-version": "1" },
+        body: JSON.stringify({ address: "switchboard.example.org" }),
+      });
+      return `${r.status} ${await r.text()}`;
+    });
+    assert.match(res, /^200 /, res);
+    await groups.getByRole("button", { name: "Add group" }).click();
+    const again = page.getByRole("dialog", { name: "Add an LDAP user group" });
+    await again.getByLabel("Group DN").fill(operatorsGroup);
+    await again.getByRole("button", { name: "Add group" }).click();
+    const added = page.getByRole("dialog", { name: "Group added" });
+    await added.waitFor();
+    assert.equal(await added.getByLabel("Sign-in link").inputValue(), "https://switchboard.example.org/");
+    await added.getByText("give them that one instead").waitFor();
+    await shoot(t, added, "ldap-group-sign-in-link");
+    await added.getByRole("button", { name: "Done" }).click();
+    await added.waitFor({ state: "detached" });
     assert.deepEqual(errors, []);
   } finally {
     await context.close();

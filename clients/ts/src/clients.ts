@@ -2,6 +2,8 @@ import { createClient, type Client, type Transport } from "@connectrpc/connect";
 import { AuthService } from "../../../gen/ts/switchboard/auth/v1/auth_service_pb";
 import { SystemService } from "../../../gen/ts/switchboard/system/v1/system_service_pb";
 import { UserService } from "../../../gen/ts/switchboard/users/v1/user_service_pb";
+import { OverviewService } from "../../../gen/ts/switchboard/overview/v1/overview_service_pb";
+import { ServerService } from "../../../gen/ts/switchboard/servers/v1/servers_service_pb";
 
 /** A typed client for switchboard.auth.v1.AuthService. */
 export type AuthClient = Client<typeof AuthService>;
@@ -29,4 +31,26 @@ export type UsersClient = Client<typeof UserService>;
  */
 export function createUsersClient(transport: Transport): UsersClient {
   return createClient(UserService, transport);
+}
+
+/** A typed client for switchboard.overview.v1.OverviewService. */
+export type OverviewClient = Client<typeof OverviewService>;
+
+/**
+ * createOverviewClient returns a client for OverviewService (the overview,
+ * notifications, their summary and codes, and the WatchNotifications stream).
+ */
+export function createOverviewClient(transport: Transport): OverviewClient {
+  return createClient(OverviewService, transport);
+}
+
+/** A typed client for switchboard.servers.v1.ServerService. */
+export type ServersClient = Client<typeof ServerService>;
+
+/**
+ * createServersClient returns a client for ServerService (Call Bridges,
+ * clusters, discovered peers and the CDR receiver address).
+ */
+export function createServersClient(transport: Transport): ServersClient {
+  return createClient(ServerService, transport);
 }

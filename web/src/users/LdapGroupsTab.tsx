@@ -1,8 +1,8 @@
-import { useRef, useState, type FormEvent } from "react";
+import { useId, useRef, useState, type FormEvent } from "react";
 import { keepPreviousData, useQueryClient } from "@tanstack/react-query";
 import { useMutation, useQuery } from "@connectrpc/connect-query";
 import { Role, UserService, Warning, type LdapGroup } from "@switchboard/client";
-import { Button, Form, Input, Label, SearchField } from "react-aria-components";
+import { Button, Form, Input, Label, SearchField, TextField } from "react-aria-components";
 import { displayError, formErrors, type FieldErrors } from "../errors";
 import { formatUtc } from "../format";
 import { roleName } from "../identity";
@@ -34,6 +34,7 @@ export function LdapGroupsTab() {
   const [deleting, setDeleting] = useState<LdapGroup | null>(null);
   const [flash, setFlash] = useFlash(10_000);
   const [warnings, setWarnings] = useState<Warning[]>([]);
+  const [addedLink, setAddedLink] = useState<{ dn: string; link: string } | null>(null);
 
   async function confirmDelete() {
     if (!deleting) {
@@ -115,14 +116,25 @@ export function LdapGroupsTab() {
         {adding && (
           <GroupForm
             onCancel={() => setAdding(false)}
-            onSaved={(g, w) => {
+            onSaved={(g, w, link) => {
               setAdding(false);
               setWarnings(w);
-              setFlash(t.ldapGroups.added(g.dn, apiBaseUrl()));
+              // AU-37: the server gives the console's address at the CDR
+              // receiver address; without one, the address this console is
+              // open at is the best there is.
+              if (link) {
+                setAddedLink({ dn: g.dn, link });
+              } else {
+                setFlash(t.ldapGroups.added(g.dn, apiBaseUrl()));
+              }
               void invalidate(queryClient, UserService.method.listLdapGroups);
             }}
           />
         )}
+      </ModalDialog>
+
+      <ModalDialog title={t.ldapGroups.addedTitle} isOpen={addedLink !== null} onOpenChange={(o) => !o && setAddedLink(null)}>
+        {addedLink && <SignInLink dn={addedLink.dn} link={addedLink.link} onDone={() => setAddedLink(null)} />}
       </ModalDialog>
 
       <ModalDialog title={t.ldapGroups.editTitle} isOpen={editing !== null} onOpenChange={(o) => !o && setEditing(null)} wide>
@@ -179,7 +191,7 @@ interface GroupFormProps {
   /** The mapping to edit; absent to add one. */
   group?: LdapGroup;
   onCancel: () => void;
-  onSaved: (group: LdapGroup, warnings: Warning[]) => void;
+  onSaved: (group: LdapGroup, warnings: Warning[], signInLink?: string) => void;
 }
 
 /** GroupForm adds or edits a mapping, with Check and View users before saving (AU-35, AU-36). */
@@ -212,7 +224,7 @@ function GroupForm({ group, onCancel, onSaved }: GroupFormProps) {
         if (res.group) onSaved(res.group, res.warnings);
       } else {
         const res = await create.mutateAsync({ dn: dn.trim(), role });
-        if (res.group) onSaved(res.group, res.warnings);
+        if (res.group) onSaved(res.group, res.warnings, res.signInLink);
       }
     } catch (err) {
       const e = formErrors(err, groupFields);
@@ -317,6 +329,49 @@ function GroupMembers({ dn }: { dn: string }) {
           <PagerControls pager={pager} nextToken={data.nextPageToken} shown={data.members.length} pageSize={memberPageSize} label={t.ldapGroups.membersCaption} />
         </>
       )}
+    </div>
+  );
+}
+
+/** SignInLink shows where a new group's members sign in (AU-37), with a copy button. */
+function SignInLink({ dn, link, onDone }: { dn: string; link: string; onDone: () => void }) {
+  const [copied, setCopied] = useState<string | null>(null);
+  const input = useRef<HTMLInputElement>(null);
+  const noteId = useId();
+
+  async function copy() {
+    try {
+      await navigator.clipboard.writeText(link);
+      setCopied(t.tokens.copied);
+    } catch {
+      input.current?.select();
+      setCopied(t.ldapGroups.linkCopyFailed);
+    }
+  }
+
+  return (
+    <div className="form">
+      <p className="dialog-body-text">{t.ldapGroups.addedBody(dn)}</p>
+      <TextField className="field" value={link} isReadOnly aria-describedby={noteId}>
+        <Label>{t.ldapGroups.signInLinkLabel}</Label>
+        <div className="secret-row">
+          <Input ref={input} className="code" data-testid="sign-in-link" onFocus={(e) => e.currentTarget.select()} />
+          <Button className="button" onPress={() => void copy()}>
+            {t.tokens.copy}
+          </Button>
+        </div>
+      </TextField>
+      <p className="field-help" id={noteId}>
+        {t.ldapGroups.signInLinkNote}
+      </p>
+      <p className="muted" role="status">
+        {copied}
+      </p>
+      <div className="dialog-actions">
+        <Button className="button primary" onPress={onDone}>
+          {t.tokens.done}
+        </Button>
+      </div>
     </div>
   );
 }
