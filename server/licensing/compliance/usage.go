@@ -54,37 +54,45 @@ func Bins(samples []Sample, from, to time.Time) []Bin {
 		return nil
 	}
 	n := int(to.Sub(from) / Interval)
-	// per interval, per host, per type: the largest sample.
-	type key struct {
-		i    int
-		host string
+	// A dense table of each host's largest sample per interval and type:
+	// 24 bridges × 90 days fit in a few megabytes, far less than maps.
+	hosts, types := map[string]int{}, map[string]int{}
+	var names []string
+	for _, s := range samples {
+		if _, ok := hosts[s.Host]; !ok {
+			hosts[s.Host] = len(hosts)
+		}
+		for typ := range s.Counts {
+			if _, ok := types[typ]; !ok {
+				types[typ] = len(types)
+				names = append(names, typ)
+			}
+		}
 	}
-	peak := map[key]map[string]int{}
+	nh, nt := len(hosts), len(types)
+	peak := make([]int, n*nh*nt)
 	for _, s := range samples {
 		t := Floor(s.Time)
 		if t.Before(from) || !t.Before(to) {
 			continue
 		}
-		k := key{int(t.Sub(from) / Interval), s.Host}
-		m := peak[k]
-		if m == nil {
-			m = map[string]int{}
-			peak[k] = m
-		}
+		base := (int(t.Sub(from)/Interval)*nh + hosts[s.Host]) * nt
 		for typ, v := range s.Counts {
-			if cur, ok := m[typ]; !ok || v > cur {
-				m[typ] = v
-			}
+			k := base + types[typ]
+			peak[k] = max(peak[k], v)
 		}
 	}
 	bins := make([]Bin, n)
 	for i := range bins {
-		bins[i] = Bin{Start: from.Add(time.Duration(i) * Interval), Counts: map[string]int{}}
-	}
-	for k, m := range peak {
-		for typ, v := range m {
-			bins[k.i].Counts[typ] += v
+		counts := make(map[string]int, nt)
+		for ti, typ := range names {
+			sum := 0
+			for h := range nh {
+				sum += peak[(i*nh+h)*nt+ti]
+			}
+			counts[typ] = sum
 		}
+		bins[i] = Bin{Start: from.Add(time.Duration(i) * Interval), Counts: counts}
 	}
 	return bins
 }
