@@ -21,6 +21,9 @@ import (
 	"github.com/switchboardhq/switchboard/ent/cdrrecord"
 	"github.com/switchboardhq/switchboard/ent/cluster"
 	"github.com/switchboardhq/switchboard/ent/ldapgroup"
+	"github.com/switchboardhq/switchboard/ent/meeting"
+	"github.com/switchboardhq/switchboard/ent/meetingevent"
+	"github.com/switchboardhq/switchboard/ent/meetingparticipant"
 	"github.com/switchboardhq/switchboard/ent/notification"
 	"github.com/switchboardhq/switchboard/ent/passphrasedictionary"
 	"github.com/switchboardhq/switchboard/ent/passwordhistory"
@@ -47,6 +50,12 @@ type Client struct {
 	Cluster *ClusterClient
 	// LdapGroup is the client for interacting with the LdapGroup builders.
 	LdapGroup *LdapGroupClient
+	// Meeting is the client for interacting with the Meeting builders.
+	Meeting *MeetingClient
+	// MeetingEvent is the client for interacting with the MeetingEvent builders.
+	MeetingEvent *MeetingEventClient
+	// MeetingParticipant is the client for interacting with the MeetingParticipant builders.
+	MeetingParticipant *MeetingParticipantClient
 	// Notification is the client for interacting with the Notification builders.
 	Notification *NotificationClient
 	// PassphraseDictionary is the client for interacting with the PassphraseDictionary builders.
@@ -78,6 +87,9 @@ func (c *Client) init() {
 	c.CdrRecord = NewCdrRecordClient(c.config)
 	c.Cluster = NewClusterClient(c.config)
 	c.LdapGroup = NewLdapGroupClient(c.config)
+	c.Meeting = NewMeetingClient(c.config)
+	c.MeetingEvent = NewMeetingEventClient(c.config)
+	c.MeetingParticipant = NewMeetingParticipantClient(c.config)
 	c.Notification = NewNotificationClient(c.config)
 	c.PassphraseDictionary = NewPassphraseDictionaryClient(c.config)
 	c.PasswordHistory = NewPasswordHistoryClient(c.config)
@@ -183,6 +195,9 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		CdrRecord:            NewCdrRecordClient(cfg),
 		Cluster:              NewClusterClient(cfg),
 		LdapGroup:            NewLdapGroupClient(cfg),
+		Meeting:              NewMeetingClient(cfg),
+		MeetingEvent:         NewMeetingEventClient(cfg),
+		MeetingParticipant:   NewMeetingParticipantClient(cfg),
 		Notification:         NewNotificationClient(cfg),
 		PassphraseDictionary: NewPassphraseDictionaryClient(cfg),
 		PasswordHistory:      NewPasswordHistoryClient(cfg),
@@ -215,6 +230,9 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		CdrRecord:            NewCdrRecordClient(cfg),
 		Cluster:              NewClusterClient(cfg),
 		LdapGroup:            NewLdapGroupClient(cfg),
+		Meeting:              NewMeetingClient(cfg),
+		MeetingEvent:         NewMeetingEventClient(cfg),
+		MeetingParticipant:   NewMeetingParticipantClient(cfg),
 		Notification:         NewNotificationClient(cfg),
 		PassphraseDictionary: NewPassphraseDictionaryClient(cfg),
 		PasswordHistory:      NewPasswordHistoryClient(cfg),
@@ -252,8 +270,9 @@ func (c *Client) Close() error {
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
 		c.ApiToken, c.AuditEvent, c.CallBridge, c.CdrRecord, c.Cluster, c.LdapGroup,
-		c.Notification, c.PassphraseDictionary, c.PasswordHistory, c.RateLimitBucket,
-		c.Session, c.Setting, c.User,
+		c.Meeting, c.MeetingEvent, c.MeetingParticipant, c.Notification,
+		c.PassphraseDictionary, c.PasswordHistory, c.RateLimitBucket, c.Session,
+		c.Setting, c.User,
 	} {
 		n.Use(hooks...)
 	}
@@ -264,8 +283,9 @@ func (c *Client) Use(hooks ...Hook) {
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
 		c.ApiToken, c.AuditEvent, c.CallBridge, c.CdrRecord, c.Cluster, c.LdapGroup,
-		c.Notification, c.PassphraseDictionary, c.PasswordHistory, c.RateLimitBucket,
-		c.Session, c.Setting, c.User,
+		c.Meeting, c.MeetingEvent, c.MeetingParticipant, c.Notification,
+		c.PassphraseDictionary, c.PasswordHistory, c.RateLimitBucket, c.Session,
+		c.Setting, c.User,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -286,6 +306,12 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Cluster.mutate(ctx, m)
 	case *LdapGroupMutation:
 		return c.LdapGroup.mutate(ctx, m)
+	case *MeetingMutation:
+		return c.Meeting.mutate(ctx, m)
+	case *MeetingEventMutation:
+		return c.MeetingEvent.mutate(ctx, m)
+	case *MeetingParticipantMutation:
+		return c.MeetingParticipant.mutate(ctx, m)
 	case *NotificationMutation:
 		return c.Notification.mutate(ctx, m)
 	case *PassphraseDictionaryMutation:
@@ -1132,6 +1158,405 @@ func (c *LdapGroupClient) mutate(ctx context.Context, m *LdapGroupMutation) (Val
 		return (&LdapGroupDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown LdapGroup mutation op: %q", m.Op())
+	}
+}
+
+// MeetingClient is a client for the Meeting schema.
+type MeetingClient struct {
+	config
+}
+
+// NewMeetingClient returns a client for the Meeting from the given config.
+func NewMeetingClient(c config) *MeetingClient {
+	return &MeetingClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `meeting.Hooks(f(g(h())))`.
+func (c *MeetingClient) Use(hooks ...Hook) {
+	c.hooks.Meeting = append(c.hooks.Meeting, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `meeting.Intercept(f(g(h())))`.
+func (c *MeetingClient) Intercept(interceptors ...Interceptor) {
+	c.inters.Meeting = append(c.inters.Meeting, interceptors...)
+}
+
+// Create returns a builder for creating a Meeting entity.
+func (c *MeetingClient) Create() *MeetingCreate {
+	mutation := newMeetingMutation(c.config, OpCreate)
+	return &MeetingCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of Meeting entities.
+func (c *MeetingClient) CreateBulk(builders ...*MeetingCreate) *MeetingCreateBulk {
+	return &MeetingCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *MeetingClient) MapCreateBulk(slice any, setFunc func(*MeetingCreate, int)) *MeetingCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &MeetingCreateBulk{err: fmt.Errorf("calling to MeetingClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*MeetingCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &MeetingCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for Meeting.
+func (c *MeetingClient) Update() *MeetingUpdate {
+	mutation := newMeetingMutation(c.config, OpUpdate)
+	return &MeetingUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *MeetingClient) UpdateOne(_m *Meeting) *MeetingUpdateOne {
+	mutation := newMeetingMutation(c.config, OpUpdateOne, withMeeting(_m))
+	return &MeetingUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *MeetingClient) UpdateOneID(id string) *MeetingUpdateOne {
+	mutation := newMeetingMutation(c.config, OpUpdateOne, withMeetingID(id))
+	return &MeetingUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for Meeting.
+func (c *MeetingClient) Delete() *MeetingDelete {
+	mutation := newMeetingMutation(c.config, OpDelete)
+	return &MeetingDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *MeetingClient) DeleteOne(_m *Meeting) *MeetingDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *MeetingClient) DeleteOneID(id string) *MeetingDeleteOne {
+	builder := c.Delete().Where(meeting.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &MeetingDeleteOne{builder}
+}
+
+// Query returns a query builder for Meeting.
+func (c *MeetingClient) Query() *MeetingQuery {
+	return &MeetingQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeMeeting},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a Meeting entity by its id.
+func (c *MeetingClient) Get(ctx context.Context, id string) (*Meeting, error) {
+	return c.Query().Where(meeting.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *MeetingClient) GetX(ctx context.Context, id string) *Meeting {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *MeetingClient) Hooks() []Hook {
+	return c.hooks.Meeting
+}
+
+// Interceptors returns the client interceptors.
+func (c *MeetingClient) Interceptors() []Interceptor {
+	return c.inters.Meeting
+}
+
+func (c *MeetingClient) mutate(ctx context.Context, m *MeetingMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&MeetingCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&MeetingUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&MeetingUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&MeetingDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown Meeting mutation op: %q", m.Op())
+	}
+}
+
+// MeetingEventClient is a client for the MeetingEvent schema.
+type MeetingEventClient struct {
+	config
+}
+
+// NewMeetingEventClient returns a client for the MeetingEvent from the given config.
+func NewMeetingEventClient(c config) *MeetingEventClient {
+	return &MeetingEventClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `meetingevent.Hooks(f(g(h())))`.
+func (c *MeetingEventClient) Use(hooks ...Hook) {
+	c.hooks.MeetingEvent = append(c.hooks.MeetingEvent, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `meetingevent.Intercept(f(g(h())))`.
+func (c *MeetingEventClient) Intercept(interceptors ...Interceptor) {
+	c.inters.MeetingEvent = append(c.inters.MeetingEvent, interceptors...)
+}
+
+// Create returns a builder for creating a MeetingEvent entity.
+func (c *MeetingEventClient) Create() *MeetingEventCreate {
+	mutation := newMeetingEventMutation(c.config, OpCreate)
+	return &MeetingEventCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of MeetingEvent entities.
+func (c *MeetingEventClient) CreateBulk(builders ...*MeetingEventCreate) *MeetingEventCreateBulk {
+	return &MeetingEventCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *MeetingEventClient) MapCreateBulk(slice any, setFunc func(*MeetingEventCreate, int)) *MeetingEventCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &MeetingEventCreateBulk{err: fmt.Errorf("calling to MeetingEventClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*MeetingEventCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &MeetingEventCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for MeetingEvent.
+func (c *MeetingEventClient) Update() *MeetingEventUpdate {
+	mutation := newMeetingEventMutation(c.config, OpUpdate)
+	return &MeetingEventUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *MeetingEventClient) UpdateOne(_m *MeetingEvent) *MeetingEventUpdateOne {
+	mutation := newMeetingEventMutation(c.config, OpUpdateOne, withMeetingEvent(_m))
+	return &MeetingEventUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *MeetingEventClient) UpdateOneID(id int) *MeetingEventUpdateOne {
+	mutation := newMeetingEventMutation(c.config, OpUpdateOne, withMeetingEventID(id))
+	return &MeetingEventUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for MeetingEvent.
+func (c *MeetingEventClient) Delete() *MeetingEventDelete {
+	mutation := newMeetingEventMutation(c.config, OpDelete)
+	return &MeetingEventDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *MeetingEventClient) DeleteOne(_m *MeetingEvent) *MeetingEventDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *MeetingEventClient) DeleteOneID(id int) *MeetingEventDeleteOne {
+	builder := c.Delete().Where(meetingevent.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &MeetingEventDeleteOne{builder}
+}
+
+// Query returns a query builder for MeetingEvent.
+func (c *MeetingEventClient) Query() *MeetingEventQuery {
+	return &MeetingEventQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeMeetingEvent},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a MeetingEvent entity by its id.
+func (c *MeetingEventClient) Get(ctx context.Context, id int) (*MeetingEvent, error) {
+	return c.Query().Where(meetingevent.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *MeetingEventClient) GetX(ctx context.Context, id int) *MeetingEvent {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *MeetingEventClient) Hooks() []Hook {
+	return c.hooks.MeetingEvent
+}
+
+// Interceptors returns the client interceptors.
+func (c *MeetingEventClient) Interceptors() []Interceptor {
+	return c.inters.MeetingEvent
+}
+
+func (c *MeetingEventClient) mutate(ctx context.Context, m *MeetingEventMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&MeetingEventCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&MeetingEventUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&MeetingEventUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&MeetingEventDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown MeetingEvent mutation op: %q", m.Op())
+	}
+}
+
+// MeetingParticipantClient is a client for the MeetingParticipant schema.
+type MeetingParticipantClient struct {
+	config
+}
+
+// NewMeetingParticipantClient returns a client for the MeetingParticipant from the given config.
+func NewMeetingParticipantClient(c config) *MeetingParticipantClient {
+	return &MeetingParticipantClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `meetingparticipant.Hooks(f(g(h())))`.
+func (c *MeetingParticipantClient) Use(hooks ...Hook) {
+	c.hooks.MeetingParticipant = append(c.hooks.MeetingParticipant, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `meetingparticipant.Intercept(f(g(h())))`.
+func (c *MeetingParticipantClient) Intercept(interceptors ...Interceptor) {
+	c.inters.MeetingParticipant = append(c.inters.MeetingParticipant, interceptors...)
+}
+
+// Create returns a builder for creating a MeetingParticipant entity.
+func (c *MeetingParticipantClient) Create() *MeetingParticipantCreate {
+	mutation := newMeetingParticipantMutation(c.config, OpCreate)
+	return &MeetingParticipantCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of MeetingParticipant entities.
+func (c *MeetingParticipantClient) CreateBulk(builders ...*MeetingParticipantCreate) *MeetingParticipantCreateBulk {
+	return &MeetingParticipantCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *MeetingParticipantClient) MapCreateBulk(slice any, setFunc func(*MeetingParticipantCreate, int)) *MeetingParticipantCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &MeetingParticipantCreateBulk{err: fmt.Errorf("calling to MeetingParticipantClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*MeetingParticipantCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &MeetingParticipantCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for MeetingParticipant.
+func (c *MeetingParticipantClient) Update() *MeetingParticipantUpdate {
+	mutation := newMeetingParticipantMutation(c.config, OpUpdate)
+	return &MeetingParticipantUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *MeetingParticipantClient) UpdateOne(_m *MeetingParticipant) *MeetingParticipantUpdateOne {
+	mutation := newMeetingParticipantMutation(c.config, OpUpdateOne, withMeetingParticipant(_m))
+	return &MeetingParticipantUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *MeetingParticipantClient) UpdateOneID(id string) *MeetingParticipantUpdateOne {
+	mutation := newMeetingParticipantMutation(c.config, OpUpdateOne, withMeetingParticipantID(id))
+	return &MeetingParticipantUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for MeetingParticipant.
+func (c *MeetingParticipantClient) Delete() *MeetingParticipantDelete {
+	mutation := newMeetingParticipantMutation(c.config, OpDelete)
+	return &MeetingParticipantDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *MeetingParticipantClient) DeleteOne(_m *MeetingParticipant) *MeetingParticipantDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *MeetingParticipantClient) DeleteOneID(id string) *MeetingParticipantDeleteOne {
+	builder := c.Delete().Where(meetingparticipant.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &MeetingParticipantDeleteOne{builder}
+}
+
+// Query returns a query builder for MeetingParticipant.
+func (c *MeetingParticipantClient) Query() *MeetingParticipantQuery {
+	return &MeetingParticipantQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeMeetingParticipant},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a MeetingParticipant entity by its id.
+func (c *MeetingParticipantClient) Get(ctx context.Context, id string) (*MeetingParticipant, error) {
+	return c.Query().Where(meetingparticipant.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *MeetingParticipantClient) GetX(ctx context.Context, id string) *MeetingParticipant {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *MeetingParticipantClient) Hooks() []Hook {
+	return c.hooks.MeetingParticipant
+}
+
+// Interceptors returns the client interceptors.
+func (c *MeetingParticipantClient) Interceptors() []Interceptor {
+	return c.inters.MeetingParticipant
+}
+
+func (c *MeetingParticipantClient) mutate(ctx context.Context, m *MeetingParticipantMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&MeetingParticipantCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&MeetingParticipantUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&MeetingParticipantUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&MeetingParticipantDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown MeetingParticipant mutation op: %q", m.Op())
 	}
 }
 
@@ -2133,13 +2558,13 @@ func (c *UserClient) mutate(ctx context.Context, m *UserMutation) (Value, error)
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		ApiToken, AuditEvent, CallBridge, CdrRecord, Cluster, LdapGroup, Notification,
-		PassphraseDictionary, PasswordHistory, RateLimitBucket, Session, Setting,
-		User []ent.Hook
+		ApiToken, AuditEvent, CallBridge, CdrRecord, Cluster, LdapGroup, Meeting,
+		MeetingEvent, MeetingParticipant, Notification, PassphraseDictionary,
+		PasswordHistory, RateLimitBucket, Session, Setting, User []ent.Hook
 	}
 	inters struct {
-		ApiToken, AuditEvent, CallBridge, CdrRecord, Cluster, LdapGroup, Notification,
-		PassphraseDictionary, PasswordHistory, RateLimitBucket, Session, Setting,
-		User []ent.Interceptor
+		ApiToken, AuditEvent, CallBridge, CdrRecord, Cluster, LdapGroup, Meeting,
+		MeetingEvent, MeetingParticipant, Notification, PassphraseDictionary,
+		PasswordHistory, RateLimitBucket, Session, Setting, User []ent.Interceptor
 	}
 )

@@ -18,6 +18,9 @@ import (
 	"github.com/switchboardhq/switchboard/ent/cdrrecord"
 	"github.com/switchboardhq/switchboard/ent/cluster"
 	"github.com/switchboardhq/switchboard/ent/ldapgroup"
+	"github.com/switchboardhq/switchboard/ent/meeting"
+	"github.com/switchboardhq/switchboard/ent/meetingevent"
+	"github.com/switchboardhq/switchboard/ent/meetingparticipant"
 	"github.com/switchboardhq/switchboard/ent/notification"
 	"github.com/switchboardhq/switchboard/ent/passphrasedictionary"
 	"github.com/switchboardhq/switchboard/ent/passwordhistory"
@@ -91,6 +94,9 @@ func checkColumn(t, c string) error {
 			cdrrecord.Table:            cdrrecord.ValidColumn,
 			cluster.Table:              cluster.ValidColumn,
 			ldapgroup.Table:            ldapgroup.ValidColumn,
+			meeting.Table:              meeting.ValidColumn,
+			meetingevent.Table:         meetingevent.ValidColumn,
+			meetingparticipant.Table:   meetingparticipant.ValidColumn,
 			notification.Table:         notification.ValidColumn,
 			passphrasedictionary.Table: passphrasedictionary.ValidColumn,
 			passwordhistory.Table:      passwordhistory.ValidColumn,

@@ -17,6 +17,9 @@ import (
 	"github.com/switchboardhq/switchboard/ent/cdrrecord"
 	"github.com/switchboardhq/switchboard/ent/cluster"
 	"github.com/switchboardhq/switchboard/ent/ldapgroup"
+	"github.com/switchboardhq/switchboard/ent/meeting"
+	"github.com/switchboardhq/switchboard/ent/meetingevent"
+	"github.com/switchboardhq/switchboard/ent/meetingparticipant"
 	"github.com/switchboardhq/switchboard/ent/notification"
 	"github.com/switchboardhq/switchboard/ent/passphrasedictionary"
 	"github.com/switchboardhq/switchboard/ent/passwordhistory"
@@ -42,6 +45,9 @@ const (
 	TypeCdrRecord            = "CdrRecord"
 	TypeCluster              = "Cluster"
 	TypeLdapGroup            = "LdapGroup"
+	TypeMeeting              = "Meeting"
+	TypeMeetingEvent         = "MeetingEvent"
+	TypeMeetingParticipant   = "MeetingParticipant"
 	TypeNotification         = "Notification"
 	TypePassphraseDictionary = "PassphraseDictionary"
 	TypePasswordHistory      = "PasswordHistory"
@@ -5088,6 +5094,2026 @@ func (m *LdapGroupMutation) ClearEdge(name string) error {
 // It returns an error if the edge is not defined in the schema.
 func (m *LdapGroupMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown LdapGroup edge %s", name)
+}
+
+// MeetingMutation represents an operation that mutates the Meeting nodes in the graph.
+type MeetingMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *string
+	cluster_id    *int
+	addcluster_id *int
+	name          *string
+	state         *meeting.State
+	start_time    *time.Time
+	end_time      *time.Time
+	pinned        *bool
+	search        *string
+	body          *string
+	update_time   *time.Time
+	clearedFields map[string]struct{}
+	done          bool
+	oldValue      func(context.Context) (*Meeting, error)
+	predicates    []predicate.Meeting
+}
+
+var _ ent.Mutation = (*MeetingMutation)(nil)
+
+// meetingOption allows management of the mutation configuration using functional options.
+type meetingOption func(*MeetingMutation)
+
+// newMeetingMutation creates new mutation for the Meeting entity.
+func newMeetingMutation(c config, op Op, opts ...meetingOption) *MeetingMutation {
+	m := &MeetingMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeMeeting,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withMeetingID sets the ID field of the mutation.
+func withMeetingID(id string) meetingOption {
+	return func(m *MeetingMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *Meeting
+		)
+		m.oldValue = func(ctx context.Context) (*Meeting, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().Meeting.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withMeeting sets the old Meeting of the mutation.
+func withMeeting(node *Meeting) meetingOption {
+	return func(m *MeetingMutation) {
+		m.oldValue = func(context.Context) (*Meeting, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m MeetingMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m MeetingMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of Meeting entities.
+func (m *MeetingMutation) SetID(id string) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *MeetingMutation) ID() (id string, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *MeetingMutation) IDs(ctx context.Context) ([]string, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []string{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().Meeting.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetClusterID sets the "cluster_id" field.
+func (m *MeetingMutation) SetClusterID(i int) {
+	m.cluster_id = &i
+	m.addcluster_id = nil
+}
+
+// ClusterID returns the value of the "cluster_id" field in the mutation.
+func (m *MeetingMutation) ClusterID() (r int, exists bool) {
+	v := m.cluster_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldClusterID returns the old "cluster_id" field's value of the Meeting entity.
+// If the Meeting object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MeetingMutation) OldClusterID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldClusterID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldClusterID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldClusterID: %w", err)
+	}
+	return oldValue.ClusterID, nil
+}
+
+// AddClusterID adds i to the "cluster_id" field.
+func (m *MeetingMutation) AddClusterID(i int) {
+	if m.addcluster_id != nil {
+		*m.addcluster_id += i
+	} else {
+		m.addcluster_id = &i
+	}
+}
+
+// AddedClusterID returns the value that was added to the "cluster_id" field in this mutation.
+func (m *MeetingMutation) AddedClusterID() (r int, exists bool) {
+	v := m.addcluster_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetClusterID resets all changes to the "cluster_id" field.
+func (m *MeetingMutation) ResetClusterID() {
+	m.cluster_id = nil
+	m.addcluster_id = nil
+}
+
+// SetName sets the "name" field.
+func (m *MeetingMutation) SetName(s string) {
+	m.name = &s
+}
+
+// Name returns the value of the "name" field in the mutation.
+func (m *MeetingMutation) Name() (r string, exists bool) {
+	v := m.name
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldName returns the old "name" field's value of the Meeting entity.
+// If the Meeting object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MeetingMutation) OldName(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldName is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldName requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldName: %w", err)
+	}
+	return oldValue.Name, nil
+}
+
+// ResetName resets all changes to the "name" field.
+func (m *MeetingMutation) ResetName() {
+	m.name = nil
+}
+
+// SetState sets the "state" field.
+func (m *MeetingMutation) SetState(value meeting.State) {
+	m.state = &value
+}
+
+// State returns the value of the "state" field in the mutation.
+func (m *MeetingMutation) State() (r meeting.State, exists bool) {
+	v := m.state
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldState returns the old "state" field's value of the Meeting entity.
+// If the Meeting object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MeetingMutation) OldState(ctx context.Context) (v meeting.State, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldState is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldState requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldState: %w", err)
+	}
+	return oldValue.State, nil
+}
+
+// ResetState resets all changes to the "state" field.
+func (m *MeetingMutation) ResetState() {
+	m.state = nil
+}
+
+// SetStartTime sets the "start_time" field.
+func (m *MeetingMutation) SetStartTime(t time.Time) {
+	m.start_time = &t
+}
+
+// StartTime returns the value of the "start_time" field in the mutation.
+func (m *MeetingMutation) StartTime() (r time.Time, exists bool) {
+	v := m.start_time
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStartTime returns the old "start_time" field's value of the Meeting entity.
+// If the Meeting object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MeetingMutation) OldStartTime(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStartTime is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStartTime requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStartTime: %w", err)
+	}
+	return oldValue.StartTime, nil
+}
+
+// ResetStartTime resets all changes to the "start_time" field.
+func (m *MeetingMutation) ResetStartTime() {
+	m.start_time = nil
+}
+
+// SetEndTime sets the "end_time" field.
+func (m *MeetingMutation) SetEndTime(t time.Time) {
+	m.end_time = &t
+}
+
+// EndTime returns the value of the "end_time" field in the mutation.
+func (m *MeetingMutation) EndTime() (r time.Time, exists bool) {
+	v := m.end_time
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEndTime returns the old "end_time" field's value of the Meeting entity.
+// If the Meeting object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MeetingMutation) OldEndTime(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEndTime is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEndTime requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEndTime: %w", err)
+	}
+	return oldValue.EndTime, nil
+}
+
+// ClearEndTime clears the value of the "end_time" field.
+func (m *MeetingMutation) ClearEndTime() {
+	m.end_time = nil
+	m.clearedFields[meeting.FieldEndTime] = struct{}{}
+}
+
+// EndTimeCleared returns if the "end_time" field was cleared in this mutation.
+func (m *MeetingMutation) EndTimeCleared() bool {
+	_, ok := m.clearedFields[meeting.FieldEndTime]
+	return ok
+}
+
+// ResetEndTime resets all changes to the "end_time" field.
+func (m *MeetingMutation) ResetEndTime() {
+	m.end_time = nil
+	delete(m.clearedFields, meeting.FieldEndTime)
+}
+
+// SetPinned sets the "pinned" field.
+func (m *MeetingMutation) SetPinned(b bool) {
+	m.pinned = &b
+}
+
+// Pinned returns the value of the "pinned" field in the mutation.
+func (m *MeetingMutation) Pinned() (r bool, exists bool) {
+	v := m.pinned
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPinned returns the old "pinned" field's value of the Meeting entity.
+// If the Meeting object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MeetingMutation) OldPinned(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPinned is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPinned requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPinned: %w", err)
+	}
+	return oldValue.Pinned, nil
+}
+
+// ResetPinned resets all changes to the "pinned" field.
+func (m *MeetingMutation) ResetPinned() {
+	m.pinned = nil
+}
+
+// SetSearch sets the "search" field.
+func (m *MeetingMutation) SetSearch(s string) {
+	m.search = &s
+}
+
+// Search returns the value of the "search" field in the mutation.
+func (m *MeetingMutation) Search() (r string, exists bool) {
+	v := m.search
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSearch returns the old "search" field's value of the Meeting entity.
+// If the Meeting object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MeetingMutation) OldSearch(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSearch is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSearch requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSearch: %w", err)
+	}
+	return oldValue.Search, nil
+}
+
+// ResetSearch resets all changes to the "search" field.
+func (m *MeetingMutation) ResetSearch() {
+	m.search = nil
+}
+
+// SetBody sets the "body" field.
+func (m *MeetingMutation) SetBody(s string) {
+	m.body = &s
+}
+
+// Body returns the value of the "body" field in the mutation.
+func (m *MeetingMutation) Body() (r string, exists bool) {
+	v := m.body
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldBody returns the old "body" field's value of the Meeting entity.
+// If the Meeting object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MeetingMutation) OldBody(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldBody is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldBody requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldBody: %w", err)
+	}
+	return oldValue.Body, nil
+}
+
+// ResetBody resets all changes to the "body" field.
+func (m *MeetingMutation) ResetBody() {
+	m.body = nil
+}
+
+// SetUpdateTime sets the "update_time" field.
+func (m *MeetingMutation) SetUpdateTime(t time.Time) {
+	m.update_time = &t
+}
+
+// UpdateTime returns the value of the "update_time" field in the mutation.
+func (m *MeetingMutation) UpdateTime() (r time.Time, exists bool) {
+	v := m.update_time
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdateTime returns the old "update_time" field's value of the Meeting entity.
+// If the Meeting object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MeetingMutation) OldUpdateTime(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdateTime is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdateTime requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdateTime: %w", err)
+	}
+	return oldValue.UpdateTime, nil
+}
+
+// ResetUpdateTime resets all changes to the "update_time" field.
+func (m *MeetingMutation) ResetUpdateTime() {
+	m.update_time = nil
+}
+
+// Where appends a list predicates to the MeetingMutation builder.
+func (m *MeetingMutation) Where(ps ...predicate.Meeting) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the MeetingMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *MeetingMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.Meeting, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *MeetingMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *MeetingMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (Meeting).
+func (m *MeetingMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *MeetingMutation) Fields() []string {
+	fields := make([]string, 0, 9)
+	if m.cluster_id != nil {
+		fields = append(fields, meeting.FieldClusterID)
+	}
+	if m.name != nil {
+		fields = append(fields, meeting.FieldName)
+	}
+	if m.state != nil {
+		fields = append(fields, meeting.FieldState)
+	}
+	if m.start_time != nil {
+		fields = append(fields, meeting.FieldStartTime)
+	}
+	if m.end_time != nil {
+		fields = append(fields, meeting.FieldEndTime)
+	}
+	if m.pinned != nil {
+		fields = append(fields, meeting.FieldPinned)
+	}
+	if m.search != nil {
+		fields = append(fields, meeting.FieldSearch)
+	}
+	if m.body != nil {
+		fields = append(fields, meeting.FieldBody)
+	}
+	if m.update_time != nil {
+		fields = append(fields, meeting.FieldUpdateTime)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *MeetingMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case meeting.FieldClusterID:
+		return m.ClusterID()
+	case meeting.FieldName:
+		return m.Name()
+	case meeting.FieldState:
+		return m.State()
+	case meeting.FieldStartTime:
+		return m.StartTime()
+	case meeting.FieldEndTime:
+		return m.EndTime()
+	case meeting.FieldPinned:
+		return m.Pinned()
+	case meeting.FieldSearch:
+		return m.Search()
+	case meeting.FieldBody:
+		return m.Body()
+	case meeting.FieldUpdateTime:
+		return m.UpdateTime()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *MeetingMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case meeting.FieldClusterID:
+		return m.OldClusterID(ctx)
+	case meeting.FieldName:
+		return m.OldName(ctx)
+	case meeting.FieldState:
+		return m.OldState(ctx)
+	case meeting.FieldStartTime:
+		return m.OldStartTime(ctx)
+	case meeting.FieldEndTime:
+		return m.OldEndTime(ctx)
+	case meeting.FieldPinned:
+		return m.OldPinned(ctx)
+	case meeting.FieldSearch:
+		return m.OldSearch(ctx)
+	case meeting.FieldBody:
+		return m.OldBody(ctx)
+	case meeting.FieldUpdateTime:
+		return m.OldUpdateTime(ctx)
+	}
+	return nil, fmt.Errorf("unknown Meeting field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *MeetingMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case meeting.FieldClusterID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetClusterID(v)
+		return nil
+	case meeting.FieldName:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetName(v)
+		return nil
+	case meeting.FieldState:
+		v, ok := value.(meeting.State)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetState(v)
+		return nil
+	case meeting.FieldStartTime:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStartTime(v)
+		return nil
+	case meeting.FieldEndTime:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEndTime(v)
+		return nil
+	case meeting.FieldPinned:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPinned(v)
+		return nil
+	case meeting.FieldSearch:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSearch(v)
+		return nil
+	case meeting.FieldBody:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetBody(v)
+		return nil
+	case meeting.FieldUpdateTime:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdateTime(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Meeting field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *MeetingMutation) AddedFields() []string {
+	var fields []string
+	if m.addcluster_id != nil {
+		fields = append(fields, meeting.FieldClusterID)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *MeetingMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case meeting.FieldClusterID:
+		return m.AddedClusterID()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *MeetingMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case meeting.FieldClusterID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddClusterID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Meeting numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *MeetingMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(meeting.FieldEndTime) {
+		fields = append(fields, meeting.FieldEndTime)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *MeetingMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *MeetingMutation) ClearField(name string) error {
+	switch name {
+	case meeting.FieldEndTime:
+		m.ClearEndTime()
+		return nil
+	}
+	return fmt.Errorf("unknown Meeting nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *MeetingMutation) ResetField(name string) error {
+	switch name {
+	case meeting.FieldClusterID:
+		m.ResetClusterID()
+		return nil
+	case meeting.FieldName:
+		m.ResetName()
+		return nil
+	case meeting.FieldState:
+		m.ResetState()
+		return nil
+	case meeting.FieldStartTime:
+		m.ResetStartTime()
+		return nil
+	case meeting.FieldEndTime:
+		m.ResetEndTime()
+		return nil
+	case meeting.FieldPinned:
+		m.ResetPinned()
+		return nil
+	case meeting.FieldSearch:
+		m.ResetSearch()
+		return nil
+	case meeting.FieldBody:
+		m.ResetBody()
+		return nil
+	case meeting.FieldUpdateTime:
+		m.ResetUpdateTime()
+		return nil
+	}
+	return fmt.Errorf("unknown Meeting field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *MeetingMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *MeetingMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *MeetingMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *MeetingMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *MeetingMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *MeetingMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *MeetingMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown Meeting unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *MeetingMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown Meeting edge %s", name)
+}
+
+// MeetingEventMutation represents an operation that mutates the MeetingEvent nodes in the graph.
+type MeetingEventMutation struct {
+	config
+	op               Op
+	typ              string
+	id               *int
+	meeting_id       *string
+	time             *time.Time
+	kind             *string
+	description      *string
+	participant_id   *string
+	participant_name *string
+	actor            *string
+	inferred         *bool
+	clearedFields    map[string]struct{}
+	done             bool
+	oldValue         func(context.Context) (*MeetingEvent, error)
+	predicates       []predicate.MeetingEvent
+}
+
+var _ ent.Mutation = (*MeetingEventMutation)(nil)
+
+// meetingeventOption allows management of the mutation configuration using functional options.
+type meetingeventOption func(*MeetingEventMutation)
+
+// newMeetingEventMutation creates new mutation for the MeetingEvent entity.
+func newMeetingEventMutation(c config, op Op, opts ...meetingeventOption) *MeetingEventMutation {
+	m := &MeetingEventMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeMeetingEvent,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withMeetingEventID sets the ID field of the mutation.
+func withMeetingEventID(id int) meetingeventOption {
+	return func(m *MeetingEventMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *MeetingEvent
+		)
+		m.oldValue = func(ctx context.Context) (*MeetingEvent, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().MeetingEvent.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withMeetingEvent sets the old MeetingEvent of the mutation.
+func withMeetingEvent(node *MeetingEvent) meetingeventOption {
+	return func(m *MeetingEventMutation) {
+		m.oldValue = func(context.Context) (*MeetingEvent, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m MeetingEventMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m MeetingEventMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *MeetingEventMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *MeetingEventMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().MeetingEvent.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetMeetingID sets the "meeting_id" field.
+func (m *MeetingEventMutation) SetMeetingID(s string) {
+	m.meeting_id = &s
+}
+
+// MeetingID returns the value of the "meeting_id" field in the mutation.
+func (m *MeetingEventMutation) MeetingID() (r string, exists bool) {
+	v := m.meeting_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMeetingID returns the old "meeting_id" field's value of the MeetingEvent entity.
+// If the MeetingEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MeetingEventMutation) OldMeetingID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMeetingID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMeetingID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMeetingID: %w", err)
+	}
+	return oldValue.MeetingID, nil
+}
+
+// ResetMeetingID resets all changes to the "meeting_id" field.
+func (m *MeetingEventMutation) ResetMeetingID() {
+	m.meeting_id = nil
+}
+
+// SetTime sets the "time" field.
+func (m *MeetingEventMutation) SetTime(t time.Time) {
+	m.time = &t
+}
+
+// Time returns the value of the "time" field in the mutation.
+func (m *MeetingEventMutation) Time() (r time.Time, exists bool) {
+	v := m.time
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTime returns the old "time" field's value of the MeetingEvent entity.
+// If the MeetingEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MeetingEventMutation) OldTime(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTime is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTime requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTime: %w", err)
+	}
+	return oldValue.Time, nil
+}
+
+// ResetTime resets all changes to the "time" field.
+func (m *MeetingEventMutation) ResetTime() {
+	m.time = nil
+}
+
+// SetKind sets the "kind" field.
+func (m *MeetingEventMutation) SetKind(s string) {
+	m.kind = &s
+}
+
+// Kind returns the value of the "kind" field in the mutation.
+func (m *MeetingEventMutation) Kind() (r string, exists bool) {
+	v := m.kind
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldKind returns the old "kind" field's value of the MeetingEvent entity.
+// If the MeetingEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MeetingEventMutation) OldKind(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldKind is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldKind requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldKind: %w", err)
+	}
+	return oldValue.Kind, nil
+}
+
+// ResetKind resets all changes to the "kind" field.
+func (m *MeetingEventMutation) ResetKind() {
+	m.kind = nil
+}
+
+// SetDescription sets the "description" field.
+func (m *MeetingEventMutation) SetDescription(s string) {
+	m.description = &s
+}
+
+// Description returns the value of the "description" field in the mutation.
+func (m *MeetingEventMutation) Description() (r string, exists bool) {
+	v := m.description
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDescription returns the old "description" field's value of the MeetingEvent entity.
+// If the MeetingEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MeetingEventMutation) OldDescription(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDescription is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDescription requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDescription: %w", err)
+	}
+	return oldValue.Description, nil
+}
+
+// ResetDescription resets all changes to the "description" field.
+func (m *MeetingEventMutation) ResetDescription() {
+	m.description = nil
+}
+
+// SetParticipantID sets the "participant_id" field.
+func (m *MeetingEventMutation) SetParticipantID(s string) {
+	m.participant_id = &s
+}
+
+// ParticipantID returns the value of the "participant_id" field in the mutation.
+func (m *MeetingEventMutation) ParticipantID() (r string, exists bool) {
+	v := m.participant_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldParticipantID returns the old "participant_id" field's value of the MeetingEvent entity.
+// If the MeetingEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MeetingEventMutation) OldParticipantID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldParticipantID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldParticipantID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldParticipantID: %w", err)
+	}
+	return oldValue.ParticipantID, nil
+}
+
+// ResetParticipantID resets all changes to the "participant_id" field.
+func (m *MeetingEventMutation) ResetParticipantID() {
+	m.participant_id = nil
+}
+
+// SetParticipantName sets the "participant_name" field.
+func (m *MeetingEventMutation) SetParticipantName(s string) {
+	m.participant_name = &s
+}
+
+// ParticipantName returns the value of the "participant_name" field in the mutation.
+func (m *MeetingEventMutation) ParticipantName() (r string, exists bool) {
+	v := m.participant_name
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldParticipantName returns the old "participant_name" field's value of the MeetingEvent entity.
+// If the MeetingEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MeetingEventMutation) OldParticipantName(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldParticipantName is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldParticipantName requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldParticipantName: %w", err)
+	}
+	return oldValue.ParticipantName, nil
+}
+
+// ResetParticipantName resets all changes to the "participant_name" field.
+func (m *MeetingEventMutation) ResetParticipantName() {
+	m.participant_name = nil
+}
+
+// SetActor sets the "actor" field.
+func (m *MeetingEventMutation) SetActor(s string) {
+	m.actor = &s
+}
+
+// Actor returns the value of the "actor" field in the mutation.
+func (m *MeetingEventMutation) Actor() (r string, exists bool) {
+	v := m.actor
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldActor returns the old "actor" field's value of the MeetingEvent entity.
+// If the MeetingEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MeetingEventMutation) OldActor(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldActor is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldActor requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldActor: %w", err)
+	}
+	return oldValue.Actor, nil
+}
+
+// ResetActor resets all changes to the "actor" field.
+func (m *MeetingEventMutation) ResetActor() {
+	m.actor = nil
+}
+
+// SetInferred sets the "inferred" field.
+func (m *MeetingEventMutation) SetInferred(b bool) {
+	m.inferred = &b
+}
+
+// Inferred returns the value of the "inferred" field in the mutation.
+func (m *MeetingEventMutation) Inferred() (r bool, exists bool) {
+	v := m.inferred
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldInferred returns the old "inferred" field's value of the MeetingEvent entity.
+// If the MeetingEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MeetingEventMutation) OldInferred(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldInferred is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldInferred requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldInferred: %w", err)
+	}
+	return oldValue.Inferred, nil
+}
+
+// ResetInferred resets all changes to the "inferred" field.
+func (m *MeetingEventMutation) ResetInferred() {
+	m.inferred = nil
+}
+
+// Where appends a list predicates to the MeetingEventMutation builder.
+func (m *MeetingEventMutation) Where(ps ...predicate.MeetingEvent) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the MeetingEventMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *MeetingEventMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.MeetingEvent, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *MeetingEventMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *MeetingEventMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (MeetingEvent).
+func (m *MeetingEventMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *MeetingEventMutation) Fields() []string {
+	fields := make([]string, 0, 8)
+	if m.meeting_id != nil {
+		fields = append(fields, meetingevent.FieldMeetingID)
+	}
+	if m.time != nil {
+		fields = append(fields, meetingevent.FieldTime)
+	}
+	if m.kind != nil {
+		fields = append(fields, meetingevent.FieldKind)
+	}
+	if m.description != nil {
+		fields = append(fields, meetingevent.FieldDescription)
+	}
+	if m.participant_id != nil {
+		fields = append(fields, meetingevent.FieldParticipantID)
+	}
+	if m.participant_name != nil {
+		fields = append(fields, meetingevent.FieldParticipantName)
+	}
+	if m.actor != nil {
+		fields = append(fields, meetingevent.FieldActor)
+	}
+	if m.inferred != nil {
+		fields = append(fields, meetingevent.FieldInferred)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *MeetingEventMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case meetingevent.FieldMeetingID:
+		return m.MeetingID()
+	case meetingevent.FieldTime:
+		return m.Time()
+	case meetingevent.FieldKind:
+		return m.Kind()
+	case meetingevent.FieldDescription:
+		return m.Description()
+	case meetingevent.FieldParticipantID:
+		return m.ParticipantID()
+	case meetingevent.FieldParticipantName:
+		return m.ParticipantName()
+	case meetingevent.FieldActor:
+		return m.Actor()
+	case meetingevent.FieldInferred:
+		return m.Inferred()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *MeetingEventMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case meetingevent.FieldMeetingID:
+		return m.OldMeetingID(ctx)
+	case meetingevent.FieldTime:
+		return m.OldTime(ctx)
+	case meetingevent.FieldKind:
+		return m.OldKind(ctx)
+	case meetingevent.FieldDescription:
+		return m.OldDescription(ctx)
+	case meetingevent.FieldParticipantID:
+		return m.OldParticipantID(ctx)
+	case meetingevent.FieldParticipantName:
+		return m.OldParticipantName(ctx)
+	case meetingevent.FieldActor:
+		return m.OldActor(ctx)
+	case meetingevent.FieldInferred:
+		return m.OldInferred(ctx)
+	}
+	return nil, fmt.Errorf("unknown MeetingEvent field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *MeetingEventMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case meetingevent.FieldMeetingID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMeetingID(v)
+		return nil
+	case meetingevent.FieldTime:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTime(v)
+		return nil
+	case meetingevent.FieldKind:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetKind(v)
+		return nil
+	case meetingevent.FieldDescription:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDescription(v)
+		return nil
+	case meetingevent.FieldParticipantID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetParticipantID(v)
+		return nil
+	case meetingevent.FieldParticipantName:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetParticipantName(v)
+		return nil
+	case meetingevent.FieldActor:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetActor(v)
+		return nil
+	case meetingevent.FieldInferred:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetInferred(v)
+		return nil
+	}
+	return fmt.Errorf("unknown MeetingEvent field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *MeetingEventMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *MeetingEventMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *MeetingEventMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown MeetingEvent numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *MeetingEventMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *MeetingEventMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *MeetingEventMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown MeetingEvent nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *MeetingEventMutation) ResetField(name string) error {
+	switch name {
+	case meetingevent.FieldMeetingID:
+		m.ResetMeetingID()
+		return nil
+	case meetingevent.FieldTime:
+		m.ResetTime()
+		return nil
+	case meetingevent.FieldKind:
+		m.ResetKind()
+		return nil
+	case meetingevent.FieldDescription:
+		m.ResetDescription()
+		return nil
+	case meetingevent.FieldParticipantID:
+		m.ResetParticipantID()
+		return nil
+	case meetingevent.FieldParticipantName:
+		m.ResetParticipantName()
+		return nil
+	case meetingevent.FieldActor:
+		m.ResetActor()
+		return nil
+	case meetingevent.FieldInferred:
+		m.ResetInferred()
+		return nil
+	}
+	return fmt.Errorf("unknown MeetingEvent field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *MeetingEventMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *MeetingEventMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *MeetingEventMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *MeetingEventMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *MeetingEventMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *MeetingEventMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *MeetingEventMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown MeetingEvent unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *MeetingEventMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown MeetingEvent edge %s", name)
+}
+
+// MeetingParticipantMutation represents an operation that mutates the MeetingParticipant nodes in the graph.
+type MeetingParticipantMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *string
+	meeting_id    *string
+	join_time     *time.Time
+	left          *bool
+	body          *string
+	clearedFields map[string]struct{}
+	done          bool
+	oldValue      func(context.Context) (*MeetingParticipant, error)
+	predicates    []predicate.MeetingParticipant
+}
+
+var _ ent.Mutation = (*MeetingParticipantMutation)(nil)
+
+// meetingparticipantOption allows management of the mutation configuration using functional options.
+type meetingparticipantOption func(*MeetingParticipantMutation)
+
+// newMeetingParticipantMutation creates new mutation for the MeetingParticipant entity.
+func newMeetingParticipantMutation(c config, op Op, opts ...meetingparticipantOption) *MeetingParticipantMutation {
+	m := &MeetingParticipantMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeMeetingParticipant,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withMeetingParticipantID sets the ID field of the mutation.
+func withMeetingParticipantID(id string) meetingparticipantOption {
+	return func(m *MeetingParticipantMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *MeetingParticipant
+		)
+		m.oldValue = func(ctx context.Context) (*MeetingParticipant, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().MeetingParticipant.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withMeetingParticipant sets the old MeetingParticipant of the mutation.
+func withMeetingParticipant(node *MeetingParticipant) meetingparticipantOption {
+	return func(m *MeetingParticipantMutation) {
+		m.oldValue = func(context.Context) (*MeetingParticipant, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m MeetingParticipantMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m MeetingParticipantMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of MeetingParticipant entities.
+func (m *MeetingParticipantMutation) SetID(id string) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *MeetingParticipantMutation) ID() (id string, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *MeetingParticipantMutation) IDs(ctx context.Context) ([]string, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []string{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().MeetingParticipant.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetMeetingID sets the "meeting_id" field.
+func (m *MeetingParticipantMutation) SetMeetingID(s string) {
+	m.meeting_id = &s
+}
+
+// MeetingID returns the value of the "meeting_id" field in the mutation.
+func (m *MeetingParticipantMutation) MeetingID() (r string, exists bool) {
+	v := m.meeting_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMeetingID returns the old "meeting_id" field's value of the MeetingParticipant entity.
+// If the MeetingParticipant object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MeetingParticipantMutation) OldMeetingID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMeetingID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMeetingID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMeetingID: %w", err)
+	}
+	return oldValue.MeetingID, nil
+}
+
+// ResetMeetingID resets all changes to the "meeting_id" field.
+func (m *MeetingParticipantMutation) ResetMeetingID() {
+	m.meeting_id = nil
+}
+
+// SetJoinTime sets the "join_time" field.
+func (m *MeetingParticipantMutation) SetJoinTime(t time.Time) {
+	m.join_time = &t
+}
+
+// JoinTime returns the value of the "join_time" field in the mutation.
+func (m *MeetingParticipantMutation) JoinTime() (r time.Time, exists bool) {
+	v := m.join_time
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldJoinTime returns the old "join_time" field's value of the MeetingParticipant entity.
+// If the MeetingParticipant object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MeetingParticipantMutation) OldJoinTime(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldJoinTime is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldJoinTime requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldJoinTime: %w", err)
+	}
+	return oldValue.JoinTime, nil
+}
+
+// ResetJoinTime resets all changes to the "join_time" field.
+func (m *MeetingParticipantMutation) ResetJoinTime() {
+	m.join_time = nil
+}
+
+// SetLeft sets the "left" field.
+func (m *MeetingParticipantMutation) SetLeft(b bool) {
+	m.left = &b
+}
+
+// Left returns the value of the "left" field in the mutation.
+func (m *MeetingParticipantMutation) Left() (r bool, exists bool) {
+	v := m.left
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLeft returns the old "left" field's value of the MeetingParticipant entity.
+// If the MeetingParticipant object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MeetingParticipantMutation) OldLeft(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLeft is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLeft requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLeft: %w", err)
+	}
+	return oldValue.Left, nil
+}
+
+// ResetLeft resets all changes to the "left" field.
+func (m *MeetingParticipantMutation) ResetLeft() {
+	m.left = nil
+}
+
+// SetBody sets the "body" field.
+func (m *MeetingParticipantMutation) SetBody(s string) {
+	m.body = &s
+}
+
+// Body returns the value of the "body" field in the mutation.
+func (m *MeetingParticipantMutation) Body() (r string, exists bool) {
+	v := m.body
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldBody returns the old "body" field's value of the MeetingParticipant entity.
+// If the MeetingParticipant object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MeetingParticipantMutation) OldBody(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldBody is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldBody requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldBody: %w", err)
+	}
+	return oldValue.Body, nil
+}
+
+// ResetBody resets all changes to the "body" field.
+func (m *MeetingParticipantMutation) ResetBody() {
+	m.body = nil
+}
+
+// Where appends a list predicates to the MeetingParticipantMutation builder.
+func (m *MeetingParticipantMutation) Where(ps ...predicate.MeetingParticipant) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the MeetingParticipantMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *MeetingParticipantMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.MeetingParticipant, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *MeetingParticipantMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *MeetingParticipantMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (MeetingParticipant).
+func (m *MeetingParticipantMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *MeetingParticipantMutation) Fields() []string {
+	fields := make([]string, 0, 4)
+	if m.meeting_id != nil {
+		fields = append(fields, meetingparticipant.FieldMeetingID)
+	}
+	if m.join_time != nil {
+		fields = append(fields, meetingparticipant.FieldJoinTime)
+	}
+	if m.left != nil {
+		fields = append(fields, meetingparticipant.FieldLeft)
+	}
+	if m.body != nil {
+		fields = append(fields, meetingparticipant.FieldBody)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *MeetingParticipantMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case meetingparticipant.FieldMeetingID:
+		return m.MeetingID()
+	case meetingparticipant.FieldJoinTime:
+		return m.JoinTime()
+	case meetingparticipant.FieldLeft:
+		return m.Left()
+	case meetingparticipant.FieldBody:
+		return m.Body()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *MeetingParticipantMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case meetingparticipant.FieldMeetingID:
+		return m.OldMeetingID(ctx)
+	case meetingparticipant.FieldJoinTime:
+		return m.OldJoinTime(ctx)
+	case meetingparticipant.FieldLeft:
+		return m.OldLeft(ctx)
+	case meetingparticipant.FieldBody:
+		return m.OldBody(ctx)
+	}
+	return nil, fmt.Errorf("unknown MeetingParticipant field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *MeetingParticipantMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case meetingparticipant.FieldMeetingID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMeetingID(v)
+		return nil
+	case meetingparticipant.FieldJoinTime:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetJoinTime(v)
+		return nil
+	case meetingparticipant.FieldLeft:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLeft(v)
+		return nil
+	case meetingparticipant.FieldBody:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetBody(v)
+		return nil
+	}
+	return fmt.Errorf("unknown MeetingParticipant field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *MeetingParticipantMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *MeetingParticipantMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *MeetingParticipantMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown MeetingParticipant numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *MeetingParticipantMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *MeetingParticipantMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *MeetingParticipantMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown MeetingParticipant nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *MeetingParticipantMutation) ResetField(name string) error {
+	switch name {
+	case meetingparticipant.FieldMeetingID:
+		m.ResetMeetingID()
+		return nil
+	case meetingparticipant.FieldJoinTime:
+		m.ResetJoinTime()
+		return nil
+	case meetingparticipant.FieldLeft:
+		m.ResetLeft()
+		return nil
+	case meetingparticipant.FieldBody:
+		m.ResetBody()
+		return nil
+	}
+	return fmt.Errorf("unknown MeetingParticipant field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *MeetingParticipantMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *MeetingParticipantMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *MeetingParticipantMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *MeetingParticipantMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *MeetingParticipantMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *MeetingParticipantMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *MeetingParticipantMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown MeetingParticipant unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *MeetingParticipantMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown MeetingParticipant edge %s", name)
 }
 
 // NotificationMutation represents an operation that mutates the Notification nodes in the graph.

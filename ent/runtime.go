@@ -11,6 +11,9 @@ import (
 	"github.com/switchboardhq/switchboard/ent/cdrrecord"
 	"github.com/switchboardhq/switchboard/ent/cluster"
 	"github.com/switchboardhq/switchboard/ent/ldapgroup"
+	"github.com/switchboardhq/switchboard/ent/meeting"
+	"github.com/switchboardhq/switchboard/ent/meetingevent"
+	"github.com/switchboardhq/switchboard/ent/meetingparticipant"
 	"github.com/switchboardhq/switchboard/ent/notification"
 	"github.com/switchboardhq/switchboard/ent/passphrasedictionary"
 	"github.com/switchboardhq/switchboard/ent/passwordhistory"
@@ -352,6 +355,106 @@ func init() {
 		return func(dn_key string) error {
 			for _, fn := range fns {
 				if err := fn(dn_key); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	meetingFields := schema.Meeting{}.Fields()
+	_ = meetingFields
+	// meetingDescName is the schema descriptor for name field.
+	meetingDescName := meetingFields[2].Descriptor()
+	// meeting.DefaultName holds the default value on creation for the name field.
+	meeting.DefaultName = meetingDescName.Default.(string)
+	// meeting.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	meeting.NameValidator = meetingDescName.Validators[0].(func(string) error)
+	// meetingDescPinned is the schema descriptor for pinned field.
+	meetingDescPinned := meetingFields[6].Descriptor()
+	// meeting.DefaultPinned holds the default value on creation for the pinned field.
+	meeting.DefaultPinned = meetingDescPinned.Default.(bool)
+	// meetingDescSearch is the schema descriptor for search field.
+	meetingDescSearch := meetingFields[7].Descriptor()
+	// meeting.DefaultSearch holds the default value on creation for the search field.
+	meeting.DefaultSearch = meetingDescSearch.Default.(string)
+	// meetingDescUpdateTime is the schema descriptor for update_time field.
+	meetingDescUpdateTime := meetingFields[9].Descriptor()
+	// meeting.DefaultUpdateTime holds the default value on creation for the update_time field.
+	meeting.DefaultUpdateTime = meetingDescUpdateTime.Default.(func() time.Time)
+	// meeting.UpdateDefaultUpdateTime holds the default value on update for the update_time field.
+	meeting.UpdateDefaultUpdateTime = meetingDescUpdateTime.UpdateDefault.(func() time.Time)
+	// meetingDescID is the schema descriptor for id field.
+	meetingDescID := meetingFields[0].Descriptor()
+	// meeting.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	meeting.IDValidator = func() func(string) error {
+		validators := meetingDescID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(id string) error {
+			for _, fn := range fns {
+				if err := fn(id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	meetingeventFields := schema.MeetingEvent{}.Fields()
+	_ = meetingeventFields
+	// meetingeventDescMeetingID is the schema descriptor for meeting_id field.
+	meetingeventDescMeetingID := meetingeventFields[0].Descriptor()
+	// meetingevent.MeetingIDValidator is a validator for the "meeting_id" field. It is called by the builders before save.
+	meetingevent.MeetingIDValidator = meetingeventDescMeetingID.Validators[0].(func(string) error)
+	// meetingeventDescKind is the schema descriptor for kind field.
+	meetingeventDescKind := meetingeventFields[2].Descriptor()
+	// meetingevent.KindValidator is a validator for the "kind" field. It is called by the builders before save.
+	meetingevent.KindValidator = meetingeventDescKind.Validators[0].(func(string) error)
+	// meetingeventDescParticipantID is the schema descriptor for participant_id field.
+	meetingeventDescParticipantID := meetingeventFields[4].Descriptor()
+	// meetingevent.DefaultParticipantID holds the default value on creation for the participant_id field.
+	meetingevent.DefaultParticipantID = meetingeventDescParticipantID.Default.(string)
+	// meetingevent.ParticipantIDValidator is a validator for the "participant_id" field. It is called by the builders before save.
+	meetingevent.ParticipantIDValidator = meetingeventDescParticipantID.Validators[0].(func(string) error)
+	// meetingeventDescParticipantName is the schema descriptor for participant_name field.
+	meetingeventDescParticipantName := meetingeventFields[5].Descriptor()
+	// meetingevent.DefaultParticipantName holds the default value on creation for the participant_name field.
+	meetingevent.DefaultParticipantName = meetingeventDescParticipantName.Default.(string)
+	// meetingevent.ParticipantNameValidator is a validator for the "participant_name" field. It is called by the builders before save.
+	meetingevent.ParticipantNameValidator = meetingeventDescParticipantName.Validators[0].(func(string) error)
+	// meetingeventDescActor is the schema descriptor for actor field.
+	meetingeventDescActor := meetingeventFields[6].Descriptor()
+	// meetingevent.DefaultActor holds the default value on creation for the actor field.
+	meetingevent.DefaultActor = meetingeventDescActor.Default.(string)
+	// meetingevent.ActorValidator is a validator for the "actor" field. It is called by the builders before save.
+	meetingevent.ActorValidator = meetingeventDescActor.Validators[0].(func(string) error)
+	// meetingeventDescInferred is the schema descriptor for inferred field.
+	meetingeventDescInferred := meetingeventFields[7].Descriptor()
+	// meetingevent.DefaultInferred holds the default value on creation for the inferred field.
+	meetingevent.DefaultInferred = meetingeventDescInferred.Default.(bool)
+	meetingparticipantFields := schema.MeetingParticipant{}.Fields()
+	_ = meetingparticipantFields
+	// meetingparticipantDescMeetingID is the schema descriptor for meeting_id field.
+	meetingparticipantDescMeetingID := meetingparticipantFields[1].Descriptor()
+	// meetingparticipant.MeetingIDValidator is a validator for the "meeting_id" field. It is called by the builders before save.
+	meetingparticipant.MeetingIDValidator = meetingparticipantDescMeetingID.Validators[0].(func(string) error)
+	// meetingparticipantDescLeft is the schema descriptor for left field.
+	meetingparticipantDescLeft := meetingparticipantFields[3].Descriptor()
+	// meetingparticipant.DefaultLeft holds the default value on creation for the left field.
+	meetingparticipant.DefaultLeft = meetingparticipantDescLeft.Default.(bool)
+	// meetingparticipantDescID is the schema descriptor for id field.
+	meetingparticipantDescID := meetingparticipantFields[0].Descriptor()
+	// meetingparticipant.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	meetingparticipant.IDValidator = func() func(string) error {
+		validators := meetingparticipantDescID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(id string) error {
+			for _, fn := range fns {
+				if err := fn(id); err != nil {
 					return err
 				}
 			}

@@ -24,6 +24,12 @@ type Tx struct {
 	Cluster *ClusterClient
 	// LdapGroup is the client for interacting with the LdapGroup builders.
 	LdapGroup *LdapGroupClient
+	// Meeting is the client for interacting with the Meeting builders.
+	Meeting *MeetingClient
+	// MeetingEvent is the client for interacting with the MeetingEvent builders.
+	MeetingEvent *MeetingEventClient
+	// MeetingParticipant is the client for interacting with the MeetingParticipant builders.
+	MeetingParticipant *MeetingParticipantClient
 	// Notification is the client for interacting with the Notification builders.
 	Notification *NotificationClient
 	// PassphraseDictionary is the client for interacting with the PassphraseDictionary builders.
@@ -175,6 +181,9 @@ func (tx *Tx) init() {
 	tx.CdrRecord = NewCdrRecordClient(tx.config)
 	tx.Cluster = NewClusterClient(tx.config)
 	tx.LdapGroup = NewLdapGroupClient(tx.config)
+	tx.Meeting = NewMeetingClient(tx.config)
+	tx.MeetingEvent = NewMeetingEventClient(tx.config)
+	tx.MeetingParticipant = NewMeetingParticipantClient(tx.config)
 	tx.Notification = NewNotificationClient(tx.config)
 	tx.PassphraseDictionary = NewPassphraseDictionaryClient(tx.config)
 	tx.PasswordHistory = NewPasswordHistoryClient(tx.config)

@@ -32,6 +32,7 @@ import (
 
 	authv1 "github.com/switchboardhq/switchboard/gen/switchboard/auth/v1"
 	"github.com/switchboardhq/switchboard/gen/switchboard/auth/v1/authv1connect"
+	"github.com/switchboardhq/switchboard/gen/switchboard/meetings/v1/meetingsv1connect"
 	"github.com/switchboardhq/switchboard/gen/switchboard/overview/v1/overviewv1connect"
 	"github.com/switchboardhq/switchboard/gen/switchboard/servers/v1/serversv1connect"
 	"github.com/switchboardhq/switchboard/gen/switchboard/system/v1/systemv1connect"
@@ -70,6 +71,8 @@ type Client struct {
 	Overview overviewv1connect.OverviewServiceClient
 	// Servers manages Call Bridges, clusters and the CDR receiver address.
 	Servers serversv1connect.ServerServiceClient
+	// Meetings lists and watches meetings and acts on them.
+	Meetings meetingsv1connect.MeetingServiceClient
 
 	mu    sync.RWMutex
 	token string
@@ -98,6 +101,7 @@ func New(ctx context.Context, o Options) (*Client, error) {
 	c.System = systemv1connect.NewSystemServiceClient(httpClient, base, opts...)
 	c.Overview = overviewv1connect.NewOverviewServiceClient(httpClient, base, opts...)
 	c.Servers = serversv1connect.NewServerServiceClient(httpClient, base, opts...)
+	c.Meetings = meetingsv1connect.NewMeetingServiceClient(httpClient, base, opts...)
 
 	if o.Token == "" && o.Username != "" {
 		res, err := c.Auth.SignIn(ctx, connect.NewRequest(&authv1.SignInRequest{Username: o.Username, Password: o.Password}))

@@ -81,6 +81,42 @@ func (f LdapGroupFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, e
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.LdapGroupMutation", m)
 }
 
+// The MeetingFunc type is an adapter to allow the use of ordinary
+// function as Meeting mutator.
+type MeetingFunc func(context.Context, *ent.MeetingMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f MeetingFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.MeetingMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.MeetingMutation", m)
+}
+
+// The MeetingEventFunc type is an adapter to allow the use of ordinary
+// function as MeetingEvent mutator.
+type MeetingEventFunc func(context.Context, *ent.MeetingEventMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f MeetingEventFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.MeetingEventMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.MeetingEventMutation", m)
+}
+
+// The MeetingParticipantFunc type is an adapter to allow the use of ordinary
+// function as MeetingParticipant mutator.
+type MeetingParticipantFunc func(context.Context, *ent.MeetingParticipantMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f MeetingParticipantFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.MeetingParticipantMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.MeetingParticipantMutation", m)
+}
+
 // The NotificationFunc type is an adapter to allow the use of ordinary
 // function as Notification mutator.
 type NotificationFunc func(context.Context, *ent.NotificationMutation) (ent.Value, error)

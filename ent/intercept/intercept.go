@@ -14,6 +14,9 @@ import (
 	"github.com/switchboardhq/switchboard/ent/cdrrecord"
 	"github.com/switchboardhq/switchboard/ent/cluster"
 	"github.com/switchboardhq/switchboard/ent/ldapgroup"
+	"github.com/switchboardhq/switchboard/ent/meeting"
+	"github.com/switchboardhq/switchboard/ent/meetingevent"
+	"github.com/switchboardhq/switchboard/ent/meetingparticipant"
 	"github.com/switchboardhq/switchboard/ent/notification"
 	"github.com/switchboardhq/switchboard/ent/passphrasedictionary"
 	"github.com/switchboardhq/switchboard/ent/passwordhistory"
@@ -242,6 +245,87 @@ func (f TraverseLdapGroup) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.LdapGroupQuery", q)
 }
 
+// The MeetingFunc type is an adapter to allow the use of ordinary function as a Querier.
+type MeetingFunc func(context.Context, *ent.MeetingQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f MeetingFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.MeetingQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.MeetingQuery", q)
+}
+
+// The TraverseMeeting type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseMeeting func(context.Context, *ent.MeetingQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseMeeting) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseMeeting) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.MeetingQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.MeetingQuery", q)
+}
+
+// The MeetingEventFunc type is an adapter to allow the use of ordinary function as a Querier.
+type MeetingEventFunc func(context.Context, *ent.MeetingEventQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f MeetingEventFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.MeetingEventQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.MeetingEventQuery", q)
+}
+
+// The TraverseMeetingEvent type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseMeetingEvent func(context.Context, *ent.MeetingEventQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseMeetingEvent) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseMeetingEvent) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.MeetingEventQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.MeetingEventQuery", q)
+}
+
+// The MeetingParticipantFunc type is an adapter to allow the use of ordinary function as a Querier.
+type MeetingParticipantFunc func(context.Context, *ent.MeetingParticipantQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f MeetingParticipantFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.MeetingParticipantQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.MeetingParticipantQuery", q)
+}
+
+// The TraverseMeetingParticipant type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseMeetingParticipant func(context.Context, *ent.MeetingParticipantQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseMeetingParticipant) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseMeetingParticipant) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.MeetingParticipantQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.MeetingParticipantQuery", q)
+}
+
 // The NotificationFunc type is an adapter to allow the use of ordinary function as a Querier.
 type NotificationFunc func(context.Context, *ent.NotificationQuery) (ent.Value, error)
 
@@ -446,6 +530,12 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.ClusterQuery, predicate.Cluster, cluster.OrderOption]{typ: ent.TypeCluster, tq: q}, nil
 	case *ent.LdapGroupQuery:
 		return &query[*ent.LdapGroupQuery, predicate.LdapGroup, ldapgroup.OrderOption]{typ: ent.TypeLdapGroup, tq: q}, nil
+	case *ent.MeetingQuery:
+		return &query[*ent.MeetingQuery, predicate.Meeting, meeting.OrderOption]{typ: ent.TypeMeeting, tq: q}, nil
+	case *ent.MeetingEventQuery:
+		return &query[*ent.MeetingEventQuery, predicate.MeetingEvent, meetingevent.OrderOption]{typ: ent.TypeMeetingEvent, tq: q}, nil
+	case *ent.MeetingParticipantQuery:
+		return &query[*ent.MeetingParticipantQuery, predicate.MeetingParticipant, meetingparticipant.OrderOption]{typ: ent.TypeMeetingParticipant, tq: q}, nil
 	case *ent.NotificationQuery:
 		return &query[*ent.NotificationQuery, predicate.Notification, notification.OrderOption]{typ: ent.TypeNotification, tq: q}, nil
 	case *ent.PassphraseDictionaryQuery:

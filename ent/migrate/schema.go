@@ -169,6 +169,78 @@ var (
 		Columns:    LdapGroupsColumns,
 		PrimaryKey: []*schema.Column{LdapGroupsColumns[0]},
 	}
+	// MeetingsColumns holds the columns for the "meetings" table.
+	MeetingsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 64},
+		{Name: "cluster_id", Type: field.TypeInt},
+		{Name: "name", Type: field.TypeString, Size: 512, Default: ""},
+		{Name: "state", Type: field.TypeEnum, Enums: []string{"active", "ended"}},
+		{Name: "start_time", Type: field.TypeTime},
+		{Name: "end_time", Type: field.TypeTime, Nullable: true},
+		{Name: "pinned", Type: field.TypeBool, Default: false},
+		{Name: "search", Type: field.TypeString, Size: 2147483647, Default: ""},
+		{Name: "body", Type: field.TypeString, Size: 2147483647},
+		{Name: "update_time", Type: field.TypeTime},
+	}
+	// MeetingsTable holds the schema information for the "meetings" table.
+	MeetingsTable = &schema.Table{
+		Name:       "meetings",
+		Columns:    MeetingsColumns,
+		PrimaryKey: []*schema.Column{MeetingsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "meeting_state_end_time",
+				Unique:  false,
+				Columns: []*schema.Column{MeetingsColumns[3], MeetingsColumns[5]},
+			},
+		},
+	}
+	// MeetingEventsColumns holds the columns for the "meeting_events" table.
+	MeetingEventsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "meeting_id", Type: field.TypeString, Size: 64},
+		{Name: "time", Type: field.TypeTime},
+		{Name: "kind", Type: field.TypeString, Size: 32},
+		{Name: "description", Type: field.TypeString, Size: 2147483647},
+		{Name: "participant_id", Type: field.TypeString, Size: 64, Default: ""},
+		{Name: "participant_name", Type: field.TypeString, Size: 512, Default: ""},
+		{Name: "actor", Type: field.TypeString, Size: 256, Default: ""},
+		{Name: "inferred", Type: field.TypeBool, Default: false},
+	}
+	// MeetingEventsTable holds the schema information for the "meeting_events" table.
+	MeetingEventsTable = &schema.Table{
+		Name:       "meeting_events",
+		Columns:    MeetingEventsColumns,
+		PrimaryKey: []*schema.Column{MeetingEventsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "meetingevent_meeting_id_id",
+				Unique:  false,
+				Columns: []*schema.Column{MeetingEventsColumns[1], MeetingEventsColumns[0]},
+			},
+		},
+	}
+	// MeetingParticipantsColumns holds the columns for the "meeting_participants" table.
+	MeetingParticipantsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 64},
+		{Name: "meeting_id", Type: field.TypeString, Size: 64},
+		{Name: "join_time", Type: field.TypeTime},
+		{Name: "left", Type: field.TypeBool, Default: false},
+		{Name: "body", Type: field.TypeString, Size: 2147483647},
+	}
+	// MeetingParticipantsTable holds the schema information for the "meeting_participants" table.
+	MeetingParticipantsTable = &schema.Table{
+		Name:       "meeting_participants",
+		Columns:    MeetingParticipantsColumns,
+		PrimaryKey: []*schema.Column{MeetingParticipantsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "meetingparticipant_meeting_id_join_time",
+				Unique:  false,
+				Columns: []*schema.Column{MeetingParticipantsColumns[1], MeetingParticipantsColumns[2]},
+			},
+		},
+	}
 	// NotificationsColumns holds the columns for the "notifications" table.
 	NotificationsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -351,6 +423,9 @@ var (
 		CdrRecordsTable,
 		ClustersTable,
 		LdapGroupsTable,
+		MeetingsTable,
+		MeetingEventsTable,
+		MeetingParticipantsTable,
 		NotificationsTable,
 		PassphraseDictionariesTable,
 		PasswordHistoriesTable,

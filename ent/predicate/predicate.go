@@ -24,6 +24,15 @@ type Cluster func(*sql.Selector)
 // LdapGroup is the predicate function for ldapgroup builders.
 type LdapGroup func(*sql.Selector)
 
+// Meeting is the predicate function for meeting builders.
+type Meeting func(*sql.Selector)
+
+// MeetingEvent is the predicate function for meetingevent builders.
+type MeetingEvent func(*sql.Selector)
+
+// MeetingParticipant is the predicate function for meetingparticipant builders.
+type MeetingParticipant func(*sql.Selector)
+
 // Notification is the predicate function for notification builders.
 type Notification func(*sql.Selector)
 

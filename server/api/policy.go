@@ -2,6 +2,7 @@ package api
 
 import (
 	"github.com/switchboardhq/switchboard/gen/switchboard/auth/v1/authv1connect"
+	"github.com/switchboardhq/switchboard/gen/switchboard/meetings/v1/meetingsv1connect"
 	"github.com/switchboardhq/switchboard/gen/switchboard/overview/v1/overviewv1connect"
 	"github.com/switchboardhq/switchboard/gen/switchboard/servers/v1/serversv1connect"
 	"github.com/switchboardhq/switchboard/gen/switchboard/system/v1/systemv1connect"
@@ -82,6 +83,25 @@ var Policy = interceptor.Policy{
 	serversv1connect.ServerServiceAddDiscoveredCallBridgesProcedure:  interceptor.Administrator,
 	serversv1connect.ServerServiceGetCdrReceiverSettingsProcedure:    interceptor.Administrator,
 	serversv1connect.ServerServiceUpdateCdrReceiverSettingsProcedure: interceptor.Administrator,
+
+	// Meetings: the video operator's work, so every signed-in user
+	// (MT-15). Pins are shared by the instance's users (MT-14).
+	meetingsv1connect.MeetingServiceListMeetingsProcedure:             interceptor.SignedIn,
+	meetingsv1connect.MeetingServiceGetMeetingProcedure:               interceptor.SignedIn,
+	meetingsv1connect.MeetingServiceListParticipantsProcedure:         interceptor.SignedIn,
+	meetingsv1connect.MeetingServiceGetParticipantStatisticsProcedure: interceptor.SignedIn,
+	meetingsv1connect.MeetingServiceListMeetingEventsProcedure:        interceptor.SignedIn,
+	meetingsv1connect.MeetingServiceWatchMeetingsProcedure:            interceptor.SignedIn,
+	meetingsv1connect.MeetingServiceWatchMeetingProcedure:             interceptor.SignedIn,
+	meetingsv1connect.MeetingServicePinMeetingProcedure:               interceptor.SignedIn,
+	meetingsv1connect.MeetingServiceUnpinMeetingProcedure:             interceptor.SignedIn,
+	meetingsv1connect.MeetingServiceAddParticipantProcedure:           interceptor.SignedIn,
+	meetingsv1connect.MeetingServiceDropParticipantsProcedure:         interceptor.SignedIn,
+	meetingsv1connect.MeetingServiceUpdateParticipantsProcedure:       interceptor.SignedIn,
+	meetingsv1connect.MeetingServiceAdmitParticipantsProcedure:        interceptor.SignedIn,
+	meetingsv1connect.MeetingServiceMoveParticipantsProcedure:         interceptor.SignedIn,
+	meetingsv1connect.MeetingServiceUpdateMeetingProcedure:            interceptor.SignedIn,
+	meetingsv1connect.MeetingServiceEndMeetingProcedure:               interceptor.SignedIn,
 }
 
 // Unaudited lists the state-changing procedures that are deliberately not

@@ -21,6 +21,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/switchboardhq/switchboard/server/auth"
+	"github.com/switchboardhq/switchboard/server/meetings"
 	"github.com/switchboardhq/switchboard/server/notifications"
 	"github.com/switchboardhq/switchboard/server/platform/audit"
 	"github.com/switchboardhq/switchboard/server/platform/config"
@@ -44,6 +45,9 @@ type Options struct {
 	// Servers overrides the bridge monitor's timing (poll interval,
 	// back-off cap) and lets tests drive the monitor themselves.
 	Servers servers.Options
+	// Meetings overrides the meetings service's clock, retention and
+	// purge schedule.
+	Meetings meetings.Options
 }
 
 // App is a running Switchboard instance.
@@ -57,6 +61,7 @@ type App struct {
 	users   *users.Service
 	notes   *notifications.Service
 	servers *servers.Service
+	meet    *meetings.Service
 	jobs    *jobs.Registry
 	metrics *prometheus.Registry
 	started time.Time
@@ -176,6 +181,12 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	go a.expireSessions(ctx)
 	a.jobs.Start()
 	a.servers.PollAllNow(ctx)
+	// The live model follows the bridges only while this instance serves:
+	// it restores the active meetings, reconciles them with the bridges
+	// and subscribes to their events before the first request arrives.
+	if err := a.meet.Start(ctx); err != nil {
+		return fmt.Errorf("start meetings: %w", err)
+	}
 	defer func() {
 		stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 		defer cancel()
@@ -214,10 +225,15 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	return nil
 }
 
-// Close releases the store and the in-process gateway connection.
+// Close stops following the bridges and releases the store and the
+// in-process gateway connection.
 func (a *App) Close() {
 	if a.gateway != nil {
 		a.gateway.close()
+	}
+	if a.meet != nil {
+		// Before the store closes: the model's last writes need it.
+		a.meet.Close()
 	}
 	if a.db != nil {
 		if err := a.db.Close(); err != nil {
@@ -298,6 +314,11 @@ func (a *App) startDomains(ctx context.Context) error {
 		so.Now = a.opts.Now
 	}
 	a.servers = servers.New(a.db.Ent, a.secrets, a.notes, a.jobs, a.log, so)
+	mo := a.opts.Meetings
+	if mo.Now == nil {
+		mo.Now = a.opts.Now
+	}
+	a.meet = meetings.New(a.db.Ent, a.servers, a.notes, a.jobs, a.log, mo)
 	if err := a.jobs.Register(jobs.Job{
 		Name:        "notifications-retention",
 		Description: "Deletes notifications resolved more than 7 days ago",
@@ -336,6 +357,9 @@ func (a *App) Notifications() *notifications.Service { return a.notes }
 
 // Servers is the servers service, for tests and tools (the demo).
 func (a *App) Servers() *servers.Service { return a.servers }
+
+// Meetings is the meetings service, for tests and tools.
+func (a *App) Meetings() *meetings.Service { return a.meet }
 
 // Jobs is the job registry.
 func (a *App) Jobs() *jobs.Registry { return a.jobs }

@@ -18,8 +18,10 @@ const maxCDRBatchBytes = 32 << 20
 
 // cdrHandler receives CDR batches at the per-bridge path servers.ReceiverPath
 // gives each bridge. It answers 200 only after every record of the batch is
-// stored; any other answer makes the bridge send the batch again.
-func cdrHandler(rec *cdrs.Receiver, log *slog.Logger) http.Handler {
+// stored; any other answer makes the bridge send the batch again. stored
+// is told of each batch that added records or showed a gap: the live model
+// applies stored records asynchronously, so the answer never waits for it.
+func cdrHandler(rec *cdrs.Receiver, stored func(bridgeID int, gap bool), log *slog.Logger) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id, err := strconv.Atoi(r.PathValue("id"))
 		if err != nil || servers.ReceiverPath(id) != r.URL.Path {
@@ -44,6 +46,9 @@ func cdrHandler(rec *cdrs.Receiver, log *slog.Logger) http.Handler {
 				http.Error(w, "cannot store the batch now; send it again", http.StatusServiceUnavailable)
 			}
 			return
+		}
+		if res.Stored > 0 || res.Gap {
+			stored(id, res.Gap)
 		}
 		log.Debug("CDR batch stored", slog.Int("bridge_id", id), slog.Int("stored", res.Stored),
 			slog.Int("duplicates", res.Duplicates))

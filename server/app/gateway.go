@@ -14,6 +14,7 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 
 	authv1 "github.com/switchboardhq/switchboard/gen/switchboard/auth/v1"
+	meetingsv1 "github.com/switchboardhq/switchboard/gen/switchboard/meetings/v1"
 	overviewv1 "github.com/switchboardhq/switchboard/gen/switchboard/overview/v1"
 	serversv1 "github.com/switchboardhq/switchboard/gen/switchboard/servers/v1"
 	systemv1 "github.com/switchboardhq/switchboard/gen/switchboard/system/v1"
@@ -63,6 +64,7 @@ func newGateway(ctx context.Context, rpc http.Handler, secret string) (*gateway,
 	)
 	for _, register := range []func(context.Context, *runtime.ServeMux, *grpc.ClientConn) error{
 		authv1.RegisterAuthServiceHandler,
+		meetingsv1.RegisterMeetingServiceHandler,
 		overviewv1.RegisterOverviewServiceHandler,
 		serversv1.RegisterServerServiceHandler,
 		systemv1.RegisterSystemServiceHandler,

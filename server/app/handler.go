@@ -13,12 +13,14 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/switchboardhq/switchboard/gen/switchboard/auth/v1/authv1connect"
+	"github.com/switchboardhq/switchboard/gen/switchboard/meetings/v1/meetingsv1connect"
 	"github.com/switchboardhq/switchboard/gen/switchboard/overview/v1/overviewv1connect"
 	"github.com/switchboardhq/switchboard/gen/switchboard/servers/v1/serversv1connect"
 	"github.com/switchboardhq/switchboard/gen/switchboard/system/v1/systemv1connect"
 	"github.com/switchboardhq/switchboard/gen/switchboard/users/v1/usersv1connect"
 	"github.com/switchboardhq/switchboard/server/api"
 	apiauthv1 "github.com/switchboardhq/switchboard/server/api/authv1"
+	apimeetingsv1 "github.com/switchboardhq/switchboard/server/api/meetingsv1"
 	apioverviewv1 "github.com/switchboardhq/switchboard/server/api/overviewv1"
 	apiserversv1 "github.com/switchboardhq/switchboard/server/api/serversv1"
 	apisystemv1 "github.com/switchboardhq/switchboard/server/api/systemv1"
@@ -74,6 +76,7 @@ func (a *App) buildHandler(ctx context.Context, rec *audit.Recorder, validator p
 		mount(systemv1connect.NewSystemServiceHandler(apisystemv1.New(a.db.Dialect, a.started, a.jobs), standard...)),
 		mount(overviewv1connect.NewOverviewServiceHandler(apioverviewv1.New(a.notes), standard...)),
 		mount(serversv1connect.NewServerServiceHandler(apiserversv1.New(a.servers), standard...)),
+		mount(meetingsv1connect.NewMeetingServiceHandler(apimeetingsv1.New(a.meet), standard...)),
 	}
 
 	rpc := http.NewServeMux()
@@ -103,7 +106,7 @@ func (a *App) buildHandler(ctx context.Context, rec *audit.Recorder, validator p
 	root.Handle("GET /metrics", promhttp.HandlerFor(a.metrics, promhttp.HandlerOpts{Registry: a.metrics}))
 	root.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
 	root.HandleFunc("GET /readyz", a.readyz)
-	root.Handle("POST /cdr/{id}", cdrHandler(cdrs.New(a.db.Ent, a.log, a.metrics), a.log))
+	root.Handle("POST /cdr/{id}", cdrHandler(cdrs.New(a.db.Ent, a.log, a.metrics), a.meet.CDRsStored, a.log))
 
 	console := consoleHandler()
 	a.handler = securityHeaders(!a.cfg.Server.Plaintext, crossSiteGuard(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

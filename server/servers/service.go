@@ -365,6 +365,17 @@ func (s *Service) clientFor(_ context.Context, b *ent.CallBridge) (*cms.Client, 
 	return cl, nil
 }
 
+// Client returns the wire client of bridge id, shared with its monitor
+// (one connection pool per bridge), for the meetings domain's reads and
+// operator actions.
+func (s *Service) Client(ctx context.Context, id int) (*cms.Client, error) {
+	b, err := s.get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return s.clientFor(ctx, b)
+}
+
 func (s *Service) dropClient(id int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -234,6 +234,11 @@ func (b *Bridge) updateCallLocked(x *call, form map[string][]string, now time.Ti
 	if err != nil {
 		return err
 	}
+	// A dual-homed (Lync/Skype for Business) meeting's lock belongs to the
+	// Lync conference; the bridge cannot change it.
+	if _, has := set["locked"]; (has || slices.Contains(clear, "locked")) && x.m.callType == "lyncConferencing" {
+		return badRequest("invalidOperation")
+	}
 	if d, has := set["messageDuration"]; has && d != "permanent" {
 		if n, convErr := strconv.Atoi(d); convErr != nil || n < 0 {
 			return paramError("messageDuration", "invalidValue")

@@ -26,6 +26,10 @@ type CallOptions struct {
 	ActiveWhenEmpty bool
 	// Locked starts the call locked.
 	Locked bool
+	// CallType overrides the call type of a new meeting (default coSpace
+	// for a coSpace call, else adHoc). "lyncConferencing" makes a
+	// dual-homed meeting, whose lock state the bridge refuses to change.
+	CallType string
 }
 
 // Call is a snapshot of one bridge's instance of a call.
@@ -64,6 +68,9 @@ type LegOptions struct {
 	Importance int
 	// UserJid marks the participant as a known user.
 	UserJid string
+	// CannotMove makes the participant report canMove false, so that the
+	// bridge refuses to move it (participantCannotBeModified).
+	CannotMove bool
 }
 
 // Leg is a snapshot of a call leg and the participant it belongs to.
@@ -426,6 +433,9 @@ func (b *Bridge) startCallLocked(o CallOptions, now time.Time) (*call, error) {
 		if o.Locked {
 			m.props["locked"] = "true"
 		}
+		if o.CallType != "" {
+			m.callType = o.CallType
+		}
 		cl.meetings[m.correlator] = m
 	}
 	c := &call{id: cl.sim.ids.guid(), m: m, b: b, start: now}
@@ -481,7 +491,7 @@ func (b *Bridge) newLegLocked(c *call, o LegOptions, now time.Time) (*participan
 		name = remote
 	}
 	p := &participant{id: ids.guid(), c: c, name: name, uri: remote, originalURI: remote,
-		userJid: o.UserJid, canMove: true}
+		userJid: o.UserJid, canMove: !o.CannotMove}
 	if o.Importance > 0 {
 		p.importance = strconv.Itoa(o.Importance)
 	}

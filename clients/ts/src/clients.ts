@@ -4,6 +4,7 @@ import { SystemService } from "../../../gen/ts/switchboard/system/v1/system_serv
 import { UserService } from "../../../gen/ts/switchboard/users/v1/user_service_pb";
 import { OverviewService } from "../../../gen/ts/switchboard/overview/v1/overview_service_pb";
 import { ServerService } from "../../../gen/ts/switchboard/servers/v1/servers_service_pb";
+import { MeetingService } from "../../../gen/ts/switchboard/meetings/v1/meeting_service_pb";
 
 /** A typed client for switchboard.auth.v1.AuthService. */
 export type AuthClient = Client<typeof AuthService>;
@@ -53,4 +54,16 @@ export type ServersClient = Client<typeof ServerService>;
  */
 export function createServersClient(transport: Transport): ServersClient {
   return createClient(ServerService, transport);
+}
+
+/** A typed client for switchboard.meetings.v1.MeetingService. */
+export type MeetingsClient = Client<typeof MeetingService>;
+
+/**
+ * createMeetingsClient returns a client for MeetingService (active and
+ * recently ended meetings, participants, call statistics, event logs, the
+ * WatchMeetings and WatchMeeting streams, pins and operator actions).
+ */
+export function createMeetingsClient(transport: Transport): MeetingsClient {
+  return createClient(MeetingService, transport);
 }

@@ -1,0 +1,583 @@
+package meetings
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/switchboardhq/switchboard/server/cms"
+	"github.com/switchboardhq/switchboard/server/cms/events"
+	"github.com/switchboardhq/switchboard/server/notifications"
+)
+
+// follower follows one bridge of a managed cluster: its events
+// connection, and the reconciliations of its meetings with its API.
+type follower struct {
+	id     int
+	client *cms.Client
+	events *events.Client
+	cancel context.CancelFunc
+	done   chan struct{}
+	// kick asks for a reconciliation of the whole bridge; calls asks for
+	// a refresh of single calls.
+	kick  chan struct{}
+	mu    sync.Mutex
+	calls map[string]bool
+	poke  chan struct{}
+}
+
+// followLoop keeps one follower per bridge of a cluster with meeting
+// management on, and hands reconciliation requests to them.
+func (s *Service) followLoop(ctx context.Context) {
+	tick := time.NewTicker(s.opts.FollowInterval)
+	defer tick.Stop()
+	defer func() {
+		for id := range s.followers {
+			s.unfollow(id)
+		}
+	}()
+	s.syncFollowers(ctx)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+			if err := s.refreshBridges(ctx); err != nil {
+				if ctx.Err() == nil {
+					s.log.WarnContext(ctx, "reading the bridges", slog.Any("error", err))
+				}
+				continue
+			}
+			s.syncFollowers(ctx)
+		case id := <-s.reconcile:
+			if f := s.followers[id]; f != nil {
+				signal(f.kick)
+			}
+		}
+	}
+}
+
+func signal(ch chan struct{}) {
+	select {
+	case ch <- struct{}{}:
+	default:
+	}
+}
+
+// syncFollowers starts and stops followers to match the bridges, and
+// takes the meetings of bridges no longer managed out of the model.
+func (s *Service) syncFollowers(ctx context.Context) {
+	s.mu.RLock()
+	bridges := make(map[int]bridgeInfo, len(s.bridges))
+	for id, b := range s.bridges {
+		bridges[id] = b
+	}
+	s.mu.RUnlock()
+	for id, f := range s.followers {
+		b, ok := bridges[id]
+		cl, err := s.clientOf(ctx, id)
+		if !ok || !b.Managed || err != nil || cl != f.client {
+			// Gone, unmanaged, or its connection settings changed (a new
+			// client): stop, and start afresh below if still managed.
+			s.unfollow(id)
+		}
+	}
+	for id, b := range bridges {
+		if !b.Managed || s.followers[id] != nil {
+			continue
+		}
+		cl, err := s.clientOf(ctx, id)
+		if err != nil {
+			s.log.WarnContext(ctx, "no client for bridge", slog.Int("bridge_id", id), slog.Any("error", err))
+			continue
+		}
+		s.follow(ctx, id, cl)
+	}
+	s.dropUnmanaged(ctx, bridges)
+}
+
+// dropUnmanaged ends, in the model, the call instances of bridges that are
+// gone or whose cluster no longer has meeting management: Switchboard no
+// longer sees what happens to them.
+func (s *Service) dropUnmanaged(ctx context.Context, bridges map[int]bridgeInfo) {
+	s.mu.RLock()
+	var gone []callKey
+	for k := range s.md.calls {
+		if b, ok := bridges[k.bridge]; !ok || !b.Managed {
+			gone = append(gone, k)
+		}
+	}
+	s.mu.RUnlock()
+	if len(gone) == 0 {
+		return
+	}
+	now := s.now()
+	if err := s.change(ctx, func(md *model) {
+		for _, k := range gone {
+			md.endCall(k.bridge, k.call, now)
+		}
+	}, nil); err != nil && ctx.Err() == nil {
+		s.log.WarnContext(ctx, "dropping unmanaged meetings", slog.Any("error", err))
+	}
+}
+
+func (s *Service) follow(ctx context.Context, id int, cl *cms.Client) {
+	ctx, cancel := context.WithCancel(ctx)
+	f := &follower{id: id, client: cl, cancel: cancel, done: make(chan struct{}),
+		kick: make(chan struct{}, 1), calls: map[string]bool{}, poke: make(chan struct{}, 1)}
+	f.events = events.New(cl, events.Options{
+		OnMessage: func(m *events.Message) { s.onEvent(ctx, f, m) },
+		OnState:   func(st events.State) { s.onEventsState(ctx, f, st) },
+	})
+	s.followersMu.Lock()
+	s.followers[id] = f
+	s.followersMu.Unlock()
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		if err := f.events.Run(ctx); err != nil && ctx.Err() == nil {
+			s.log.WarnContext(ctx, "events client stopped", slog.Int("bridge_id", id), slog.Any("error", err))
+		}
+	}()
+	go func() { defer wg.Done(); s.reconcileLoop(ctx, f) }()
+	go func() { wg.Wait(); close(f.done) }()
+	signal(f.kick) // reconcile at once: the model may be stale after a restart
+}
+
+func (s *Service) unfollow(id int) {
+	f := s.followers[id]
+	if f == nil {
+		return
+	}
+	f.cancel()
+	<-f.done
+	s.followersMu.Lock()
+	delete(s.followers, id)
+	s.followersMu.Unlock()
+}
+
+// reconcileLoop runs the follower's reconciliations one at a time.
+func (s *Service) reconcileLoop(ctx context.Context, f *follower) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-f.kick:
+			if err := s.reconcileBridge(ctx, f); err != nil && ctx.Err() == nil {
+				s.log.WarnContext(ctx, "reconciling meetings with the bridge", slog.Int("bridge_id", f.id), slog.Any("error", err))
+				// The monitor reports the bridge's connection; try again
+				// later rather than at once.
+				time.AfterFunc(10*time.Second, func() { signal(f.kick) })
+			}
+		case <-f.poke:
+			f.mu.Lock()
+			calls := make([]string, 0, len(f.calls))
+			for c := range f.calls {
+				calls = append(calls, c)
+			}
+			clear(f.calls)
+			f.mu.Unlock()
+			for _, c := range calls {
+				if err := s.refreshCall(ctx, f, c); err != nil && ctx.Err() == nil {
+					s.log.DebugContext(ctx, "refreshing a call", slog.Int("bridge_id", f.id), slog.String("call", c), slog.Any("error", err))
+				}
+			}
+		}
+	}
+}
+
+// requestRefresh asks for a refresh of a meeting's calls from the bridges.
+func (s *Service) requestRefresh(meetingID string) {
+	s.mu.RLock()
+	var instances []Instance
+	if l := s.md.meetings[meetingID]; l != nil {
+		instances = slices.Clone(l.m.Instances)
+	}
+	s.mu.RUnlock()
+	for _, in := range instances {
+		s.refreshLater(in.BridgeID, in.CallID)
+	}
+}
+
+// refreshLater queues a refresh of one call; it must not block (it is
+// called from the events client and from request handlers).
+func (s *Service) refreshLater(bridgeID int, call string) {
+	f := s.followerOf(bridgeID)
+	if f == nil {
+		return
+	}
+	f.mu.Lock()
+	f.calls[call] = true
+	f.mu.Unlock()
+	signal(f.poke)
+}
+
+// followerOf returns the follower of a bridge. followers is written only
+// by followLoop; the lock orders this read after those writes.
+func (s *Service) followerOf(id int) *follower {
+	s.followersMu.RLock()
+	defer s.followersMu.RUnlock()
+	return s.followers[id]
+}
+
+// onEventsState raises "events disrupted" while the events connection is
+// down and reconciles after every (re)connection: what happened while it
+// was down is only in the API.
+func (s *Service) onEventsState(ctx context.Context, f *follower, st events.State) {
+	b, _ := s.bridge(f.id)
+	subj := notifications.Subject{Kind: notifications.SubjectCallBridge, ID: strconv.Itoa(f.id), Name: b.Name}
+	switch st.Kind {
+	case events.Connected:
+		signal(f.kick)
+		if err := s.notes.Clear(ctx, notifications.CodeCallBridgeEventsDisrupted, subj); err != nil && ctx.Err() == nil {
+			s.log.WarnContext(ctx, "clearing a notification", slog.Any("error", err))
+		}
+	case events.Disconnected:
+		if st.Attempt < 2 || ctx.Err() != nil {
+			return // one drop that reconnects at once is not worth a warning
+		}
+		msg := fmt.Sprintf("%s: events connection lost (%v); meeting details from it may lag", b.Name, st.Err)
+		if err := s.notes.Raise(ctx, notifications.CodeCallBridgeEventsDisrupted, subj, msg); err != nil && ctx.Err() == nil {
+			s.log.WarnContext(ctx, "raising a notification", slog.Any("error", err))
+		}
+	}
+}
+
+// onEvent applies one events message.
+func (s *Service) onEvent(ctx context.Context, f *follower, m *events.Message) {
+	switch {
+	case m.CallListUpdate != nil:
+		for _, u := range m.CallListUpdate.Updates {
+			switch u.UpdateType {
+			case events.Add:
+				f.events.Watch(u.Call)
+				s.callFlags(ctx, f.id, u.Call, u.CallFields)
+			case events.Update:
+				s.callFlags(ctx, f.id, u.Call, u.CallFields)
+			case events.Remove:
+				f.events.Unwatch(u.Call)
+			}
+		}
+	case m.CallInfoUpdate != nil:
+		s.callFlags(ctx, f.id, m.Call, m.CallInfoUpdate.CallInfo.CallFields)
+	case m.RosterUpdate != nil:
+		s.roster(ctx, f, m.Call, m.RosterUpdate.Updates)
+	}
+}
+
+func active(v *string, on string) *bool {
+	if v == nil {
+		return nil
+	}
+	b := *v == on
+	return &b
+}
+
+// callFlags applies a call's name and flags from events.
+func (s *Service) callFlags(ctx context.Context, bridgeID int, call string, c events.CallFields) {
+	if call == "" {
+		return
+	}
+	now := s.now()
+	_ = s.change(ctx, func(md *model) {
+		if l := md.meetingOfCall(bridgeID, call); l != nil {
+			md.meetingFlags(l, c.Name, active(c.LockState, "locked"), active(c.Recording, "active"),
+				active(c.Streaming, "active"), c.JoinAudioMuteOverride, now)
+		}
+	}, nil)
+}
+
+// roster applies roster changes of a call. The roster names the bridge's
+// participants; a participant not seen before is looked up in the API to
+// find its call legs, before the model is locked.
+func (s *Service) roster(ctx context.Context, f *follower, call string, entries []events.RosterEntry) {
+	s.mu.RLock()
+	unknown := map[string]bool{}
+	for _, e := range entries {
+		if _, ok := s.md.cmsParts[e.Participant]; !ok && e.UpdateType != events.Remove {
+			unknown[e.Participant] = true
+		}
+	}
+	s.mu.RUnlock()
+	legsOf := map[string][]string{}
+	for pid := range unknown {
+		for leg, err := range f.client.ParticipantCallLegs(ctx, pid, cms.ListOptions{}) {
+			if err != nil {
+				break
+			}
+			legsOf[pid] = append(legsOf[pid], leg.ID)
+		}
+	}
+	now := s.now()
+	missed := false
+	_ = s.change(ctx, func(md *model) {
+		for pid, legs := range legsOf {
+			for _, leg := range legs {
+				if l, p := md.participant(leg); p != nil {
+					was := *p
+					p.CMSParticipantID = pid
+					md.cmsParts[pid] = p.ID
+					md.changed(l, was, p, now)
+				}
+			}
+		}
+		for _, e := range entries {
+			leg, ok := md.cmsParts[e.Participant]
+			if !ok {
+				missed = missed || e.UpdateType != events.Remove
+				continue
+			}
+			l, p := md.participant(leg)
+			if p == nil {
+				missed = missed || e.UpdateType != events.Remove
+				continue
+			}
+			if e.UpdateType == events.Remove {
+				continue // the call leg's end (CDR) says when and why
+			}
+			was := *p
+			applyRoster(p, e)
+			md.changed(l, was, p, now)
+		}
+	}, nil)
+	if missed {
+		// The CDR that adds the participant has not been applied yet:
+		// read the call from the API once it has had time to be.
+		time.AfterFunc(time.Second, func() { s.refreshLater(f.id, call) })
+	}
+}
+
+func applyRoster(p *Participant, e events.RosterEntry) {
+	if e.Name != nil && *e.Name != "" {
+		p.Name = *e.Name
+	}
+	if e.AudioMuted != nil {
+		p.AudioMuted = *e.AudioMuted
+	}
+	if e.VideoMuted != nil {
+		p.VideoMuted = *e.VideoMuted
+	}
+	if e.Importance != nil {
+		p.Important = *e.Importance > 0
+	}
+	if e.Layout != nil {
+		p.Layout = *e.Layout
+	}
+	if e.ActiveSpeaker != nil {
+		p.Speaking = *e.ActiveSpeaker
+	}
+	if e.State != nil && p.State != ParticipantLobby && p.State != ParticipantDisconnected {
+		// A lobby is left only by the leg's own update (deactivated
+		// false): the roster's state is the signalling state.
+		if st := participantStateOf(*e.State); st != ParticipantUnknown {
+			p.State = st
+		}
+	}
+}
+
+// callSnapshot is one call as the bridge's API shows it now.
+type callSnapshot struct {
+	call *cms.Call
+	legs []cms.CallLeg
+	pids map[string]string // call leg id → the bridge's participant id
+}
+
+// fetchCall reads a call, its legs and its local participants.
+func fetchCall(ctx context.Context, cl *cms.Client, id string) (*callSnapshot, error) {
+	c, err := cl.Call(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	cs := &callSnapshot{call: c, pids: map[string]string{}}
+	var ids []string
+	for leg, err := range cl.CallCallLegs(ctx, id, cms.CallLegQuery{}) {
+		if err != nil {
+			return nil, err
+		}
+		ids = append(ids, leg.ID)
+	}
+	for _, lid := range ids {
+		leg, err := cl.CallLeg(ctx, lid)
+		if errIsGone(err) {
+			continue // it left meanwhile
+		}
+		if err != nil {
+			return nil, err
+		}
+		cs.legs = append(cs.legs, *leg)
+	}
+	for p, err := range cl.CallParticipants(ctx, id, cms.ParticipantQuery{}) {
+		if err != nil {
+			return nil, err
+		}
+		if p.CallBridge != "" {
+			continue // on another bridge of the cluster: its own follower sees it
+		}
+		for leg, err := range cl.ParticipantCallLegs(ctx, p.ID, cms.ListOptions{}) {
+			if err != nil {
+				break
+			}
+			cs.pids[leg.ID] = p.ID
+		}
+	}
+	return cs, nil
+}
+
+// reconcileBridge brings the model in line with what the bridge's API
+// shows: calls and participants it missed are added with the start and
+// join times the bridge reports (MT-19), and what ended unseen is ended.
+func (s *Service) reconcileBridge(ctx context.Context, f *follower) error {
+	b, ok := s.bridge(f.id)
+	if !ok || !b.Managed {
+		return nil
+	}
+	subj := notifications.Subject{Kind: notifications.SubjectCallBridge, ID: strconv.Itoa(f.id), Name: b.Name}
+	_ = s.notes.Raise(ctx, notifications.CodeCallBridgeSynchronizing, subj, b.Name+": synchronising meetings")
+	defer func() { _ = s.notes.Clear(context.WithoutCancel(ctx), notifications.CodeCallBridgeSynchronizing, subj) }()
+	var snaps []*callSnapshot
+	seen := map[string]bool{}
+	for c, err := range f.client.Calls(ctx, cms.CallQuery{}) {
+		if err != nil {
+			return err
+		}
+		seen[c.ID] = true
+		cs, err := fetchCall(ctx, f.client, c.ID)
+		if errIsGone(err) {
+			delete(seen, c.ID)
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		snaps = append(snaps, cs)
+	}
+	now := s.now()
+	err := s.change(ctx, func(md *model) {
+		md.dirty.inferred = true
+		for _, cs := range snaps {
+			md.applyCall(b, cs, now)
+		}
+		for k := range md.calls {
+			if k.bridge == f.id && !seen[k.call] {
+				md.endCall(k.bridge, k.call, now)
+			}
+		}
+	}, nil)
+	if err == nil {
+		s.log.DebugContext(ctx, "reconciled meetings", slog.Int("bridge_id", f.id), slog.Int("calls", len(snaps)))
+	}
+	return err
+}
+
+// refreshCall reads one call from the bridge and applies it.
+func (s *Service) refreshCall(ctx context.Context, f *follower, call string) error {
+	b, ok := s.bridge(f.id)
+	if !ok || !b.Managed {
+		return nil
+	}
+	cs, err := fetchCall(ctx, f.client, call)
+	now := s.now()
+	if errIsGone(err) {
+		return s.change(ctx, func(md *model) { md.endCall(f.id, call, now) }, nil)
+	}
+	if err != nil {
+		return err
+	}
+	return s.change(ctx, func(md *model) { md.applyCall(b, cs, now) }, nil)
+}
+
+// applyCall brings one call instance of the model in line with cs.
+func (md *model) applyCall(b bridgeInfo, cs *callSnapshot, now time.Time) {
+	c := cs.call
+	start := now.Add(-time.Duration(c.DurationSeconds) * time.Second)
+	joinMuted := c.JoinAudioMuteOverride == "true"
+	l := md.startCall(b, callInfo{CallID: c.ID, Name: c.Name, CallType: c.CallType, SpaceID: c.CoSpace,
+		Correlator: c.CallCorrelator, Start: start})
+	md.meetingFlags(l, &c.Name, c.Locked, c.Recording, c.Streaming, &joinMuted, now)
+	present := map[string]bool{}
+	for _, leg := range cs.legs {
+		present[leg.ID] = true
+		_, p := md.participant(leg.ID)
+		if p == nil || p.MeetingID != l.m.ID {
+			p = &Participant{ID: leg.ID, CallLegID: leg.ID, BridgeID: b.ID}
+			if leg.Status != nil {
+				p.Joined = now.Add(-time.Duration(leg.Status.DurationSeconds) * time.Second).UTC()
+			}
+			fromLeg(p, leg, cs.pids[leg.ID])
+			delete(md.pending, leg.ID)
+			md.join(l, p, cmpTime(p.Joined, now))
+			continue
+		}
+		was := *p
+		fromLeg(p, leg, cs.pids[leg.ID])
+		md.changed(l, was, p, now)
+	}
+	for _, p := range l.parts {
+		if p.BridgeID == b.ID && p.State != ParticipantDisconnected && !present[p.ID] {
+			md.leave(l, p, now, "")
+		}
+	}
+}
+
+func cmpTime(t, fallback time.Time) time.Time {
+	if t.IsZero() {
+		return fallback
+	}
+	return t
+}
+
+// fromLeg copies what a call leg's API object says into p.
+func fromLeg(p *Participant, leg cms.CallLeg, pid string) {
+	p.Name = firstOf(leg.Name, leg.RemoteParty, p.Name)
+	p.RemoteAddress = firstOf(leg.RemoteParty, p.RemoteAddress)
+	p.LocalAddress = firstOf(leg.LocalAddress, p.LocalAddress)
+	if d := directionOf(leg.Direction); d != DirectionUnknown {
+		p.Direction = d
+	}
+	p.CallType = firstOf(legType(leg.Type, leg.Subtype), p.CallType)
+	if pid != "" {
+		p.CMSParticipantID = pid
+	}
+	if cfg := leg.Configuration; cfg != nil {
+		setBool(&p.AudioMuted, cfg.RxAudioMute)
+		setBool(&p.VideoMuted, cfg.RxVideoMute)
+		if cfg.ChosenLayout != "" {
+			p.Layout = string(cfg.ChosenLayout)
+		}
+	}
+	if st := leg.Status; st != nil {
+		if d := directionOf(st.Direction); d != DirectionUnknown && p.Direction == DirectionUnknown {
+			p.Direction = d
+		}
+		switch {
+		case st.Deactivated != nil && *st.Deactivated:
+			p.State = ParticipantLobby
+		default:
+			if s := participantStateOf(st.State); s != ParticipantUnknown {
+				p.State = s
+			}
+		}
+		if p.Layout == "" && st.Layout != "" {
+			p.Layout = string(st.Layout)
+		}
+	}
+	if leg.Alarms != nil {
+		p.Alarms = slices.Clone(leg.Alarms.Names)
+	} else {
+		p.Alarms = nil
+	}
+}
+
+func firstOf(vals ...string) string {
+	for _, v := range vals {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}

@@ -1,0 +1,322 @@
+// Package meetings is the meetings domain: the live model of the meetings
+// on the managed Call Bridges, their 7-day history and event logs, and the
+// operator actions.
+//
+// The model is built from three sources, each covering the others' gaps:
+// the CDRs the bridges post (stored by package cdrs before they are
+// acknowledged, applied here from the store), the Events API (mute flags,
+// importance, layouts and lock state, which CDRs do not carry), and the
+// bridges' REST API, which the model is reconciled against on connect,
+// reconnect, restart and after a CDR gap. Active meetings are held in
+// memory, so that lists and watches never wait for the database; every
+// change is written to the database before watchers are told of it, so a
+// restart restores the model and the history.
+package meetings
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/switchboardhq/switchboard/ent"
+	"github.com/switchboardhq/switchboard/ent/cdrrecord"
+	"github.com/switchboardhq/switchboard/server/cms"
+	"github.com/switchboardhq/switchboard/server/cms/cdr"
+	"github.com/switchboardhq/switchboard/server/notifications"
+	"github.com/switchboardhq/switchboard/server/platform/database"
+	"github.com/switchboardhq/switchboard/server/platform/jobs"
+	"github.com/switchboardhq/switchboard/server/servers"
+)
+
+// Options are what deployments and tests may change; zero values are the
+// defaults.
+type Options struct {
+	// Now is the clock.
+	Now func() time.Time
+	// Retention is how long ended meetings and their event logs are kept
+	// (default 7 days).
+	Retention time.Duration
+	// PurgeSchedule is the schedule of the purge job (default hourly);
+	// NoSchedule registers it without one (tests run it themselves).
+	PurgeSchedule string
+	NoSchedule    bool
+	// FollowInterval is how often the set of followed bridges is checked
+	// against the servers' configuration (default 2 s).
+	FollowInterval time.Duration
+}
+
+// applyBatch bounds the CDRs applied in one step.
+const applyBatch = 500
+
+// Service is the meetings domain: the live model, its history, and the
+// operator actions.
+type Service struct {
+	db    *ent.Client
+	srv   *servers.Service
+	notes *notifications.Service
+	jobs  *jobs.Registry
+	log   *slog.Logger
+	now   func() time.Time
+	opts  Options
+
+	// step serialises the changes: apply to the model, write, publish.
+	step sync.Mutex
+	// mu guards md and bridges; reads take it shared.
+	mu      sync.RWMutex
+	md      *model
+	bridges map[int]bridgeInfo
+	hub     hub
+
+	wake      chan struct{} // CDRs were stored
+	reconcile chan int      // a bridge to reconcile
+	cancel    context.CancelFunc
+	wg        sync.WaitGroup
+	// followers is written only by followLoop, under followersMu.
+	followersMu sync.RWMutex
+	followers   map[int]*follower
+}
+
+// New returns the service. Call Start to restore the model and begin
+// following the bridges.
+func New(db *ent.Client, srv *servers.Service, notes *notifications.Service, reg *jobs.Registry, log *slog.Logger, opts Options) *Service {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Retention <= 0 {
+		opts.Retention = 7 * 24 * time.Hour
+	}
+	if opts.PurgeSchedule == "" {
+		opts.PurgeSchedule = "@every 1h"
+	}
+	if opts.FollowInterval <= 0 {
+		opts.FollowInterval = 2 * time.Second
+	}
+	s := &Service{db: db, srv: srv, notes: notes, jobs: reg, log: log, now: opts.Now, opts: opts,
+		md: newModel(), bridges: map[int]bridgeInfo{}, hub: newHub(),
+		wake: make(chan struct{}, 1), reconcile: make(chan int, 64), followers: map[int]*follower{}}
+	schedule := opts.PurgeSchedule
+	if opts.NoSchedule {
+		schedule = ""
+	}
+	if reg != nil {
+		if err := reg.Register(jobs.Job{Name: "meetings-retention", Schedule: schedule,
+			Description: "Deletes meetings that ended more than 7 days ago, with their event logs, and the CDRs applied before then",
+			Run: func(ctx context.Context) (string, error) {
+				return purge(ctx, s.db, s.now().Add(-s.opts.Retention), s.log)
+			}}); err != nil {
+			log.Error("register meetings-retention job", slog.Any("error", err))
+		}
+	}
+	return s
+}
+
+// Start restores the active meetings from the database and begins
+// following the bridges: applying stored CDRs, listening to events and
+// reconciling with the bridges' API. It returns once the model is restored.
+func (s *Service) Start(ctx context.Context) error {
+	ms, parts, err := load(ctx, s.db)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	for _, m := range ms {
+		s.md.restore(m, parts[m.ID])
+	}
+	s.mu.Unlock()
+	if err := s.refreshBridges(ctx); err != nil {
+		return err
+	}
+	ctx, s.cancel = context.WithCancel(context.WithoutCancel(ctx))
+	s.wg.Add(2)
+	go func() { defer s.wg.Done(); s.applyLoop(ctx) }()
+	go func() { defer s.wg.Done(); s.followLoop(ctx) }()
+	return nil
+}
+
+// Close stops the background work; it returns when it has stopped.
+func (s *Service) Close() {
+	if s.cancel == nil {
+		return
+	}
+	s.cancel()
+	s.wg.Wait()
+	s.hub.closeAll()
+}
+
+// CDRsStored tells the service that the receiver stored a batch for a
+// bridge; gap says the batch showed missing records or a new session, so
+// the bridge's meetings are reconciled from its API once the batch is
+// applied.
+func (s *Service) CDRsStored(bridgeID int, gap bool) {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+	if gap {
+		s.requestReconcile(bridgeID)
+	}
+}
+
+func (s *Service) requestReconcile(bridgeID int) {
+	select {
+	case s.reconcile <- bridgeID:
+	default: // a full queue reconciles soon anyway
+	}
+}
+
+// change runs fn on the model, writes what it changed (with extra, in the
+// same transaction) and tells the watchers. Writes that fail are retried:
+// the model already holds the change, and what made it (stored CDRs not
+// yet marked applied) is only released once it is written.
+func (s *Service) change(ctx context.Context, fn func(md *model), extra func(tx *ent.Tx) error) error {
+	s.step.Lock()
+	defer s.step.Unlock()
+	s.mu.Lock()
+	fn(s.md)
+	c := s.md.take()
+	r := snapshot(c)
+	s.mu.Unlock()
+	if len(r.meetings)+len(r.parts)+len(r.events) == 0 && extra == nil {
+		return nil
+	}
+	for wait := 100 * time.Millisecond; ; wait = min(2*wait, 5*time.Second) {
+		err := database.WithTx(ctx, s.db, func(tx *ent.Tx) error {
+			if err := write(ctx, tx, &r); err != nil {
+				return err
+			}
+			if extra != nil {
+				return extra(tx)
+			}
+			return nil
+		})
+		if err == nil {
+			break
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		s.log.WarnContext(ctx, "writing the meeting model failed; retrying", slog.Any("error", err), slog.Duration("retry", wait))
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(wait):
+		}
+	}
+	for i, e := range r.events {
+		s.log.Info("meeting event", slog.String("meeting_id", r.eventsOf[i]), slog.String("kind", kindColumn(e.Kind)),
+			slog.String("description", e.Description), slog.String("actor", e.Actor))
+	}
+	s.hub.publish(r)
+	return nil
+}
+
+// applyLoop applies stored CDRs in the order they were stored.
+func (s *Service) applyLoop(ctx context.Context) {
+	tick := time.NewTicker(2 * time.Second)
+	defer tick.Stop()
+	for {
+		for {
+			n, err := s.applyStored(ctx)
+			if err != nil {
+				if ctx.Err() == nil {
+					s.log.WarnContext(ctx, "applying stored CDRs", slog.Any("error", err))
+				}
+				break
+			}
+			if n < applyBatch {
+				break
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-s.wake:
+		case <-tick.C:
+		}
+	}
+}
+
+// applyStored applies one batch of stored, not yet applied CDRs and marks
+// them applied in the same transaction as their effect on the model.
+func (s *Service) applyStored(ctx context.Context) (int, error) {
+	recs, err := s.db.CdrRecord.Query().Where(cdrrecord.Applied(false)).
+		Order(ent.Asc(cdrrecord.FieldID)).Limit(applyBatch).All(ctx)
+	if err != nil || len(recs) == 0 {
+		return 0, database.Translate(err)
+	}
+	for _, r := range recs {
+		if _, ok := s.bridge(r.BridgeID); !ok {
+			if err := s.refreshBridges(ctx); err != nil {
+				return 0, err
+			}
+			break
+		}
+	}
+	ids := make([]int, 0, len(recs))
+	decoded := make([]*cdr.Record, len(recs))
+	for i, r := range recs {
+		ids = append(ids, r.ID)
+		var rec cdr.Record
+		if err := json.Unmarshal([]byte(r.Body), &rec); err != nil {
+			s.log.WarnContext(ctx, "stored CDR cannot be decoded; skipped", slog.Int("id", r.ID), slog.Any("error", err))
+			continue
+		}
+		decoded[i] = &rec
+	}
+	err = s.change(ctx, func(md *model) {
+		for i, r := range recs {
+			if decoded[i] == nil {
+				continue
+			}
+			b, ok := s.bridges[r.BridgeID]
+			if !ok {
+				continue // a removed bridge: its records no longer count
+			}
+			md.apply(b, decoded[i])
+		}
+	}, func(tx *ent.Tx) error {
+		return tx.CdrRecord.Update().Where(cdrrecord.IDIn(ids...)).SetApplied(true).Exec(ctx)
+	})
+	return len(recs), err
+}
+
+// bridge returns what the model knows of a bridge.
+func (s *Service) bridge(id int) (bridgeInfo, bool) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	b, ok := s.bridges[id]
+	return b, ok
+}
+
+// refreshBridges reads the bridges and clusters from the servers domain.
+func (s *Service) refreshBridges(ctx context.Context) error {
+	clusters, err := s.srv.ListClusters(ctx)
+	if err != nil {
+		return err
+	}
+	next := map[int]bridgeInfo{}
+	for _, c := range clusters {
+		for _, b := range c.Bridges {
+			next[b.ID] = bridgeInfo{ID: b.ID, Name: b.DisplayName, ClusterID: c.ID, ClusterName: c.DisplayName,
+				Managed: c.MeetingManagement}
+		}
+	}
+	s.mu.Lock()
+	s.bridges = next
+	s.mu.Unlock()
+	return nil
+}
+
+// clientOf returns the wire client of a bridge.
+func (s *Service) clientOf(ctx context.Context, id int) (*cms.Client, error) {
+	return s.srv.Client(ctx, id)
+}
+
+// errIsGone reports whether err says the bridge no longer exists.
+func errIsGone(err error) bool {
+	var ae *cms.APIError
+	return errors.As(err, &ae) && ae.Status == 404
+}
