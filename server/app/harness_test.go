@@ -83,6 +83,15 @@ func start(t *testing.T, dialect string, opts ...serverOption) *testServer {
 
 func serve(t testing.TB, cfg config.Config) *testServer {
 	t.Helper()
+	s, _ := serveOn(t, cfg, "127.0.0.1:0")
+	return s
+}
+
+// serveOn is serve on a given address, returning a stop function as well
+// (for tests that restart a server on the same data and port). Stopping
+// twice is harmless; the test's cleanup stops it too.
+func serveOn(t testing.TB, cfg config.Config, addr string) (*testServer, func()) {
+	t.Helper()
 	logs := &syncBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	ctx, cancel := context.WithCancel(context.Background())
@@ -91,26 +100,30 @@ func serve(t testing.TB, cfg config.Config) *testServer {
 		cancel()
 		t.Fatal(err)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}
 	done := make(chan error, 1)
 	go func() { done <- a.Serve(ctx, ln) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("serve: %v", err)
-		}
-		a.Close()
-	})
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			cancel()
+			if err := <-done; err != nil {
+				t.Errorf("serve: %v", err)
+			}
+			a.Close()
+		})
+	}
+	t.Cleanup(stop)
 	scheme := "http"
 	if !cfg.Server.Plaintext {
 		scheme = "https"
 	}
 	s := &testServer{app: a, url: scheme + "://" + ln.Addr().String(), addr: ln.Addr().String(), logs: logs}
 	s.waitReady(t)
-	return s
+	return s, stop
 }
 
 func (s *testServer) waitReady(t testing.TB) {
