@@ -318,6 +318,7 @@ func (a *App) startDomains(ctx context.Context) error {
 	if mo.Now == nil {
 		mo.Now = a.opts.Now
 	}
+	mo.Metrics = a.metrics
 	a.meet = meetings.New(a.db.Ent, a.servers, a.notes, a.jobs, a.log, mo)
 	if err := a.jobs.Register(jobs.Job{
 		Name:        "notifications-retention",

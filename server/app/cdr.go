@@ -16,16 +16,28 @@ import (
 // bridge speaking.
 const maxCDRBatchBytes = 32 << 20
 
+// cdrModel is the live meeting model's side of the receiver: it applies
+// stored records asynchronously, so the answer never waits for it, and it
+// defers new batches while it is too far behind.
+type cdrModel interface {
+	Busy() bool
+	CDRsStored(bridgeID, stored int, gap bool)
+}
+
 // cdrHandler receives CDR batches at the per-bridge path servers.ReceiverPath
 // gives each bridge. It answers 200 only after every record of the batch is
-// stored; any other answer makes the bridge send the batch again. stored
-// is told of each batch that added records or showed a gap: the live model
-// applies stored records asynchronously, so the answer never waits for it.
-func cdrHandler(rec *cdrs.Receiver, stored func(bridgeID int, gap bool), log *slog.Logger) http.Handler {
+// stored; any other answer makes the bridge send the batch again.
+func cdrHandler(rec *cdrs.Receiver, model cdrModel, log *slog.Logger) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id, err := strconv.Atoi(r.PathValue("id"))
 		if err != nil || servers.ReceiverPath(id) != r.URL.Path {
 			http.Error(w, "no Call Bridge posts CDRs to this address", http.StatusNotFound)
+			return
+		}
+		if model.Busy() {
+			// Back-pressure: the bridge keeps the batch and sends it again.
+			w.Header().Set("Retry-After", "5")
+			http.Error(w, "too many records wait to be applied; send the batch again later", http.StatusServiceUnavailable)
 			return
 		}
 		res, err := rec.Accept(r.Context(), id, http.MaxBytesReader(w, r.Body, maxCDRBatchBytes))
@@ -48,7 +60,7 @@ func cdrHandler(rec *cdrs.Receiver, stored func(bridgeID int, gap bool), log *sl
 			return
 		}
 		if res.Stored > 0 || res.Gap {
-			stored(id, res.Gap)
+			model.CDRsStored(id, res.Stored, res.Gap)
 		}
 		log.Debug("CDR batch stored", slog.Int("bridge_id", id), slog.Int("stored", res.Stored),
 			slog.Int("duplicates", res.Duplicates))

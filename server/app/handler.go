@@ -106,7 +106,7 @@ func (a *App) buildHandler(ctx context.Context, rec *audit.Recorder, validator p
 	root.Handle("GET /metrics", promhttp.HandlerFor(a.metrics, promhttp.HandlerOpts{Registry: a.metrics}))
 	root.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
 	root.HandleFunc("GET /readyz", a.readyz)
-	root.Handle("POST /cdr/{id}", cdrHandler(cdrs.New(a.db.Ent, a.log, a.metrics), a.meet.CDRsStored, a.log))
+	root.Handle("POST /cdr/{id}", cdrHandler(cdrs.New(a.db.Ent, a.log, a.metrics), a.meet, a.log))
 
 	console := consoleHandler()
 	a.handler = securityHeaders(!a.cfg.Server.Plaintext, crossSiteGuard(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -2,17 +2,24 @@ package app
 
 import (
 	"context"
+	"log/slog"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
 	"connectrpc.com/connect"
 
 	switchboard "github.com/switchboardhq/switchboard/clients/go"
+	"github.com/switchboardhq/switchboard/ent/notification"
 	meetingsv1 "github.com/switchboardhq/switchboard/gen/switchboard/meetings/v1"
 	serversv1 "github.com/switchboardhq/switchboard/gen/switchboard/servers/v1"
+	"github.com/switchboardhq/switchboard/server/cdrs"
+	"github.com/switchboardhq/switchboard/server/notifications"
 	"github.com/switchboardhq/switchboard/server/platform/config"
 	"github.com/switchboardhq/switchboard/server/platform/database/databasetest"
 	cmssim "github.com/switchboardhq/switchboard/sim/cms"
@@ -179,6 +186,10 @@ func TestMeetingsLifecycleAndHistory(t *testing.T) {
 			if !slices.Equal(kinds, want) {
 				t.Fatalf("event log %v, want %v", kinds, want)
 			}
+			// The event log also goes to the system log (MT-13).
+			if logs := f.s.logs.String(); !strings.Contains(logs, `msg="meeting event"`) || !strings.Contains(logs, "Ada joined") {
+				t.Error("the event log is not in the system log")
+			}
 		})
 	}
 }
@@ -295,5 +306,140 @@ func TestMeetingsOfUnmanagedClusters(t *testing.T) {
 	}
 	if u := res.Msg.GetUnmonitoredClusters(); len(u) != 1 || u[0].GetId() != f.clusterID {
 		t.Fatalf("unmonitored clusters %v", u)
+	}
+}
+
+// TestMeetingsGapAndEventsNotifications checks the notifications of the
+// model's inputs: a bridge restart is a CDR gap (CDR_GAP, then cleared by
+// the reconciliation) and a refused events connection raises
+// CALL_BRIDGE_EVENTS_DISRUPTED until the bridge accepts it again (MT-01,
+// MT-03).
+func TestMeetingsGapAndEventsNotifications(t *testing.T) {
+	f := newLiveFixture(t, "sqlite", 1)
+	ctx := context.Background()
+	b := f.cluster.Bridges[0]
+	call, _ := b.StartCall(cmssim.CallOptions{Name: "Gap"})
+	_, _ = b.Join(call.ID, cmssim.LegOptions{Name: "Ada", Remote: "ada@example.com"})
+	eventually(t, "the meeting", func() bool { return f.meetingNamed(t, "Gap", false) != nil })
+	notes := func(code string, active bool) int {
+		q := f.s.app.db.Ent.Notification.Query().Where(notification.Code(code))
+		if active {
+			q = q.Where(notification.ActiveKeyNotNil())
+		}
+		n, err := q.Count(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if err := b.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	// The gap shows with the first batch of the new session.
+	next, _ := b.StartCall(cmssim.CallOptions{Name: "After the gap"})
+	_, _ = b.Join(next.ID, cmssim.LegOptions{Name: "Grace", Remote: "grace@example.com"})
+	eventually(t, "a CDR gap raised and cleared by the reconciliation", func() bool {
+		return notes(notifications.CodeCDRGap, false) > 0 && notes(notifications.CodeCDRGap, true) == 0
+	})
+
+	b.SetEventsRefused(true)
+	b.CloseEvents()
+	eventually(t, "events disrupted", func() bool { return notes(notifications.CodeCallBridgeEventsDisrupted, true) == 1 })
+	b.SetEventsRefused(false)
+	eventually(t, "events restored", func() bool { return notes(notifications.CodeCallBridgeEventsDisrupted, true) == 0 })
+}
+
+// TestMeetingsReconciledOnConnect adds a bridge that already hosts three
+// meetings: they appear from its API, with the start times it reports
+// (MT-04), and their join entries are marked inferred (MT-20).
+func TestMeetingsReconciledOnConnect(t *testing.T) {
+	s := start(t, "sqlite", withTLS())
+	sim := cmssim.New(cmssim.Options{Seed: 5})
+	t.Cleanup(sim.Close)
+	// A cluster that runs meetings before Switchboard knows it.
+	pre, err := sim.AddCluster(cmssim.ClusterOptions{Name: "Early", Bridges: 1, Username: "api", Password: "bridge-Secret-9"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := pre.Bridges[0]
+	var calls []cmssim.Call
+	for _, name := range []string{"One", "Two", "Three"} {
+		c, err := b.StartCall(cmssim.CallOptions{Name: name})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := b.Join(c.ID, cmssim.LegOptions{Name: "Ada " + name, Remote: "ada." + name + "@example.com"}); err != nil {
+			t.Fatal(err)
+		}
+		calls = append(calls, c)
+	}
+	time.Sleep(2 * time.Second) // so that a start time taken at connection would show
+	ctx := context.Background()
+	admin, err := sdk(t, s, false, "admin", adminPassword)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := admin.Servers.UpdateCdrReceiverSettings(ctx, connect.NewRequest(&serversv1.UpdateCdrReceiverSettingsRequest{Address: s.addr})); err != nil {
+		t.Fatal(err)
+	}
+	host, port, _ := net.SplitHostPort(b.Addr())
+	p, _ := strconv.Atoi(port)
+	if _, err := admin.Servers.AddCallBridge(ctx, connect.NewRequest(&serversv1.AddCallBridgeRequest{DisplayName: "Early 1",
+		Connection: &serversv1.CallBridgeConnection{Address: host, Port: uint32(p), Username: b.Username(), Password: b.Password(),
+			VerifyCertificate: true, TrustedChainPem: string(sim.CACertPEM())}})); err != nil {
+		t.Fatal(err)
+	}
+	f := &liveFixture{s: s, admin: admin, sim: sim, cluster: pre}
+	for _, c := range calls {
+		var m *meetingsv1.Meeting
+		eventually(t, "meeting "+c.Name, func() bool {
+			m = f.meetingNamed(t, c.Name, false)
+			return m != nil && m.GetParticipantCount() == 1
+		})
+		if d := m.GetStartTime().AsTime().Sub(c.Start); d < -time.Second || d > time.Second {
+			t.Errorf("%s: start %v, the bridge started it at %v", c.Name, m.GetStartTime().AsTime(), c.Start)
+		}
+		ev, err := admin.Meetings.ListMeetingEvents(ctx, connect.NewRequest(&meetingsv1.ListMeetingEventsRequest{MeetingId: m.GetId()}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range ev.Msg.GetEvents() {
+			if e.GetKind() == meetingsv1.MeetingEventKind_MEETING_EVENT_KIND_PARTICIPANT_JOINED && !e.GetInferred() {
+				t.Errorf("%s: a reconciled join is not marked inferred: %v", c.Name, e)
+			}
+		}
+	}
+}
+
+// busyModel is a live model that is always too far behind.
+type busyModel struct{ busy bool }
+
+func (m busyModel) Busy() bool                { return m.busy }
+func (busyModel) CDRsStored(_, _ int, _ bool) {}
+
+// TestCDRReceiverBackPressure: while the model is too far behind, batches
+// are refused with 503 and Retry-After before anything is read or stored,
+// so the bridge keeps them and sends them again.
+func TestCDRReceiverBackPressure(t *testing.T) {
+	db := databasetest.Open(t, "sqlite")
+	rec := cdrs.New(db.Ent, slog.New(slog.DiscardHandler), nil)
+	batch := `<records session="s1"><record type="callEnd" time="2026-12-04T09:00:00Z" recordIndex="1" correlatorIndex="0"><call id="c1"/></record></records>`
+	for _, tc := range []struct {
+		busy   bool
+		status int
+	}{{true, http.StatusServiceUnavailable}, {false, http.StatusNotFound}} {
+		mux := http.NewServeMux()
+		mux.Handle("POST /cdr/{id}", cdrHandler(rec, busyModel{tc.busy}, slog.New(slog.DiscardHandler)))
+		w := httptest.NewRecorder()
+		mux.ServeHTTP(w, httptest.NewRequest(http.MethodPost, "/cdr/1", strings.NewReader(batch)))
+		if w.Code != tc.status {
+			t.Fatalf("busy %v: status %d, want %d", tc.busy, w.Code, tc.status)
+		}
+		if tc.busy && w.Header().Get("Retry-After") == "" {
+			t.Error("no Retry-After on a deferred batch")
+		}
+	}
+	if n, _ := db.Ent.CdrRecord.Query().Count(context.Background()); n != 0 {
+		t.Fatalf("%d records stored", n)
 	}
 }

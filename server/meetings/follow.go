@@ -371,12 +371,10 @@ func applyRoster(p *Participant, e events.RosterEntry) {
 	if e.ActiveSpeaker != nil {
 		p.Speaking = *e.ActiveSpeaker
 	}
-	if e.State != nil && p.State != ParticipantLobby && p.State != ParticipantDisconnected {
+	if e.State != nil && p.State != ParticipantLobby {
 		// A lobby is left only by the leg's own update (deactivated
 		// false): the roster's state is the signalling state.
-		if st := participantStateOf(*e.State); st != ParticipantUnknown {
-			p.State = st
-		}
+		p.State = nextState(p.State, participantStateOf(*e.State))
 	}
 }
 
@@ -468,10 +466,23 @@ func (s *Service) reconcileBridge(ctx context.Context, f *follower) error {
 			}
 		}
 	}, nil)
-	if err == nil {
-		s.log.DebugContext(ctx, "reconciled meetings", slog.Int("bridge_id", f.id), slog.Int("calls", len(snaps)))
+	if err != nil {
+		return err
 	}
-	return err
+	s.log.DebugContext(ctx, "reconciled meetings", slog.Int("bridge_id", f.id), slog.Int("calls", len(snaps)))
+	return s.notes.Clear(ctx, notifications.CodeCDRGap, subj)
+}
+
+// gap reconciles a bridge whose CDRs showed missing records or a restart,
+// and says so until the reconciliation is done.
+func (s *Service) gap(bridgeID int) {
+	b, _ := s.bridge(bridgeID)
+	subj := notifications.Subject{Kind: notifications.SubjectCallBridge, ID: strconv.Itoa(bridgeID), Name: b.Name}
+	if err := s.notes.Raise(context.Background(), notifications.CodeCDRGap, subj,
+		b.Name+": CDRs were missing or the bridge restarted; reconciling its meetings"); err != nil {
+		s.log.Warn("raising a notification", slog.Any("error", err))
+	}
+	s.requestReconcile(bridgeID)
 }
 
 // refreshCall reads one call from the bridge and applies it.
@@ -558,9 +569,7 @@ func fromLeg(p *Participant, leg cms.CallLeg, pid string) {
 		case st.Deactivated != nil && *st.Deactivated:
 			p.State = ParticipantLobby
 		default:
-			if s := participantStateOf(st.State); s != ParticipantUnknown {
-				p.State = s
-			}
+			p.State = nextState(p.State, participantStateOf(st.State))
 		}
 		if p.Layout == "" && st.Layout != "" {
 			p.Layout = string(st.Layout)
@@ -571,6 +580,19 @@ func fromLeg(p *Participant, leg cms.CallLeg, pid string) {
 	} else {
 		p.Alarms = nil
 	}
+}
+
+// nextState is the state a participant in state cur moves to when a
+// source that may lag behind the others (the roster, an API read) reports
+// st: never back from connected to connecting, never out of disconnected.
+func nextState(cur, st ParticipantState) ParticipantState {
+	switch {
+	case st == ParticipantUnknown, cur == ParticipantDisconnected:
+		return cur
+	case st == ParticipantConnecting && (cur == ParticipantConnected || cur == ParticipantOnHold):
+		return cur
+	}
+	return st
 }
 
 func firstOf(vals ...string) string {

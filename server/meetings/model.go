@@ -380,7 +380,8 @@ func (md *model) changed(l *live, was Participant, p *Participant, at time.Time)
 	if was.Important != p.Important {
 		what = append(what, map[bool]string{true: "made important", false: "no longer important"}[p.Important])
 	}
-	if was.Layout != p.Layout && p.Layout != "" {
+	if was.Layout != p.Layout && was.Layout != "" && p.Layout != "" {
+		// A layout learnt for the first time is no change worth a line.
 		what = append(what, "layout "+p.Layout)
 	}
 	if len(what) > 0 {

@@ -19,7 +19,10 @@ import (
 	"errors"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/switchboardhq/switchboard/ent"
 	"github.com/switchboardhq/switchboard/ent/cdrrecord"
@@ -46,6 +49,11 @@ type Options struct {
 	// FollowInterval is how often the set of followed bridges is checked
 	// against the servers' configuration (default 2 s).
 	FollowInterval time.Duration
+	// MaxBacklog is how many stored CDRs may wait to be applied before the
+	// receiver defers new batches (default 100,000).
+	MaxBacklog int
+	// Metrics registers the service's metrics; nil registers none.
+	Metrics prometheus.Registerer
 }
 
 // applyBatch bounds the CDRs applied in one step.
@@ -77,6 +85,9 @@ type Service struct {
 	// followers is written only by followLoop, under followersMu.
 	followersMu sync.RWMutex
 	followers   map[int]*follower
+
+	backlog atomic.Int64 // stored CDRs not yet applied
+	metrics *metrics
 }
 
 // New returns the service. Call Start to restore the model and begin
@@ -94,9 +105,13 @@ func New(db *ent.Client, srv *servers.Service, notes *notifications.Service, reg
 	if opts.FollowInterval <= 0 {
 		opts.FollowInterval = 2 * time.Second
 	}
+	if opts.MaxBacklog <= 0 {
+		opts.MaxBacklog = defaultMaxBacklog
+	}
 	s := &Service{db: db, srv: srv, notes: notes, jobs: reg, log: log, now: opts.Now, opts: opts,
 		md: newModel(), bridges: map[int]bridgeInfo{}, hub: newHub(),
 		wake: make(chan struct{}, 1), reconcile: make(chan int, 64), followers: map[int]*follower{}}
+	s.registerMetrics(opts.Metrics)
 	schedule := opts.PurgeSchedule
 	if opts.NoSchedule {
 		schedule = ""
@@ -126,6 +141,9 @@ func (s *Service) Start(ctx context.Context) error {
 		s.md.restore(m, parts[m.ID])
 	}
 	s.mu.Unlock()
+	if err := s.countBacklog(ctx); err != nil {
+		return err
+	}
 	if err := s.refreshBridges(ctx); err != nil {
 		return err
 	}
@@ -146,17 +164,18 @@ func (s *Service) Close() {
 	s.hub.closeAll()
 }
 
-// CDRsStored tells the service that the receiver stored a batch for a
+// CDRsStored tells the service that the receiver stored n new records of a
 // bridge; gap says the batch showed missing records or a new session, so
 // the bridge's meetings are reconciled from its API once the batch is
 // applied.
-func (s *Service) CDRsStored(bridgeID int, gap bool) {
+func (s *Service) CDRsStored(bridgeID, n int, gap bool) {
+	s.backlog.Add(int64(n))
 	select {
 	case s.wake <- struct{}{}:
 	default:
 	}
 	if gap {
-		s.requestReconcile(bridgeID)
+		s.gap(bridgeID)
 	}
 }
 
@@ -256,9 +275,11 @@ func (s *Service) applyStored(ctx context.Context) (int, error) {
 		}
 	}
 	ids := make([]int, 0, len(recs))
+	received := make([]time.Time, 0, len(recs))
 	decoded := make([]*cdr.Record, len(recs))
 	for i, r := range recs {
 		ids = append(ids, r.ID)
+		received = append(received, r.ReceiveTime)
 		var rec cdr.Record
 		if err := json.Unmarshal([]byte(r.Body), &rec); err != nil {
 			s.log.WarnContext(ctx, "stored CDR cannot be decoded; skipped", slog.Int("id", r.ID), slog.Any("error", err))
@@ -280,6 +301,9 @@ func (s *Service) applyStored(ctx context.Context) (int, error) {
 	}, func(tx *ent.Tx) error {
 		return tx.CdrRecord.Update().Where(cdrrecord.IDIn(ids...)).SetApplied(true).Exec(ctx)
 	})
+	if err == nil {
+		s.observeApplied(received)
+	}
 	return len(recs), err
 }
 

@@ -31,6 +31,7 @@ const (
 	CodeCDRReceiverRefused        = "CDR_RECEIVER_REFUSED"
 	CodeCDRReceiverListFull       = "CDR_RECEIVER_LIST_FULL"
 	CodeCDRReceiverAddressMissing = "CDR_RECEIVER_ADDRESS_MISSING"
+	CodeCDRGap                    = "CDR_GAP"
 	CodePeerCertificateExpiring   = "PEER_CERTIFICATE_EXPIRING"
 	CodeNoLocalAdmin              = "NO_LOCAL_ADMIN"
 )
@@ -54,6 +55,7 @@ var catalogue = []Code{
 	{CodeCDRReceiverRefused, Warning, "A Call Bridge refused Switchboard's CDR receiver registration; meeting data from it stays incomplete."},
 	{CodeCDRReceiverListFull, Warning, "A Call Bridge's CDR receiver list is full (4 entries), so Switchboard cannot register itself; free a slot on the bridge."},
 	{CodeCDRReceiverAddressMissing, Warning, "Meeting management is on for a cluster but no CDR receiver address is set; meeting data stays incomplete until it is (SV-25, ST-14)."},
+	{CodeCDRGap, Information, "A Call Bridge's CDRs showed missing records or a bridge restart (a new CDR session); Switchboard reconciles its meetings from the API, and event-log times of that period may be inferred (MT-20)."},
 	{CodePeerCertificateExpiring, Warning, "The certificate of a peer (Call Bridge) expires within 30 days (IM-19)."},
 	{CodeNoLocalAdmin, Warning, "No local administrator exists; if the directory fails, no administrator can sign in (IM-13)."},
 }
