@@ -86,6 +86,15 @@ test-web: build ## Console typecheck and the Chromium sign-in test against the r
 .PHONY: test
 test: checkgenerate lint test-go test-web ## Everything CI runs
 
+SCENARIOS ?= cmm-large stress
+DBS ?= sqlite postgres
+BENCHFLAGS ?=
+.PHONY: bench
+bench: build ## Meeting pipeline benchmark against the simulator: make bench [SCENARIOS="cmm-large stress"] [DBS="sqlite postgres"] [BENCHFLAGS="-rate 300"]
+	for sc in $(SCENARIOS); do for db in $(DBS); do \
+		$(GO) run ./bench -scenario $$sc -db $$db -postgres '$(SWITCHBOARD_TEST_POSTGRES)' $(BENCHFLAGS) || exit 1; \
+	done; done
+
 .PHONY: clean
 clean: ## Remove build output
 	rm -rf bin .build web/dist/assets web/dist/index.html

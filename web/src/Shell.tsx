@@ -20,6 +20,7 @@ import { StatusMessage, useFlash } from "./ui";
 // administrators open the Users area, and the account pages are occasional.
 const UsersPage = lazy(() => import("./users/UsersPage"));
 const ServersPage = lazy(() => import("./servers/ServersPage"));
+const MeetingsArea = lazy(() => import("./meetings/MeetingsArea"));
 const MySessionsPage = lazy(() => import("./account/MySessionsPage"));
 const ChangePasswordDialog = lazy(() => import("./account/ChangePasswordDialog"));
 
@@ -130,6 +131,10 @@ export function Shell({ identity }: { identity: Identity }) {
               ) : area.path === "/users" ? (
                 <Suspense fallback={loading}>
                   <UsersPage identity={identity} />
+                </Suspense>
+              ) : area.path === "/meetings" ? (
+                <Suspense fallback={loading}>
+                  <MeetingsArea />
                 </Suspense>
               ) : area.path === "/servers" ? (
                 <Suspense fallback={loading}>
