@@ -180,8 +180,8 @@ func run(name string, sc scenario, dbKind, pgURL, bin string) (result, error) {
 	}
 	log.Printf("%d bridges added and registered", len(bridges))
 
-	w := startWatchers(ctx, c, sc.Watchers)
 	gen := newGenerator(bridges, sc.PerMeeting)
+	w := startWatchers(ctx, c, sc.Watchers, gen)
 	if sc.Meetings*sc.PerMeeting > 2000 {
 		// Reach the steady state's size first, as fast as the simulator
 		// and Switchboard take it.
@@ -277,7 +277,9 @@ type generator struct {
 	per     int
 	next    int // meetings started
 	active  []meeting
-	mu      sync.Mutex
+	// started has the time each meeting started on its bridge, by name,
+	// for the watchers' event-to-stream latency.
+	started sync.Map
 }
 
 type meeting struct {
@@ -297,10 +299,13 @@ func (g *generator) join() error {
 	if n == 0 || g.active[n-1].legs >= g.per {
 		b := g.bridges[g.next%len(g.bridges)]
 		g.next++
-		c, err := b.StartCall(cmssim.CallOptions{Name: fmt.Sprintf("Meeting %d", g.next)})
+		name := fmt.Sprintf("Meeting %d", g.next)
+		at := time.Now()
+		c, err := b.StartCall(cmssim.CallOptions{Name: name})
 		if err != nil {
 			return err
 		}
+		g.started.Store(name, at)
 		g.active = append(g.active, meeting{b: b, call: c.ID})
 		n++
 	}
@@ -356,14 +361,15 @@ func (g *generator) run(ctx context.Context, rate float64, n int, d time.Duratio
 }
 
 // watchers follow WatchMeetings; each records, for every meeting it sees
-// first, the time from the meeting's start on the bridge to its arrival.
+// first, the time from the meeting's start on the bridge (as the generator
+// saw it: CDR times have whole seconds only) to its arrival.
 type watchers struct {
 	measure atomic.Bool
 	lat     *latencies
 	dropped atomic.Int64
 }
 
-func startWatchers(ctx context.Context, c *switchboard.Client, n int) *watchers {
+func startWatchers(ctx context.Context, c *switchboard.Client, n int, g *generator) *watchers {
 	w := &watchers{lat: &latencies{}}
 	for range n {
 		go func() {
@@ -380,8 +386,8 @@ func startWatchers(ctx context.Context, c *switchboard.Client, n int) *watchers 
 						continue
 					}
 					seen[m.GetId()] = true
-					if w.measure.Load() && st.Msg().GetSnapshotComplete() == false {
-						w.lat.add(time.Since(m.GetStartTime().AsTime()))
+					if at, ok := g.started.Load(m.GetName()); ok && w.measure.Load() {
+						w.lat.add(time.Since(at.(time.Time)))
 					}
 				}
 				st.Close()

@@ -62,10 +62,14 @@ type App struct {
 	notes   *notifications.Service
 	servers *servers.Service
 	meet    *meetings.Service
-	jobs    *jobs.Registry
-	metrics *prometheus.Registry
-	started time.Time
-	ready   atomic.Bool
+	// shutdown is cancelled (stopStreams) when Serve begins to shut down,
+	// which ends the server streams.
+	shutdown    context.Context
+	stopStreams context.CancelFunc
+	jobs        *jobs.Registry
+	metrics     *prometheus.Registry
+	started     time.Time
+	ready       atomic.Bool
 
 	handler  http.Handler
 	services []string
@@ -85,6 +89,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 		return nil, fmt.Errorf("data directory: %w", err)
 	}
 	a := &App{cfg: cfg, log: log, opts: opts, started: opts.Now().UTC()}
+	a.shutdown, a.stopStreams = context.WithCancel(context.Background())
 	ok := false
 	defer func() {
 		if !ok {
@@ -213,6 +218,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	a.ready.Store(false)
 	a.log.Info("shutting down", slog.Duration("timeout", a.cfg.Server.ShutdownTimeout))
+	a.stopStreams()
 	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), a.cfg.Server.ShutdownTimeout)
 	defer cancel()
 	if err := srv.Shutdown(shutdownCtx); err != nil {

@@ -11,6 +11,8 @@ import (
 	"connectrpc.com/grpchealth"
 	"connectrpc.com/grpcreflect"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/reflect/protoregistry"
 
 	"github.com/switchboardhq/switchboard/gen/switchboard/auth/v1/authv1connect"
 	"github.com/switchboardhq/switchboard/gen/switchboard/meetings/v1/meetingsv1connect"
@@ -92,14 +94,16 @@ func (a *App) buildHandler(ctx context.Context, rec *audit.Recorder, validator p
 	rpc.Handle(grpcreflect.NewHandlerV1Alpha(reflector))
 	rpc.Handle(grpchealth.NewHandler(a.healthChecker()))
 
-	gw, err := newGateway(ctx, rpc, gatewaySecret)
+	// REST streams reach the same handlers through the gateway.
+	rpcHandler := endStreamsOnShutdown(rpc, streamingProcedures(a.services), a.shutdown)
+	gw, err := newGateway(ctx, rpcHandler, gatewaySecret)
 	if err != nil {
 		return err
 	}
 	a.gateway = gw
 
 	root := http.NewServeMux()
-	root.Handle("/", rpc) // Connect, gRPC, gRPC-Web, reflection, health (by exact service paths)
+	root.Handle("/", rpcHandler) // Connect, gRPC, gRPC-Web, reflection, health (by exact service paths)
 	root.Handle("GET /api/openapi.json", openAPIHandler())
 	root.Handle("/api/", http.MaxBytesHandler(gw.handler, maxRequestBytes))
 	root.Handle(dictionaryUploadPath, http.MaxBytesHandler(gw.handler, maxUploadBytes))
@@ -123,6 +127,46 @@ func (a *App) buildHandler(ctx context.Context, rec *audit.Recorder, validator p
 		console.ServeHTTP(w, r)
 	})))
 	return nil
+}
+
+// streamingProcedures lists the procedures of the services that stream
+// from the server.
+func streamingProcedures(services []string) map[string]bool {
+	out := map[string]bool{}
+	for _, name := range services {
+		d, err := protoregistry.GlobalFiles.FindDescriptorByName(protoreflect.FullName(name))
+		if err != nil {
+			continue
+		}
+		sd, ok := d.(protoreflect.ServiceDescriptor)
+		if !ok {
+			continue
+		}
+		for i := range sd.Methods().Len() {
+			if m := sd.Methods().Get(i); m.IsStreamingServer() {
+				out["/"+name+"/"+string(m.Name())] = true
+			}
+		}
+	}
+	return out
+}
+
+// endStreamsOnShutdown ends server streams when shutdown begins: a watch
+// never ends by itself, so a graceful drain would otherwise wait for it
+// until its deadline. The clients watch again (on this instance once it
+// is back, or on another).
+func endStreamsOnShutdown(next http.Handler, streams map[string]bool, shutdown context.Context) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !streams[r.URL.Path] {
+			next.ServeHTTP(w, r)
+			return
+		}
+		ctx, cancel := context.WithCancel(r.Context())
+		defer cancel()
+		stop := context.AfterFunc(shutdown, cancel)
+		defer stop()
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
 }
 
 // mount takes what a generated New...Handler returns; the service name is

@@ -443,3 +443,42 @@ func TestCDRReceiverBackPressure(t *testing.T) {
 		t.Fatalf("%d records stored", n)
 	}
 }
+
+// TestShutdownEndsStreams stops a server while watches are open, over
+// Connect and over REST: the graceful drain ends them rather than waiting
+// for its deadline (which Serve would report as a failed shutdown).
+func TestShutdownEndsStreams(t *testing.T) {
+	cfg := config.Default()
+	cfg.Server.Plaintext = true
+	cfg.Server.ShutdownTimeout = 5 * time.Second
+	cfg.Storage.DataDir = t.TempDir()
+	cfg.Bootstrap.AdminPassword = adminPassword
+	s, stop := serveOn(t, cfg, "127.0.0.1:0")
+	c, err := sdk(t, s, false, "admin", adminPassword)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	list, err := c.Meetings.WatchMeetings(ctx, connect.NewRequest(&meetingsv1.WatchMeetingsRequest{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer list.Close()
+	if !list.Receive() {
+		t.Fatal(list.Err())
+	}
+	req, _ := http.NewRequest(http.MethodGet, s.url+"/api/v1/meetings:watch", nil)
+	req.Header = bearer(c.Token())
+	res, err := insecureHTTPClient().Do(req)
+	if err != nil || res.StatusCode != http.StatusOK {
+		t.Fatalf("REST watch: %v %v", res, err)
+	}
+	defer res.Body.Close()
+	start := time.Now()
+	stop() // fails the test if Serve reports a failed shutdown
+	if d := time.Since(start); d >= cfg.Server.ShutdownTimeout {
+		t.Fatalf("shutdown took %v", d)
+	}
+	for list.Receive() {
+	}
+}

@@ -66,15 +66,11 @@ func (s *Service) List(ctx context.Context, q ListQuery) (ListResult, error) {
 	if err != nil {
 		return ListResult{}, err
 	}
-	clusters, err := s.srv.ListClusters(ctx)
-	if err != nil {
-		return ListResult{}, err
-	}
-	for _, c := range clusters {
-		if !c.MeetingManagement {
-			res.Unmonitored = append(res.Unmonitored, ClusterRef{ID: c.ID, Name: c.DisplayName})
-		}
-	}
+	// As the follow loop last read them (every FollowInterval): a list
+	// never waits for the database.
+	s.mu.RLock()
+	res.Unmonitored = slices.Clone(s.unmonitored)
+	s.mu.RUnlock()
 	return res, nil
 }
 

@@ -73,10 +73,11 @@ type Service struct {
 	// step serialises the changes: apply to the model, write, publish.
 	step sync.Mutex
 	// mu guards md and bridges; reads take it shared.
-	mu      sync.RWMutex
-	md      *model
-	bridges map[int]bridgeInfo
-	hub     hub
+	mu          sync.RWMutex
+	md          *model
+	bridges     map[int]bridgeInfo
+	unmonitored []ClusterRef // clusters with meeting management off
+	hub         hub
 
 	wake      chan struct{} // CDRs were stored
 	reconcile chan int      // a bridge to reconcile
@@ -322,14 +323,18 @@ func (s *Service) refreshBridges(ctx context.Context) error {
 		return err
 	}
 	next := map[int]bridgeInfo{}
+	var unmonitored []ClusterRef
 	for _, c := range clusters {
+		if !c.MeetingManagement {
+			unmonitored = append(unmonitored, ClusterRef{ID: c.ID, Name: c.DisplayName})
+		}
 		for _, b := range c.Bridges {
 			next[b.ID] = bridgeInfo{ID: b.ID, Name: b.DisplayName, ClusterID: c.ID, ClusterName: c.DisplayName,
 				Managed: c.MeetingManagement}
 		}
 	}
 	s.mu.Lock()
-	s.bridges = next
+	s.bridges, s.unmonitored = next, unmonitored
 	s.mu.Unlock()
 	return nil
 }
