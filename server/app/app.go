@@ -183,6 +183,13 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		srv.TLSConfig = tlsConfig(cert)
 	}
 
+	if a.cfg.Server.DebugListen != "" {
+		stop, err := serveProfiles(a.cfg.Server.DebugListen, a.log)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
 	go a.expireSessions(ctx)
 	a.jobs.Start()
 	a.servers.PollAllNow(ctx)

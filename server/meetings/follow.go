@@ -28,6 +28,9 @@ type follower struct {
 	mu    sync.Mutex
 	calls map[string]bool
 	poke  chan struct{}
+	// resolve queues the bridge's participant ids whose call legs are
+	// not known yet.
+	resolve chan string
 }
 
 // followLoop keeps one follower per bridge of a cluster with meeting
@@ -128,7 +131,8 @@ func (s *Service) dropUnmanaged(ctx context.Context, bridges map[int]bridgeInfo)
 func (s *Service) follow(ctx context.Context, id int, cl *cms.Client) {
 	ctx, cancel := context.WithCancel(ctx)
 	f := &follower{id: id, client: cl, cancel: cancel, done: make(chan struct{}),
-		kick: make(chan struct{}, 1), calls: map[string]bool{}, poke: make(chan struct{}, 1)}
+		kick: make(chan struct{}, 1), calls: map[string]bool{}, poke: make(chan struct{}, 1),
+		resolve: make(chan string, 4096)}
 	f.events = events.New(cl, events.Options{
 		OnMessage: func(m *events.Message) { s.onEvent(ctx, f, m) },
 		OnState:   func(st events.State) { s.onEventsState(ctx, f, st) },
@@ -137,7 +141,8 @@ func (s *Service) follow(ctx context.Context, id int, cl *cms.Client) {
 	s.followers[id] = f
 	s.followersMu.Unlock()
 	var wg sync.WaitGroup
-	wg.Add(2)
+	wg.Add(3)
+	go func() { defer wg.Done(); s.resolveLoop(ctx, f) }()
 	go func() {
 		defer wg.Done()
 		if err := f.events.Run(ctx); err != nil && ctx.Err() == nil {
@@ -266,7 +271,7 @@ func (s *Service) onEvent(ctx context.Context, f *follower, m *events.Message) {
 	case m.CallInfoUpdate != nil:
 		s.callFlags(ctx, f.id, m.Call, m.CallInfoUpdate.CallInfo.CallFields)
 	case m.RosterUpdate != nil:
-		s.roster(ctx, f, m.Call, m.RosterUpdate.Updates)
+		s.roster(ctx, f, m.RosterUpdate.Updates)
 	}
 }
 
@@ -293,63 +298,134 @@ func (s *Service) callFlags(ctx context.Context, bridgeID int, call string, c ev
 }
 
 // roster applies roster changes of a call. The roster names the bridge's
-// participants; a participant not seen before is looked up in the API to
-// find its call legs, before the model is locked.
-func (s *Service) roster(ctx context.Context, f *follower, call string, entries []events.RosterEntry) {
-	s.mu.RLock()
-	unknown := map[string]bool{}
-	for _, e := range entries {
-		if _, ok := s.md.cmsParts[e.Participant]; !ok && e.UpdateType != events.Remove {
-			unknown[e.Participant] = true
-		}
-	}
-	s.mu.RUnlock()
-	legsOf := map[string][]string{}
-	for pid := range unknown {
-		for leg, err := range f.client.ParticipantCallLegs(ctx, pid, cms.ListOptions{}) {
-			if err != nil {
-				break
-			}
-			legsOf[pid] = append(legsOf[pid], leg.ID)
-		}
-	}
+// participants, not their call legs: a participant seen for the first
+// time is looked up in the API (by the follower's resolver, off the
+// events connection), and what the roster says of it meanwhile is kept
+// until its call leg is known, and until the leg's CDR has been applied.
+func (s *Service) roster(ctx context.Context, f *follower, entries []events.RosterEntry) {
+	var unknown []string
 	now := s.now()
-	missed := false
 	_ = s.change(ctx, func(md *model) {
-		for pid, legs := range legsOf {
-			for _, leg := range legs {
-				if l, p := md.participant(leg); p != nil {
-					was := *p
-					p.CMSParticipantID = pid
-					md.cmsParts[pid] = p.ID
-					md.changed(l, was, p, now)
-				}
-			}
-		}
 		for _, e := range entries {
-			leg, ok := md.cmsParts[e.Participant]
-			if !ok {
-				missed = missed || e.UpdateType != events.Remove
-				continue
-			}
-			l, p := md.participant(leg)
-			if p == nil {
-				missed = missed || e.UpdateType != events.Remove
-				continue
-			}
 			if e.UpdateType == events.Remove {
+				delete(md.pidPending, e.Participant)
 				continue // the call leg's end (CDR) says when and why
 			}
-			was := *p
-			applyRoster(p, e)
-			md.changed(l, was, p, now)
+			leg, known := md.cmsParts[e.Participant]
+			switch {
+			case !known:
+				if _, waiting := md.pidPending[e.Participant]; !waiting {
+					unknown = append(unknown, e.Participant)
+				}
+				md.pidPending[e.Participant] = mergeRoster(md.pidPending[e.Participant], e)
+			case leg == "":
+				// Not on this bridge (a distributed meeting's remote
+				// participant): its own bridge's follower sees it.
+			default:
+				md.applyRosterTo(leg, e.Participant, e, now)
+			}
 		}
 	}, nil)
-	if missed {
-		// The CDR that adds the participant has not been applied yet:
-		// read the call from the API once it has had time to be.
-		time.AfterFunc(time.Second, func() { s.refreshLater(f.id, call) })
+	for _, pid := range unknown {
+		f.resolveLater(pid)
 	}
+}
+
+// applyRosterTo applies a roster entry to the participant of a call leg,
+// or keeps it until the leg joins.
+func (md *model) applyRosterTo(leg, pid string, e events.RosterEntry, now time.Time) {
+	l, p := md.participant(leg)
+	if p == nil {
+		pend := md.legPending[leg]
+		md.legPending[leg] = pendingRoster{pid: pid, entry: mergeRoster(pend.entry, e)}
+		return
+	}
+	was := *p
+	p.CMSParticipantID = pid
+	applyRoster(p, e)
+	md.changed(l, was, p, now)
+}
+
+// resolveLater queues a bridge participant id for the resolver.
+func (f *follower) resolveLater(pid string) {
+	select {
+	case f.resolve <- pid:
+	default:
+		// The queue is full: the entry stays pending and is resolved by
+		// the next reconciliation, which reads every call's participants.
+	}
+}
+
+// resolveLoop finds the call legs of participants the roster named.
+func (s *Service) resolveLoop(ctx context.Context, f *follower) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case pid := <-f.resolve:
+			var legs []string
+			var failed error
+			for leg, err := range f.client.ParticipantCallLegs(ctx, pid, cms.ListOptions{}) {
+				if err != nil {
+					failed = err
+					break
+				}
+				legs = append(legs, leg.ID)
+			}
+			if failed != nil && !errIsGone(failed) {
+				s.log.DebugContext(ctx, "resolving a participant", slog.Int("bridge_id", f.id), slog.Any("error", failed))
+				continue // stays pending; a reconciliation maps it
+			}
+			now := s.now()
+			_ = s.change(ctx, func(md *model) { md.resolved(pid, legs, now) }, nil)
+		}
+	}
+}
+
+// resolved records a participant's call legs (none: not on this bridge)
+// and applies what the roster said of it meanwhile.
+func (md *model) resolved(pid string, legs []string, now time.Time) {
+	e, pending := md.pidPending[pid]
+	delete(md.pidPending, pid)
+	md.cmsParts[pid] = ""
+	for _, leg := range legs {
+		md.cmsParts[pid] = leg
+		if pending {
+			md.applyRosterTo(leg, pid, e, now)
+		} else if l, p := md.participant(leg); p != nil && p.CMSParticipantID != pid {
+			was := *p
+			p.CMSParticipantID = pid
+			md.changed(l, was, p, now)
+		}
+	}
+}
+
+// pendingRoster is what the roster said of a participant whose call leg
+// has not joined the model yet.
+type pendingRoster struct {
+	pid   string
+	entry events.RosterEntry
+}
+
+// mergeRoster returns dst updated with the fields src carries.
+func mergeRoster(dst, src events.RosterEntry) events.RosterEntry {
+	dst.Participant = src.Participant
+	for _, f := range []struct{ to, from **string }{{&dst.Name, &src.Name}, {&dst.URI, &src.URI}, {&dst.State, &src.State},
+		{&dst.Layout, &src.Layout}} {
+		if *f.from != nil {
+			*f.to = *f.from
+		}
+	}
+	for _, f := range []struct{ to, from **bool }{{&dst.AudioMuted, &src.AudioMuted}, {&dst.VideoMuted, &src.VideoMuted},
+		{&dst.ActiveSpeaker, &src.ActiveSpeaker}} {
+		if *f.from != nil {
+			*f.to = *f.from
+		}
+	}
+	if src.Importance != nil {
+		dst.Importance = src.Importance
+	}
+	return dst
 }
 
 func applyRoster(p *Participant, e events.RosterEntry) {
@@ -527,6 +603,11 @@ func (md *model) applyCall(b bridgeInfo, cs *callSnapshot, now time.Time) {
 		was := *p
 		fromLeg(p, leg, cs.pids[leg.ID])
 		md.changed(l, was, p, now)
+	}
+	for leg, pid := range cs.pids {
+		if _, waiting := md.pidPending[pid]; waiting || md.cmsParts[pid] != leg {
+			md.resolved(pid, []string{leg}, now)
+		}
 	}
 	for _, p := range l.parts {
 		if p.BridgeID == b.ID && p.State != ParticipantDisconnected && !present[p.ID] {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/switchboardhq/switchboard/server/cms/cdr"
+	"github.com/switchboardhq/switchboard/server/cms/events"
 )
 
 // live is one active meeting of the model with its participants.
@@ -45,8 +46,14 @@ type model struct {
 	// call they belong to (an IVR, a lobby in transit).
 	pending map[string]*Participant
 	// cmsParts maps a bridge's participant id to our participant (call
-	// leg) id: the events roster speaks in participant ids.
+	// leg) id: the events roster speaks in participant ids. "" means the
+	// participant has no call leg on the bridge that reported it.
 	cmsParts map[string]string
+	// pidPending holds roster entries of participants whose call legs
+	// are being looked up; legPending those of call legs whose CDR has
+	// not been applied yet.
+	pidPending map[string]events.RosterEntry
+	legPending map[string]pendingRoster
 
 	dirty delta
 }
@@ -64,7 +71,8 @@ type delta struct {
 
 func newModel() *model {
 	return &model{meetings: map[string]*live{}, calls: map[callKey]string{}, legs: map[string]string{},
-		pending: map[string]*Participant{}, cmsParts: map[string]string{}, dirty: newChanges()}
+		pending: map[string]*Participant{}, cmsParts: map[string]string{},
+		pidPending: map[string]events.RosterEntry{}, legPending: map[string]pendingRoster{}, dirty: newChanges()}
 }
 
 func newChanges() delta {
@@ -232,6 +240,12 @@ func (md *model) join(l *live, p *Participant, at time.Time) {
 	p.MeetingID = l.m.ID
 	if p.Joined.IsZero() {
 		p.Joined = at.UTC()
+	}
+	if pend, ok := md.legPending[p.ID]; ok {
+		// The roster told of it before its CDR was applied.
+		delete(md.legPending, p.ID)
+		p.CMSParticipantID = pend.pid
+		applyRoster(p, pend.entry)
 	}
 	l.parts[p.ID] = p
 	md.legs[p.ID] = l.m.ID

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/switchboardhq/switchboard/server/cms/cdr"
+	"github.com/switchboardhq/switchboard/server/cms/events"
 )
 
 // The model's rules, from CDRs alone: the integration tests in server/app
@@ -243,5 +244,36 @@ func TestModelEventTexts(t *testing.T) {
 	}
 	if d.events[1].ParticipantID != "l1" || d.events[1].ParticipantName != "Ada" {
 		t.Fatalf("join event %+v", d.events[1])
+	}
+}
+
+// TestModelRosterBeforeCDR: the events roster often tells of a participant
+// before its CDR is applied, and in participant ids: what it says is kept
+// until the participant's call leg is known and has joined.
+func TestModelRosterBeforeCDR(t *testing.T) {
+	md := newModel()
+	applyAll(md, london1, callStart(0, "c1", "Sync", "m1"))
+	muted, layout := true, "speakerOnly"
+	md.pidPending["p1"] = mergeRoster(events.RosterEntry{}, events.RosterEntry{Participant: "p1", AudioMuted: &muted})
+	md.pidPending["p1"] = mergeRoster(md.pidPending["p1"], events.RosterEntry{Participant: "p1", Layout: &layout})
+	md.resolved("p1", []string{"l1"}, at(1))
+	if len(md.pidPending) != 0 || md.legPending["l1"].pid != "p1" {
+		t.Fatalf("pending %v / %v", md.pidPending, md.legPending)
+	}
+	applyAll(md, london1, legStart(2, "l1", "c1", "Ada"), legUpdate(3, "l1", "c1", nil))
+	p := md.meetings["m1"].parts["l1"]
+	if !p.AudioMuted || p.Layout != "speakerOnly" || p.CMSParticipantID != "p1" || md.cmsParts["p1"] != "l1" || len(md.legPending) != 0 {
+		t.Fatalf("participant %+v", p)
+	}
+	// Once known, roster changes apply at once.
+	unmuted := false
+	md.applyRosterTo("l1", "p1", events.RosterEntry{Participant: "p1", AudioMuted: &unmuted}, at(4))
+	if p.AudioMuted {
+		t.Fatal("unmute not applied")
+	}
+	// A participant with no leg on this bridge is remembered as such.
+	md.resolved("p2", nil, at(5))
+	if leg, known := md.cmsParts["p2"]; !known || leg != "" {
+		t.Fatalf("remote participant %q %v", leg, known)
 	}
 }

@@ -34,6 +34,9 @@ type Server struct {
 	TLSKey  string `yaml:"tls_key"`
 	// ShutdownTimeout bounds the graceful drain on SIGTERM.
 	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
+	// DebugListen is a loopback host:port serving Go's runtime profiles
+	// (/debug/pprof/) for performance work; empty (the default) is off.
+	DebugListen string `yaml:"debug_listen"`
 }
 
 // Storage is where state lives.
@@ -86,6 +89,12 @@ func (c *Config) Validate() error {
 	}
 	if c.Server.ShutdownTimeout <= 0 {
 		errs = append(errs, errors.New("--shutdown-timeout must be positive"))
+	}
+	if a := c.Server.DebugListen; a != "" {
+		host, _, err := net.SplitHostPort(a)
+		if ip := net.ParseIP(host); err != nil || ip == nil || !ip.IsLoopback() {
+			errs = append(errs, fmt.Errorf("--debug-listen %q: want a loopback address such as 127.0.0.1:6060 (profiles are not for the network)", a))
+		}
 	}
 	if c.Storage.DataDir == "" {
 		errs = append(errs, errors.New("--data-dir must not be empty"))

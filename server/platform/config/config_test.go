@@ -120,3 +120,16 @@ func TestSecretsHaveNoFlag(t *testing.T) {
 		t.Fatal("the admin password must not be settable on the command line")
 	}
 }
+
+// TestDebugListenIsLoopbackOnly: runtime profiles are for the host's own
+// performance work, never served to the network.
+func TestDebugListenIsLoopbackOnly(t *testing.T) {
+	for addr, ok := range map[string]bool{"127.0.0.1:6060": true, "[::1]:6060": true, "0.0.0.0:6060": false,
+		":6060": false, "192.0.2.1:6060": false, "localhost": false} {
+		c := Default()
+		c.Server.DebugListen = addr
+		if err := c.Validate(); (err == nil) != ok {
+			t.Errorf("--debug-listen %q: %v, want ok=%v", addr, err, ok)
+		}
+	}
+}

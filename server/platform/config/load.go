@@ -35,6 +35,7 @@ var keys = []key{
 	{flag: "tls-cert", usage: "PEM certificate chain; default: self-signed, generated in the data directory", ptr: func(c *Config) any { return &c.Server.TLSCert }},
 	{flag: "tls-key", usage: "PEM private key matching --tls-cert", ptr: func(c *Config) any { return &c.Server.TLSKey }},
 	{flag: "shutdown-timeout", usage: "how long a graceful shutdown may take", ptr: func(c *Config) any { return &c.Server.ShutdownTimeout }},
+	{flag: "debug-listen", usage: "loopback host:port serving Go runtime profiles (/debug/pprof/); off when empty", ptr: func(c *Config) any { return &c.Server.DebugListen }},
 	{flag: "data-dir", usage: "directory for the SQLite database, keys and certificates", ptr: func(c *Config) any { return &c.Storage.DataDir }},
 	{flag: "database-url", usage: "postgres://... for PostgreSQL; empty for SQLite in the data directory", secret: true, ptr: func(c *Config) any { return &c.Storage.DatabaseURL }},
 	{flag: "log-level", usage: "debug, info, warn or error", ptr: func(c *Config) any { return &c.Log.Level }},
