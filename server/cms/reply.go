@@ -34,6 +34,16 @@ func (d *Decimal) UnmarshalText(b []byte) error {
 	return nil
 }
 
+// UnmarshalJSON takes the number that encoding/json writes for a Decimal
+// (or a quoted one), so that a decoded record survives a JSON round trip,
+// as stored CDRs do.
+func (d *Decimal) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		return nil
+	}
+	return d.UnmarshalText(bytes.Trim(b, `"`))
+}
+
 // FailureDetails is a <failureDetails> body on its own, as the reply
 // decoder shows it.
 type FailureDetails struct {

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"iter"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -73,6 +74,30 @@ func (r RawElement) MarshalJSON() ([]byte, error) {
 		out.Attrs = nil
 	}
 	return json.Marshal(out)
+}
+
+// UnmarshalJSON reads what MarshalJSON writes (the CDR receiver stores
+// decoded records as JSON, unknown elements included). Attribute order is
+// not kept, nor namespaces: neither carries meaning in CMS documents.
+func (r *RawElement) UnmarshalJSON(b []byte) error {
+	var in struct {
+		Name  string            `json:"name"`
+		Attrs map[string]string `json:"attrs"`
+		XML   string            `json:"xml"`
+	}
+	if err := json.Unmarshal(b, &in); err != nil {
+		return err
+	}
+	r.XMLName, r.Inner, r.Attrs = xml.Name{Local: in.Name}, in.XML, nil
+	names := make([]string, 0, len(in.Attrs))
+	for k := range in.Attrs {
+		names = append(names, k)
+	}
+	slices.Sort(names)
+	for _, k := range names {
+		r.Attrs = append(r.Attrs, xml.Attr{Name: xml.Name{Local: k}, Value: in.Attrs[k]})
+	}
+	return nil
 }
 
 // SystemStatus is GET /system/status.
