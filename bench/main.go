@@ -66,6 +66,9 @@ var scenarios = map[string]scenario{
 
 const adminPassword = "bench-Admin-Secret-1"
 
+// debugListen is passed to the server as --debug-listen when set.
+var debugListen string
+
 func main() {
 	name := flag.String("scenario", "cmm-large", "cmm-large or stress")
 	db := flag.String("db", "sqlite", "sqlite or postgres")
@@ -74,6 +77,7 @@ func main() {
 	rate := flag.Float64("rate", 0, "override the steady-phase call legs started per second")
 	duration := flag.Duration("duration", 0, "override the steady phase's length")
 	watchers := flag.Int("watchers", -1, "override the number of WatchMeetings watchers")
+	flag.StringVar(&debugListen, "debug-listen", "", "pass --debug-listen to the server (runtime profiles on loopback)")
 	flag.Parse()
 	sc, ok := scenarios[*name]
 	if !ok {
@@ -539,6 +543,9 @@ func startServer(ctx context.Context, bin, addr, dataDir, dbURL string) (*server
 	args := []string{"serve", "--listen", addr, "--data-dir", dataDir, "--log-level", "warn"}
 	if dbURL != "" {
 		args = append(args, "--database-url", dbURL)
+	}
+	if debugListen != "" {
+		args = append(args, "--debug-listen", debugListen)
 	}
 	cmd := exec.CommandContext(ctx, abs, args...)
 	cmd.Env = append(os.Environ(), "SWITCHBOARD_ADMIN_PASSWORD="+adminPassword)

@@ -52,6 +52,10 @@ func cdrHandler(rec *cdrs.Receiver, model cdrModel, log *slog.Logger) http.Handl
 				e, _ := errs.From(err)
 				log.Warn("refused a malformed CDR batch", slog.Int("bridge_id", id), slog.Any("error", err))
 				http.Error(w, e.Message, http.StatusBadRequest)
+			case r.Context().Err() != nil:
+				// The bridge gave up waiting; it sends the batch again.
+				log.Warn("a Call Bridge gave up posting a CDR batch before it was stored", slog.Int("bridge_id", id))
+				return
 			default:
 				// The bridge keeps the batch and tries again: nothing is lost.
 				log.Error("cannot store a CDR batch", slog.Int("bridge_id", id), slog.Any("error", err))

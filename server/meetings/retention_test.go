@@ -26,6 +26,7 @@ func TestRetention(t *testing.T) {
 		notes := notifications.New(db.Ent, log, notifications.Options{Now: clock})
 		srv := servers.New(db.Ent, nil, notes, nil, log, servers.Options{Now: clock, NoSchedule: true})
 		svc := New(db.Ent, srv, notes, nil, log, Options{Now: clock, NoSchedule: true})
+		t.Cleanup(svc.Close)
 
 		ended := func(id string, ago time.Duration) {
 			md := newModel()

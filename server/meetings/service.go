@@ -30,6 +30,7 @@ import (
 	"github.com/switchboardhq/switchboard/server/cms/cdr"
 	"github.com/switchboardhq/switchboard/server/notifications"
 	"github.com/switchboardhq/switchboard/server/platform/database"
+	"github.com/switchboardhq/switchboard/server/platform/errs"
 	"github.com/switchboardhq/switchboard/server/platform/jobs"
 	"github.com/switchboardhq/switchboard/server/servers"
 )
@@ -70,8 +71,11 @@ type Service struct {
 	now   func() time.Time
 	opts  Options
 
-	// step serialises the changes: apply to the model, write, publish.
-	step sync.Mutex
+	// writes queues the model's changes for the writer, in order.
+	writes      chan *pendingWrite
+	writerDone  chan struct{}
+	stopWriting context.CancelFunc
+	closed      bool // guarded by mu
 	// mu guards md and bridges; reads take it shared.
 	mu          sync.RWMutex
 	md          *model
@@ -113,6 +117,10 @@ func New(db *ent.Client, srv *servers.Service, notes *notifications.Service, reg
 		md: newModel(), bridges: map[int]bridgeInfo{}, hub: newHub(),
 		wake: make(chan struct{}, 1), reconcile: make(chan int, 64), followers: map[int]*follower{}}
 	s.registerMetrics(opts.Metrics)
+	s.writes, s.writerDone = make(chan *pendingWrite, 1024), make(chan struct{})
+	wctx, stop := context.WithCancel(context.Background())
+	s.stopWriting = stop
+	go func() { defer close(s.writerDone); s.writer(wctx) }()
 	schedule := opts.PurgeSchedule
 	if opts.NoSchedule {
 		schedule = ""
@@ -155,13 +163,24 @@ func (s *Service) Start(ctx context.Context) error {
 	return nil
 }
 
-// Close stops the background work; it returns when it has stopped.
+// Close stops the background work; it returns when it has stopped and
+// every change made is written.
 func (s *Service) Close() {
-	if s.cancel == nil {
-		return
+	if s.cancel != nil {
+		s.cancel()
+		s.wg.Wait()
 	}
-	s.cancel()
-	s.wg.Wait()
+	s.mu.Lock()
+	s.closed = true
+	close(s.writes)
+	s.mu.Unlock()
+	select {
+	case <-s.writerDone:
+	case <-time.After(10 * time.Second):
+		s.stopWriting() // the database is down: give up retrying
+		<-s.writerDone
+	}
+	s.stopWriting()
 	s.hub.closeAll()
 }
 
@@ -187,50 +206,33 @@ func (s *Service) requestReconcile(bridgeID int) {
 	}
 }
 
-// change runs fn on the model, writes what it changed (with extra, in the
-// same transaction) and tells the watchers. Writes that fail are retried:
-// the model already holds the change, and what made it (stored CDRs not
-// yet marked applied) is only released once it is written.
+// change runs fn on the model and waits until what it changed (with
+// extra, in the same transaction) is written and the watchers are told.
+// The writer commits many changes in one transaction (group commit), in
+// the order they were made: the model's lock is held until the change is
+// queued, so a later snapshot of a meeting is never overwritten by an
+// earlier one.
 func (s *Service) change(ctx context.Context, fn func(md *model), extra func(tx *ent.Tx) error) error {
-	s.step.Lock()
-	defer s.step.Unlock()
 	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return errs.New(errs.Unavailable, errs.ReasonUnavailable, "the meetings service is stopping")
+	}
 	fn(s.md)
-	c := s.md.take()
-	r := snapshot(c)
-	s.mu.Unlock()
+	r := snapshot(s.md.take())
 	if len(r.meetings)+len(r.parts)+len(r.events) == 0 && extra == nil {
+		s.mu.Unlock()
 		return nil
 	}
-	for wait := 100 * time.Millisecond; ; wait = min(2*wait, 5*time.Second) {
-		err := database.WithTx(ctx, s.db, func(tx *ent.Tx) error {
-			if err := write(ctx, tx, &r); err != nil {
-				return err
-			}
-			if extra != nil {
-				return extra(tx)
-			}
-			return nil
-		})
-		if err == nil {
-			break
-		}
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		s.log.WarnContext(ctx, "writing the meeting model failed; retrying", slog.Any("error", err), slog.Duration("retry", wait))
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(wait):
-		}
+	w := &pendingWrite{r: r, extra: extra, done: make(chan error, 1)}
+	s.writes <- w
+	s.mu.Unlock()
+	select {
+	case err := <-w.done:
+		return err
+	case <-ctx.Done():
+		return ctx.Err() // it is written all the same
 	}
-	for i, e := range r.events {
-		s.log.Info("meeting event", slog.String("meeting_id", r.eventsOf[i]), slog.String("kind", kindColumn(e.Kind)),
-			slog.String("description", e.Description), slog.String("actor", e.Actor))
-	}
-	s.hub.publish(r)
-	return nil
 }
 
 // applyLoop applies stored CDRs in the order they were stored.

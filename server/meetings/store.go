@@ -58,18 +58,23 @@ func searchText(l *live) string {
 
 // write stores r in tx; the new events get their sequence numbers.
 func write(ctx context.Context, tx *ent.Tx, r *rows) error {
-	for _, m := range r.meetings {
-		body, err := json.Marshal(m)
-		if err != nil {
-			return fmt.Errorf("encode meeting: %w", err)
+	for start := 0; start < len(r.meetings); start += 100 {
+		batch := r.meetings[start:min(start+100, len(r.meetings))]
+		creates := make([]*ent.MeetingCreate, 0, len(batch))
+		for _, m := range batch {
+			body, err := json.Marshal(m)
+			if err != nil {
+				return fmt.Errorf("encode meeting: %w", err)
+			}
+			c := tx.Meeting.Create().SetID(m.ID).SetClusterID(m.ClusterID).SetName(m.Name).
+				SetState(stateColumn(m.State)).SetStartTime(m.Start).SetPinned(m.Pinned).
+				SetSearch(r.search[m.ID]).SetBody(string(body))
+			if !m.End.IsZero() {
+				c.SetEndTime(m.End)
+			}
+			creates = append(creates, c)
 		}
-		c := tx.Meeting.Create().SetID(m.ID).SetClusterID(m.ClusterID).SetName(m.Name).
-			SetState(stateColumn(m.State)).SetStartTime(m.Start).SetPinned(m.Pinned).
-			SetSearch(r.search[m.ID]).SetBody(string(body))
-		if !m.End.IsZero() {
-			c.SetEndTime(m.End)
-		}
-		if err := c.OnConflictColumns(meeting.FieldID).UpdateNewValues().Exec(ctx); err != nil {
+		if err := tx.Meeting.CreateBulk(creates...).OnConflictColumns(meeting.FieldID).UpdateNewValues().Exec(ctx); err != nil {
 			return err
 		}
 	}

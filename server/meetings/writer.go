@@ -1,0 +1,82 @@
+package meetings
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/switchboardhq/switchboard/ent"
+	"github.com/switchboardhq/switchboard/server/platform/database"
+)
+
+// groupCommit bounds the changes written in one transaction.
+const groupCommit = 256
+
+// pendingWrite is one change waiting to be written.
+type pendingWrite struct {
+	r     rows
+	extra func(tx *ent.Tx) error
+	done  chan error
+}
+
+// writer writes queued changes until the queue is closed: whatever is
+// queued when it looks is written in one transaction, so that a burst of
+// small changes (roster updates from a hundred bridges) costs one commit.
+// A failed transaction is retried: the model already holds the changes,
+// and the CDRs behind them stay unapplied in the store until they are
+// written.
+func (s *Service) writer(ctx context.Context) {
+	for w := range s.writes {
+		batch := []*pendingWrite{w}
+	more:
+		for len(batch) < groupCommit {
+			select {
+			case w, ok := <-s.writes:
+				if !ok {
+					break more
+				}
+				batch = append(batch, w)
+			default:
+				break more
+			}
+		}
+		err := s.writeBatch(ctx, batch)
+		for _, w := range batch {
+			if err == nil {
+				for i, e := range w.r.events {
+					s.log.Info("meeting event", slog.String("meeting_id", w.r.eventsOf[i]), slog.String("kind", kindColumn(e.Kind)),
+						slog.String("description", e.Description), slog.String("actor", e.Actor))
+				}
+				s.hub.publish(w.r)
+			}
+			w.done <- err
+		}
+	}
+}
+
+func (s *Service) writeBatch(ctx context.Context, batch []*pendingWrite) error {
+	for wait := 100 * time.Millisecond; ; wait = min(2*wait, 5*time.Second) {
+		err := database.WithTx(ctx, s.db, func(tx *ent.Tx) error {
+			for _, w := range batch {
+				if err := write(ctx, tx, &w.r); err != nil {
+					return err
+				}
+				if w.extra != nil {
+					if err := w.extra(tx); err != nil {
+						return err
+					}
+				}
+			}
+			return nil
+		})
+		if err == nil || ctx.Err() != nil {
+			return err
+		}
+		s.log.WarnContext(ctx, "writing the meeting model failed; retrying", slog.Any("error", err), slog.Duration("retry", wait))
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(wait):
+		}
+	}
+}
