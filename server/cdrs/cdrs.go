@@ -87,12 +87,21 @@ func (r *Receiver) Accept(ctx context.Context, bridgeID int, body io.Reader) (Re
 	return res, nil
 }
 
+// MaxBatchRecords is the most records one post may hold. Bridges send a
+// few hundred at a time; the cap bounds what one post can make the
+// receiver hold in memory (some 2 KiB a record while it is stored).
+const MaxBatchRecords = 10_000
+
 // decode reads the whole batch. A record whose body holds a bad value is
 // kept (its envelope still identifies it); a broken batch is refused.
 func decode(body io.Reader) ([]*cdr.Record, error) {
 	dec := cdr.NewDecoder(body)
 	var out []*cdr.Record
 	for {
+		if len(out) > MaxBatchRecords {
+			return nil, errs.New(errs.InvalidArgument, errs.ReasonInvalidArgument,
+				"the body is not a valid CDR batch: more than %d records in one post", MaxBatchRecords)
+		}
 		rec, err := dec.Next()
 		if errors.Is(err, io.EOF) {
 			return out, nil
@@ -138,14 +147,19 @@ func (r *Receiver) store(ctx context.Context, tx *ent.Tx, bridgeID int, records 
 				indexes = append(indexes, int64(rec.CorrelatorIndex))
 			}
 		}
-		have, err := tx.CdrRecord.Query().
-			Where(cdrrecord.BridgeID(bridgeID), cdrrecord.Session(session), cdrrecord.CorrelatorIndexIn(indexes...)).
-			All(ctx)
-		if err != nil {
-			return res, err
-		}
-		for _, h := range have {
-			seen[session][h.CorrelatorIndex] = true
+		// Like the inserts below, lookups are bounded by the drivers'
+		// parameter limits (SQLite refuses more than 32,766).
+		for start := 0; start < len(indexes); start += 500 {
+			have, err := tx.CdrRecord.Query().
+				Where(cdrrecord.BridgeID(bridgeID), cdrrecord.Session(session),
+					cdrrecord.CorrelatorIndexIn(indexes[start:min(start+500, len(indexes))]...)).
+				All(ctx)
+			if err != nil {
+				return res, err
+			}
+			for _, h := range have {
+				seen[session][h.CorrelatorIndex] = true
+			}
 		}
 	}
 	creates := make([]*ent.CdrRecordCreate, 0, len(records))

@@ -3,6 +3,7 @@ package cdrs
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -135,6 +136,38 @@ func TestRefusals(t *testing.T) {
 			t.Fatalf("empty batch: %+v %v", res, err)
 		}
 	})
+}
+
+// TestLargeBatch stores a batch of the most records a post may hold,
+// recognises it when it is sent again (the look-up of what is stored is
+// chunked like the inserts), and refuses one record more.
+func TestLargeBatch(t *testing.T) {
+	ctx := context.Background()
+	db := databasetest.Open(t, database.DialectSQLite)
+	r := newReceiver(db)
+	id := addBridge(t, db.Ent)
+	batch := func(n int) string {
+		var b strings.Builder
+		b.WriteString(`<records session="s">`)
+		for i := range n {
+			fmt.Fprintf(&b, `<record type="callEnd" correlatorIndex="%d"/>`, i)
+		}
+		b.WriteString(`</records>`)
+		return b.String()
+	}
+	full := batch(MaxBatchRecords)
+	res, err := r.Accept(ctx, id, strings.NewReader(full))
+	if err != nil || res.Stored != MaxBatchRecords {
+		t.Fatalf("first post: %+v %v", res, err)
+	}
+	res, err = r.Accept(ctx, id, strings.NewReader(full))
+	if err != nil || res.Stored != 0 || res.Duplicates != MaxBatchRecords {
+		t.Fatalf("re-sent batch: %+v %v", res, err)
+	}
+	if _, err := r.Accept(ctx, id, strings.NewReader(batch(MaxBatchRecords+1))); errs.KindOf(err) != errs.InvalidArgument ||
+		!strings.Contains(err.Error(), "more than 10000 records") {
+		t.Fatalf("a batch over the cap: %v", err)
+	}
 }
 
 // FuzzAccept posts arbitrary bodies: the receiver must answer with a

@@ -300,7 +300,7 @@ func (s *Service) WatchList(ctx context.Context) ([]Meeting, <-chan ListChange, 
 		out = append(out, l.m)
 	}
 	slices.SortFunc(out, func(a, b Meeting) int { return cmp.Or(b.Start.Compare(a.Start), strings.Compare(a.ID, b.ID)) })
-	return out, w.ch, nil
+	return out, w.out, nil
 }
 
 // WatchMeeting returns one meeting with its current participants and a

@@ -3,6 +3,7 @@ package meetings
 import (
 	"context"
 	"sync"
+	"time"
 )
 
 // watchBuffer is how many changes a watcher may lag behind before it is
@@ -18,7 +19,16 @@ type hub struct {
 	byMeeting map[string]map[*meetingWatcher]struct{}
 }
 
-type listWatcher struct{ ch chan ListChange }
+// listWatcher receives list changes on in; its coalescer hands them on
+// out at most every listCoalesce, one per meeting: a meeting that changes
+// ten times in that window (ten joins) costs its watchers one message.
+type listWatcher struct {
+	in  chan ListChange
+	out chan ListChange
+}
+
+// listCoalesce is how long list changes gather before they are sent.
+const listCoalesce = 200 * time.Millisecond
 
 type meetingWatcher struct{ ch chan MeetingChange }
 
@@ -27,20 +37,70 @@ func newHub() hub {
 }
 
 func (h *hub) addList(ctx context.Context) *listWatcher {
-	w := &listWatcher{ch: make(chan ListChange, watchBuffer)}
+	w := &listWatcher{in: make(chan ListChange, watchBuffer), out: make(chan ListChange, watchBuffer)}
 	h.mu.Lock()
 	h.list[w] = struct{}{}
 	h.mu.Unlock()
 	context.AfterFunc(ctx, func() { h.dropList(w) })
+	go w.coalesce(ctx)
 	return w
 }
 
 func (h *hub) dropList(w *listWatcher) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	h.dropListLocked(w)
+}
+
+func (h *hub) dropListLocked(w *listWatcher) {
 	if _, ok := h.list[w]; ok {
 		delete(h.list, w)
-		close(w.ch)
+		close(w.in)
+	}
+}
+
+// coalesce gathers changes from in and sends the latest of each meeting
+// on out, in the order meetings first changed. It closes out when in is
+// closed (after sending what it holds, unless ctx is done).
+func (w *listWatcher) coalesce(ctx context.Context) {
+	defer close(w.out)
+	var order []string
+	latest := map[string]ListChange{}
+	tick := time.NewTicker(listCoalesce)
+	defer tick.Stop()
+	flush := func() bool {
+		for _, id := range order {
+			select {
+			case w.out <- latest[id]:
+			case <-ctx.Done():
+				return false
+			}
+		}
+		order, latest = order[:0], map[string]ListChange{}
+		return true
+	}
+	for {
+		select {
+		case c, ok := <-w.in:
+			if !ok {
+				flush()
+				return
+			}
+			id := c.EndedID
+			if c.Meeting != nil {
+				id = c.Meeting.ID
+			}
+			if _, had := latest[id]; !had {
+				order = append(order, id)
+			}
+			latest[id] = c
+		case <-tick.C:
+			if len(order) > 0 && !flush() {
+				return
+			}
+		case <-ctx.Done():
+			return
+		}
 	}
 }
 
@@ -93,10 +153,9 @@ func (h *hub) publish(r rows) {
 		}
 		for w := range h.list {
 			select {
-			case w.ch <- c:
-			default:
-				delete(h.list, w)
-				close(w.ch)
+			case w.in <- c:
+			default: // its coalescer fell behind: the client watches again
+				h.dropListLocked(w)
 			}
 		}
 		if _, watched := h.byMeeting[m.ID]; watched {
@@ -138,8 +197,7 @@ func (h *hub) closeAll() {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for w := range h.list {
-		delete(h.list, w)
-		close(w.ch)
+		h.dropListLocked(w)
 	}
 	for id, ws := range h.byMeeting {
 		for w := range ws {
