@@ -186,3 +186,49 @@ func concurrentRound(ctx context.Context, c *ent.Client, w, r int) error {
 	_, err = c.AuditEvent.Create().SetActor(u.Username).SetAction("test").SetOutcome("OK").Save(ctx)
 	return err
 }
+
+// TestReadsDoNotQueueBehindWriters holds a transaction open while more
+// transactions than the SQLite pool has connections wait for their turn:
+// a plain read still gets a connection at once, and the waiting
+// transactions run, one after the other, once the first one ends.
+func TestReadsDoNotQueueBehindWriters(t *testing.T) {
+	databasetest.ForEach(t, func(t *testing.T, db *database.DB) {
+		ctx := context.Background()
+		first, err := db.Ent.Tx(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := first.User.Create().SetUsername("first").SetRole(user.RoleVideoOperator).Save(ctx); err != nil {
+			t.Fatal(err)
+		}
+		const waiting = 12 // more than the SQLite pool's 8 connections
+		var wg sync.WaitGroup
+		errc := make(chan error, waiting)
+		for i := range waiting {
+			wg.Go(func() {
+				errc <- database.WithTx(ctx, db.Ent, func(tx *ent.Tx) error {
+					return tx.User.Create().SetUsername(fmt.Sprintf("w%d", i)).SetRole(user.RoleVideoOperator).Exec(ctx)
+				})
+			})
+		}
+		time.Sleep(200 * time.Millisecond) // let them queue
+		readCtx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		defer cancel()
+		if _, err := db.Ent.User.Query().Count(readCtx); err != nil {
+			t.Fatalf("a read while writers wait: %v", err)
+		}
+		if err := first.Commit(); err != nil {
+			t.Fatal(err)
+		}
+		wg.Wait()
+		close(errc)
+		for err := range errc {
+			if err != nil {
+				t.Error(err)
+			}
+		}
+		if n, _ := db.Ent.User.Query().Count(ctx); n != waiting+1 {
+			t.Fatalf("%d users, want %d", n, waiting+1)
+		}
+	})
+}

@@ -167,8 +167,12 @@ func openPostgres(url string) (*DB, error) {
 }
 
 func newDB(sqlDB *sql.DB, entDialect, name string) *DB {
+	var drv dialect.Driver = entsql.OpenDB(entDialect, sqlDB)
+	if name == DialectSQLite {
+		drv = newSerialWriter(drv)
+	}
 	return &DB{
-		Ent:     ent.NewClient(ent.Driver(entsql.OpenDB(entDialect, sqlDB))),
+		Ent:     ent.NewClient(ent.Driver(drv)),
 		SQL:     sqlDB,
 		Dialect: name,
 	}
