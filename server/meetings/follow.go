@@ -502,6 +502,10 @@ func fetchCall(ctx context.Context, cl *cms.Client, id string) (*callSnapshot, e
 	return cs, nil
 }
 
+// synchronizingAfter is how long a reconciliation runs before the
+// synchronising notification (OV-11) is raised.
+const synchronizingAfter = 2 * time.Second
+
 // reconcileBridge brings the model in line with what the bridge's API
 // shows: calls and participants it missed are added with the start and
 // join times the bridge reports (MT-19), and what ended unseen is ended.
@@ -511,8 +515,28 @@ func (s *Service) reconcileBridge(ctx context.Context, f *follower) error {
 		return nil
 	}
 	subj := notifications.Subject{Kind: notifications.SubjectCallBridge, ID: strconv.Itoa(f.id), Name: b.Name}
-	_ = s.notes.Raise(ctx, notifications.CodeCallBridgeSynchronizing, subj, b.Name+": synchronising meetings")
-	defer func() { _ = s.notes.Clear(context.WithoutCancel(ctx), notifications.CodeCallBridgeSynchronizing, subj) }()
+	// Most reconciliations take a moment; only one that takes longer is
+	// worth telling operators that meeting details may be incomplete.
+	var (
+		mu           sync.Mutex
+		done, raised bool
+	)
+	slow := time.AfterFunc(synchronizingAfter, func() {
+		mu.Lock()
+		defer mu.Unlock()
+		if !done {
+			raised = s.notes.Raise(ctx, notifications.CodeCallBridgeSynchronizing, subj, b.Name+": synchronising meetings") == nil
+		}
+	})
+	defer func() {
+		slow.Stop()
+		mu.Lock()
+		defer mu.Unlock()
+		done = true
+		if raised {
+			_ = s.notes.Clear(context.WithoutCancel(ctx), notifications.CodeCallBridgeSynchronizing, subj)
+		}
+	}()
 	var snaps []*callSnapshot
 	seen := map[string]bool{}
 	for c, err := range f.client.Calls(ctx, cms.CallQuery{}) {
