@@ -100,9 +100,17 @@ test("an administrator sets the CDR receiver address, adds a bridge through the 
   await cdr.getByText("No CDR receiver address is set").waitFor();
   const port = new URL(h.baseURL).port;
   await cdr.getByLabel("CDR receiver address").fill(`127.0.0.1:${port}`);
+  // A slow re-read of the settings (as on a loaded machine) must not leave
+  // "saved" and "no address is set" on the page together.
+  const settingsRead = "**/switchboard.servers.v1.ServerService/GetCdrReceiverSettings";
+  await page.route(settingsRead, async (route) => {
+    await new Promise((r) => setTimeout(r, 1_500));
+    await route.continue();
+  });
   await cdr.getByRole("button", { name: "Save" }).click();
   await cdr.getByText("The CDR receiver address was saved").waitFor();
   assert.equal(await cdr.getByText("No CDR receiver address is set").count(), 0);
+  await page.unroute(settingsRead);
   await shoot(t, cdr, "servers-cdr-receiver");
 
   const [first] = sim.info.bridges;

@@ -37,9 +37,11 @@ export function CdrReceiverPanel() {
     setFormError(null);
     try {
       const res = await save.mutateAsync({ address: address.trim() });
-      setFlash(t.servers.cdrSaved);
       setAddress(res.settings?.address ?? "");
+      // Refetch before saying "saved": until the stored settings are read
+      // again the "no address is set" banner would stand beside the message.
       await invalidate(queryClient, ServerService.method.getCdrReceiverSettings, ServerService.method.listClusters);
+      setFlash(t.servers.cdrSaved);
     } catch (err) {
       const e = formErrors(err, fields);
       setErrors(e.fields);
