@@ -120,3 +120,49 @@ func BenchmarkLocalSignInWhileDirectoryHangs(b *testing.B) {
 	close(stop)
 	wg.Wait()
 }
+
+// BenchmarkDirectorySignInWhileDirectoryHangs measures how long a directory
+// user's sign-in takes when the directory accepts connections and never
+// answers, with the default directory timeout: the caller gets Unavailable
+// once the timeout has passed, never later (IM-35). Each sign-in takes the
+// whole timeout, so run it with few iterations:
+//
+//	go test -run '^$' -bench DirectorySignInWhileDirectoryHangs -benchtime 10x ./server/app/
+func BenchmarkDirectorySignInWhileDirectoryHangs(b *testing.B) {
+	s := startBench(b)
+	ctx := context.Background()
+	admin := &principal.Principal{Username: "bench", Source: principal.SourceLocal, Role: principal.RoleAdministrator}
+	_, _, err := s.app.Users().Directory.Update(ctx, admin, users.DirectorySettings{Enabled: true, Address: "127.0.0.1",
+		Port: ldaptest.Hang(b), Security: users.SecurityPlain, BindDN: ldaptest.AdminDN, BaseDN: ldaptest.BaseDN,
+		UsernameAttribute: "uid"}, ldaptest.AdminPassword) // Timeout unset: the default
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, _, err := s.app.Users().CreateGroup(ctx, admin, ldaptest.AdminsGroup, principal.RoleAdministrator); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := s.app.Auth().UpdateSignInSettings(ctx, auth.SignInSettingsUpdate{RateLimit: &auth.RateLimit{Enabled: false}}); err != nil {
+		b.Fatal(err)
+	}
+	c, err := switchboard.New(ctx, switchboard.Options{BaseURL: s.url})
+	if err != nil {
+		b.Fatal(err)
+	}
+	req := &authv1.SignInRequest{Username: ldaptest.Bob.UID, Password: ldaptest.Bob.Password}
+	durations := make([]time.Duration, 0, b.N)
+	b.ResetTimer()
+	for b.Loop() {
+		start := time.Now()
+		_, err := c.Auth.SignIn(ctx, connect.NewRequest(req))
+		elapsed := time.Since(start)
+		if connect.CodeOf(err) != connect.CodeUnavailable {
+			b.Fatalf("sign-in against a hanging directory: want Unavailable, got %v", err)
+		}
+		if elapsed > users.DefaultDirectoryTimeout+time.Second {
+			b.Fatalf("sign-in took %v with a %v directory timeout", elapsed, users.DefaultDirectoryTimeout)
+		}
+		durations = append(durations, elapsed)
+	}
+	b.StopTimer()
+	reportLatency(b, durations)
+}
