@@ -127,6 +127,11 @@ var (
 				Columns: []*schema.Column{CdrRecordsColumns[1], CdrRecordsColumns[2], CdrRecordsColumns[3]},
 			},
 			{
+				Name:    "cdrrecord_bridge_id_id",
+				Unique:  false,
+				Columns: []*schema.Column{CdrRecordsColumns[1], CdrRecordsColumns[0]},
+			},
+			{
 				Name:    "cdrrecord_applied_id",
 				Unique:  false,
 				Columns: []*schema.Column{CdrRecordsColumns[11], CdrRecordsColumns[0]},

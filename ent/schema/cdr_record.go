@@ -41,6 +41,9 @@ func (CdrRecord) Fields() []ent.Field {
 func (CdrRecord) Indexes() []ent.Index {
 	return []ent.Index{
 		index.Fields("bridge_id", "session", "correlator_index").Unique(),
+		// The receiver reads a bridge's last record (its session) on every
+		// post: without this it sorted all the bridge's records.
+		index.Fields("bridge_id", "id"),
 		index.Fields("applied", "id"),
 		index.Fields("receive_time"),
 	}

@@ -289,12 +289,12 @@ func (s *Service) callFlags(ctx context.Context, bridgeID int, call string, c ev
 		return
 	}
 	now := s.now()
-	_ = s.change(ctx, func(md *model) {
+	s.update(func(md *model) {
 		if l := md.meetingOfCall(bridgeID, call); l != nil {
 			md.meetingFlags(l, c.Name, active(c.LockState, "locked"), active(c.Recording, "active"),
 				active(c.Streaming, "active"), c.JoinAudioMuteOverride, now)
 		}
-	}, nil)
+	})
 }
 
 // roster applies roster changes of a call. The roster names the bridge's
@@ -305,7 +305,7 @@ func (s *Service) callFlags(ctx context.Context, bridgeID int, call string, c ev
 func (s *Service) roster(ctx context.Context, f *follower, entries []events.RosterEntry) {
 	var unknown []string
 	now := s.now()
-	_ = s.change(ctx, func(md *model) {
+	s.update(func(md *model) {
 		for _, e := range entries {
 			if e.UpdateType == events.Remove {
 				delete(md.pidPending, e.Participant)
@@ -325,7 +325,7 @@ func (s *Service) roster(ctx context.Context, f *follower, entries []events.Rost
 				md.applyRosterTo(leg, e.Participant, e, now)
 			}
 		}
-	}, nil)
+	})
 	for _, pid := range unknown {
 		f.resolveLater(pid)
 	}
@@ -377,7 +377,7 @@ func (s *Service) resolveLoop(ctx context.Context, f *follower) {
 				continue // stays pending; a reconciliation maps it
 			}
 			now := s.now()
-			_ = s.change(ctx, func(md *model) { md.resolved(pid, legs, now) }, nil)
+			s.update(func(md *model) { md.resolved(pid, legs, now) })
 		}
 	}
 }
@@ -454,43 +454,62 @@ func applyRoster(p *Participant, e events.RosterEntry) {
 	}
 }
 
-// callSnapshot is one call as the bridge's API shows it now.
+// callSnapshot is one call as the bridge's API shows it now: what the
+// model lacked of it, and which call legs it has.
 type callSnapshot struct {
-	call *cms.Call
-	legs []cms.CallLeg
+	id   string
+	call *cms.Call         // nil when the model knew the call already
+	legs []cms.CallLeg     // the legs read in full
+	have map[string]bool   // every leg the call has now
 	pids map[string]string // call leg id → the bridge's participant id
 }
 
-// fetchCall reads a call, its legs and its local participants.
-func fetchCall(ctx context.Context, cl *cms.Client, id string) (*callSnapshot, error) {
-	c, err := cl.Call(ctx, id)
-	if err != nil {
-		return nil, err
+// fetchCall reads a call from the bridge. With known, it reads only what
+// the model lacks (a reconciliation): the call when it is new, and the
+// legs it has not seen; what changed on known legs meanwhile arrives with
+// the events roster, which is sent whole on every (re)subscription.
+// Without known it reads the call and every leg in full (a refresh).
+func fetchCall(ctx context.Context, cl *cms.Client, id string, known *knownCalls) (*callSnapshot, error) {
+	cs := &callSnapshot{id: id, have: map[string]bool{}, pids: map[string]string{}}
+	if known == nil || !known.calls[id] {
+		c, err := cl.Call(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		cs.call = c
 	}
-	cs := &callSnapshot{call: c, pids: map[string]string{}}
-	var ids []string
+	var read []string
 	for leg, err := range cl.CallCallLegs(ctx, id, cms.CallLegQuery{}) {
 		if err != nil {
 			return nil, err
 		}
-		ids = append(ids, leg.ID)
+		cs.have[leg.ID] = true
+		if known == nil || !known.legs[leg.ID] {
+			read = append(read, leg.ID)
+		}
 	}
-	for _, lid := range ids {
+	for _, lid := range read {
 		leg, err := cl.CallLeg(ctx, lid)
 		if errIsGone(err) {
-			continue // it left meanwhile
+			delete(cs.have, lid) // it left meanwhile
+			continue
 		}
 		if err != nil {
 			return nil, err
 		}
 		cs.legs = append(cs.legs, *leg)
 	}
+	if len(read) == 0 {
+		return cs, nil
+	}
+	// The new legs' participant ids, for the actions set on participants
+	// (importance, admission) even while events are down.
 	for p, err := range cl.CallParticipants(ctx, id, cms.ParticipantQuery{}) {
 		if err != nil {
 			return nil, err
 		}
-		if p.CallBridge != "" {
-			continue // on another bridge of the cluster: its own follower sees it
+		if p.CallBridge != "" || (known != nil && known.pids[p.ID]) {
+			continue // on another bridge of the cluster, or known already
 		}
 		for leg, err := range cl.ParticipantCallLegs(ctx, p.ID, cms.ListOptions{}) {
 			if err != nil {
@@ -500,6 +519,35 @@ func fetchCall(ctx context.Context, cl *cms.Client, id string) (*callSnapshot, e
 		}
 	}
 	return cs, nil
+}
+
+// knownCalls is what the model knows of one bridge's calls.
+type knownCalls struct {
+	calls, legs, pids map[string]bool
+}
+
+// known returns what the model knows of a bridge's calls.
+func (s *Service) known(bridgeID int) *knownCalls {
+	k := &knownCalls{calls: map[string]bool{}, legs: map[string]bool{}, pids: map[string]bool{}}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	for key, id := range s.md.calls {
+		if key.bridge != bridgeID {
+			continue
+		}
+		k.calls[key.call] = true
+		if l := s.md.meetings[id]; l != nil {
+			for _, p := range l.parts {
+				if p.BridgeID == bridgeID && p.State != ParticipantDisconnected {
+					k.legs[p.ID] = true
+					if p.CMSParticipantID != "" {
+						k.pids[p.CMSParticipantID] = true
+					}
+				}
+			}
+		}
+	}
+	return k
 }
 
 // synchronizingAfter is how long a reconciliation runs before the
@@ -539,12 +587,13 @@ func (s *Service) reconcileBridge(ctx context.Context, f *follower) error {
 	}()
 	var snaps []*callSnapshot
 	seen := map[string]bool{}
+	known := s.known(f.id)
 	for c, err := range f.client.Calls(ctx, cms.CallQuery{}) {
 		if err != nil {
 			return err
 		}
 		seen[c.ID] = true
-		cs, err := fetchCall(ctx, f.client, c.ID)
+		cs, err := fetchCall(ctx, f.client, c.ID, known)
 		if errIsGone(err) {
 			delete(seen, c.ID)
 			continue
@@ -591,7 +640,7 @@ func (s *Service) refreshCall(ctx context.Context, f *follower, call string) err
 	if !ok || !b.Managed {
 		return nil
 	}
-	cs, err := fetchCall(ctx, f.client, call)
+	cs, err := fetchCall(ctx, f.client, call, nil)
 	now := s.now()
 	if errIsGone(err) {
 		return s.change(ctx, func(md *model) { md.endCall(f.id, call, now) }, nil)
@@ -604,15 +653,17 @@ func (s *Service) refreshCall(ctx context.Context, f *follower, call string) err
 
 // applyCall brings one call instance of the model in line with cs.
 func (md *model) applyCall(b bridgeInfo, cs *callSnapshot, now time.Time) {
-	c := cs.call
-	start := now.Add(-time.Duration(c.DurationSeconds) * time.Second)
-	joinMuted := c.JoinAudioMuteOverride == "true"
-	l := md.startCall(b, callInfo{CallID: c.ID, Name: c.Name, CallType: c.CallType, SpaceID: c.CoSpace,
-		Correlator: c.CallCorrelator, Start: start})
-	md.meetingFlags(l, &c.Name, c.Locked, c.Recording, c.Streaming, &joinMuted, now)
-	present := map[string]bool{}
+	var l *live
+	if c := cs.call; c != nil {
+		start := now.Add(-time.Duration(c.DurationSeconds) * time.Second)
+		joinMuted := c.JoinAudioMuteOverride == "true"
+		l = md.startCall(b, callInfo{CallID: c.ID, Name: c.Name, CallType: c.CallType, SpaceID: c.CoSpace,
+			Correlator: c.CallCorrelator, Start: start})
+		md.meetingFlags(l, &c.Name, c.Locked, c.Recording, c.Streaming, &joinMuted, now)
+	} else if l = md.meetingOfCall(b.ID, cs.id); l == nil {
+		return // it ended while the bridge was read
+	}
 	for _, leg := range cs.legs {
-		present[leg.ID] = true
 		_, p := md.participant(leg.ID)
 		if p == nil || p.MeetingID != l.m.ID {
 			p = &Participant{ID: leg.ID, CallLegID: leg.ID, BridgeID: b.ID}
@@ -634,7 +685,7 @@ func (md *model) applyCall(b bridgeInfo, cs *callSnapshot, now time.Time) {
 		}
 	}
 	for _, p := range l.parts {
-		if p.BridgeID == b.ID && p.State != ParticipantDisconnected && !present[p.ID] {
+		if p.BridgeID == b.ID && p.State != ParticipantDisconnected && !cs.have[p.ID] {
 			md.leave(l, p, now, "")
 		}
 	}

@@ -213,26 +213,44 @@ func (s *Service) requestReconcile(bridgeID int) {
 // queued, so a later snapshot of a meeting is never overwritten by an
 // earlier one.
 func (s *Service) change(ctx context.Context, fn func(md *model), extra func(tx *ent.Tx) error) error {
-	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
-		return errs.New(errs.Unavailable, errs.ReasonUnavailable, "the meetings service is stopping")
+	w, err := s.queue(fn, extra)
+	if w == nil || err != nil {
+		return err
 	}
-	fn(s.md)
-	r := snapshot(s.md.take())
-	if len(r.meetings)+len(r.parts)+len(r.events) == 0 && extra == nil {
-		s.mu.Unlock()
-		return nil
-	}
-	w := &pendingWrite{r: r, extra: extra, done: make(chan error, 1)}
-	s.writes <- w
-	s.mu.Unlock()
 	select {
 	case err := <-w.done:
 		return err
 	case <-ctx.Done():
 		return ctx.Err() // it is written all the same
 	}
+}
+
+// update is change without waiting for the write: for what the events
+// connection tells, whose reader must go on reading (a stalled reader
+// misses its pings and loses the connection). Watchers still hear of the
+// change only once it is written.
+func (s *Service) update(fn func(md *model)) {
+	if _, err := s.queue(fn, nil); err != nil {
+		s.log.Debug("meetings update dropped", slog.Any("error", err))
+	}
+}
+
+// queue applies fn and queues its changes for the writer; nil when fn
+// changed nothing.
+func (s *Service) queue(fn func(md *model), extra func(tx *ent.Tx) error) (*pendingWrite, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil, errs.New(errs.Unavailable, errs.ReasonUnavailable, "the meetings service is stopping")
+	}
+	fn(s.md)
+	r := snapshot(s.md.take())
+	if len(r.meetings)+len(r.parts)+len(r.events) == 0 && extra == nil {
+		return nil, nil
+	}
+	w := &pendingWrite{r: r, extra: extra, done: make(chan error, 1)}
+	s.writes <- w
+	return w, nil
 }
 
 // applyLoop applies stored CDRs in the order they were stored.
