@@ -212,7 +212,7 @@ func (s *Service) requestReconcile(bridgeID int) {
 // the order they were made: the model's lock is held until the change is
 // queued, so a later snapshot of a meeting is never overwritten by an
 // earlier one.
-func (s *Service) change(ctx context.Context, fn func(md *model), extra func(tx *ent.Tx) error) error {
+func (s *Service) change(ctx context.Context, fn func(md *model), extra func(ctx context.Context, tx *ent.Tx) error) error {
 	w, err := s.queue(fn, extra)
 	if w == nil || err != nil {
 		return err
@@ -237,7 +237,7 @@ func (s *Service) update(fn func(md *model)) {
 
 // queue applies fn and queues its changes for the writer; nil when fn
 // changed nothing.
-func (s *Service) queue(fn func(md *model), extra func(tx *ent.Tx) error) (*pendingWrite, error) {
+func (s *Service) queue(fn func(md *model), extra func(ctx context.Context, tx *ent.Tx) error) (*pendingWrite, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
@@ -253,23 +253,34 @@ func (s *Service) queue(fn func(md *model), extra func(tx *ent.Tx) error) (*pend
 	return w, nil
 }
 
-// applyLoop applies stored CDRs in the order they were stored.
+// applyLoop applies stored CDRs in the order they were stored. Batches
+// are pipelined: the next is read and applied while the writer commits
+// the one before (at most applyDepth wait to be written). The cursor only
+// saves reading the queued records again; a restart starts from the
+// records not marked applied, which are exactly those not written.
 func (s *Service) applyLoop(ctx context.Context) {
 	tick := time.NewTicker(2 * time.Second)
 	defer tick.Stop()
+	a := &applier{}
 	for {
 		for {
-			n, err := s.applyStored(ctx)
+			n, err := s.applyStored(ctx, a)
 			if err != nil {
 				if ctx.Err() == nil {
 					s.log.WarnContext(ctx, "applying stored CDRs", slog.Any("error", err))
 				}
+				a.cursor = 0 // read again whatever is not applied
 				break
 			}
 			if n < applyBatch {
 				break
 			}
 		}
+		// Caught up: once everything queued is written, read from the
+		// start of what is not applied again. On PostgreSQL a record can
+		// commit after one with a higher id; the cursor would skip it.
+		_ = s.settle(ctx, a, 0)
+		a.cursor = 0
 		select {
 		case <-ctx.Done():
 			return
@@ -279,10 +290,46 @@ func (s *Service) applyLoop(ctx context.Context) {
 	}
 }
 
-// applyStored applies one batch of stored, not yet applied CDRs and marks
-// them applied in the same transaction as their effect on the model.
-func (s *Service) applyStored(ctx context.Context) (int, error) {
-	recs, err := s.db.CdrRecord.Query().Where(cdrrecord.Applied(false)).
+// applyDepth is how many applied batches may wait to be written.
+const applyDepth = 2
+
+// applier is the apply loop's state.
+type applier struct {
+	cursor   int // the last record queued for writing
+	inflight []appliedBatch
+}
+
+type appliedBatch struct {
+	w        *pendingWrite
+	received []time.Time
+}
+
+// settle waits until at most keep batches wait to be written.
+func (s *Service) settle(ctx context.Context, a *applier, keep int) error {
+	for len(a.inflight) > keep {
+		b := a.inflight[0]
+		a.inflight = a.inflight[1:]
+		select {
+		case err := <-b.w.done:
+			if err != nil {
+				return err
+			}
+			s.observeApplied(b.received)
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return nil
+}
+
+// applyStored applies one batch of stored CDRs not yet applied and queues
+// its effect on the model for writing, with the records marked applied in
+// the same transaction.
+func (s *Service) applyStored(ctx context.Context, a *applier) (int, error) {
+	if err := s.settle(ctx, a, applyDepth-1); err != nil {
+		return 0, err
+	}
+	recs, err := s.db.CdrRecord.Query().Where(cdrrecord.Applied(false), cdrrecord.IDGT(a.cursor)).
 		Order(ent.Asc(cdrrecord.FieldID)).Limit(applyBatch).All(ctx)
 	if err != nil || len(recs) == 0 {
 		return 0, database.Translate(err)
@@ -308,7 +355,7 @@ func (s *Service) applyStored(ctx context.Context) (int, error) {
 		}
 		decoded[i] = &rec
 	}
-	err = s.change(ctx, func(md *model) {
+	w, err := s.queue(func(md *model) {
 		for i, r := range recs {
 			if decoded[i] == nil {
 				continue
@@ -319,13 +366,15 @@ func (s *Service) applyStored(ctx context.Context) (int, error) {
 			}
 			md.apply(b, decoded[i])
 		}
-	}, func(tx *ent.Tx) error {
+	}, func(ctx context.Context, tx *ent.Tx) error {
 		return tx.CdrRecord.Update().Where(cdrrecord.IDIn(ids...)).SetApplied(true).Exec(ctx)
 	})
-	if err == nil {
-		s.observeApplied(received)
+	if err != nil {
+		return 0, err
 	}
-	return len(recs), err
+	a.cursor = recs[len(recs)-1].ID
+	a.inflight = append(a.inflight, appliedBatch{w: w, received: received})
+	return len(recs), nil
 }
 
 // bridge returns what the model knows of a bridge.

@@ -15,7 +15,7 @@ const groupCommit = 256
 // pendingWrite is one change waiting to be written.
 type pendingWrite struct {
 	r     rows
-	extra func(tx *ent.Tx) error
+	extra func(ctx context.Context, tx *ent.Tx) error
 	done  chan error
 }
 
@@ -62,7 +62,7 @@ func (s *Service) writeBatch(ctx context.Context, batch []*pendingWrite) error {
 					return err
 				}
 				if w.extra != nil {
-					if err := w.extra(tx); err != nil {
+					if err := w.extra(ctx, tx); err != nil {
 						return err
 					}
 				}
