@@ -45,7 +45,7 @@ const (
 
 var catalogue = []Code{
 	{CodeCallBridgeBadCredentials, Error, "A Call Bridge rejects the API username or password configured for it (OV-09). Fix the credentials on the Servers page."},
-	{CodeCallBridgeUnreachable, Error, "A Call Bridge cannot be reached: no TCP connection to its API address. Switchboard retries with back-off and clears this when it answers again."},
+	{CodeCallBridgeUnreachable, Error, "A Call Bridge cannot be reached: no TCP connection to its API address, or it keeps answering 503 (busy). Switchboard retries with back-off and clears this when it answers again."},
 	{CodeCallBridgeTLSFailed, Error, "The TLS connection to a Call Bridge failed: handshake, untrusted or mismatched certificate, revoked certificate, or CRL unavailable."},
 	{CodeCallBridgeNotCallBridge, Error, "The server at a Call Bridge's address answers, but not as a Call Bridge API."},
 	{CodeCallBridgeEventsDisrupted, Warning, "The events connection to a Call Bridge is disrupted; meeting details from it may lag (OV-10)."},

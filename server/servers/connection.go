@@ -152,6 +152,13 @@ func failed(err error) TestResult {
 	}
 	var ae *cms.APIError
 	if errors.As(err, &ae) {
+		if errors.Is(err, cms.ErrUnavailable) {
+			// 503 is "busy, retry later" (reference §1.2): the bridge is
+			// there but cannot serve the API now, which is not a wrong
+			// address; the monitor backs off and retries as for an
+			// unreachable bridge.
+			return TestResult{Failure: FailureUnreachable, Message: fmt.Sprintf("the bridge is busy: it keeps answering 503 Service Unavailable (%v); Switchboard retries", ae)}
+		}
 		return TestResult{Failure: FailureAPIError, Message: fmt.Sprintf("the bridge refused the request: %v", ae)}
 	}
 	if errors.Is(err, context.DeadlineExceeded) {

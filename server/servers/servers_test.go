@@ -506,3 +506,39 @@ func TestCertificateExpiry(t *testing.T) {
 		t.Fatal("no PEER_CERTIFICATE_EXPIRING 10 days before expiry")
 	}
 }
+
+// TestBusyBridge: a bridge that keeps answering 503 is busy (reference
+// §1.2), not a wrong address. The monitor reports it unreachable with the
+// 503 in the message, never "not a Call Bridge", and clears that once the
+// bridge serves again; the connection test says the same.
+func TestBusyBridge(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, databasetest.Open(t, "sqlite"))
+	b := f.cluster(t, cmssim.ClusterOptions{Name: "Busy", Bridges: 1}).Bridges[0]
+	added, _, err := f.svc.AddCallBridge(ctx, NewBridge{Connection: conn(b, f.sim.CACertPEM()), DisplayName: "Busy 1", MeetingManagement: off()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := strconv.Itoa(added.ID)
+	b.Fail503(1000)
+	if _, err := f.svc.Poll(ctx, added.ID); err == nil {
+		t.Fatal("the poll of a busy bridge succeeded")
+	}
+	got, _ := f.svc.GetCallBridge(ctx, added.ID)
+	if got.State != StateUnreachable || !strings.Contains(got.StateMessage, "503") ||
+		!f.current(t, notifications.CodeCallBridgeUnreachable, id) || f.current(t, notifications.CodeCallBridgeNotCallBridge, id) {
+		t.Fatalf("busy bridge: state %q (%s)", got.State, got.StateMessage)
+	}
+	r, err := f.svc.TestConnection(ctx, conn(b, f.sim.CACertPEM()), 0)
+	if err != nil || r.OK || r.Failure != FailureUnreachable || !strings.Contains(r.Message, "503") {
+		t.Fatalf("connection test of a busy bridge: %+v %v", r, err)
+	}
+	b.Fail503(0)
+	f.clock.Advance(f.svc.opts.MaxBackoff)
+	if _, err := f.svc.Poll(ctx, added.ID); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := f.svc.GetCallBridge(ctx, added.ID); got.State != StateConnected || f.current(t, notifications.CodeCallBridgeUnreachable, id) {
+		t.Fatalf("after the bridge serves again: %+v", got)
+	}
+}

@@ -31,6 +31,7 @@ type Bridge struct {
 	password      string
 	latency       time.Duration
 	fail503       int
+	dropCDRAcks   int
 	malformed     bool
 	down          bool
 	eventsRefused bool
@@ -249,6 +250,29 @@ func (b *Bridge) Fail503(n int) {
 	b.fmu.Lock()
 	defer b.fmu.Unlock()
 	b.fail503 = n
+}
+
+// DropCDRAcks makes the bridge lose the acknowledgement of the next n CDR
+// batches its receivers answer with 200 OK, as if the connection broke
+// after the receiver had stored them: each such batch counts as not
+// delivered and is re-sent unchanged (same session, recordIndex and
+// correlatorIndex), so the receiver sees it again and must de-duplicate.
+func (b *Bridge) DropCDRAcks(n int) {
+	b.fmu.Lock()
+	defer b.fmu.Unlock()
+	b.dropCDRAcks = n
+}
+
+// takeDroppedAck reports whether the acknowledgement just received is to
+// be lost, counting it against the DropCDRAcks budget.
+func (b *Bridge) takeDroppedAck() bool {
+	b.fmu.Lock()
+	defer b.fmu.Unlock()
+	if b.dropCDRAcks <= 0 {
+		return false
+	}
+	b.dropCDRAcks--
+	return true
 }
 
 // SetPassword changes the password the API account accepts; clients still

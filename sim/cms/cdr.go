@@ -3,6 +3,7 @@ package cmssim
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"net/http"
 	"net/url"
@@ -229,6 +230,9 @@ func (r *receiver) run(ctx context.Context) {
 		if ctx.Err() != nil {
 			return
 		}
+		if err == nil && r.b.takeDroppedAck() {
+			err = errAckLost
+		}
 		r.mu.Lock()
 		if batch.gen != r.gen || r.inflight != batch {
 			r.mu.Unlock() // reset while posting: the batch no longer exists
@@ -263,6 +267,9 @@ func (r *receiver) run(ctx context.Context) {
 		backoff = min(backoff*2, opts.CDRRetryMax)
 	}
 }
+
+// errAckLost is a 200 OK the DropCDRAcks fault made the bridge lose.
+var errAckLost = errors.New("the receiver's acknowledgement was lost (fault)")
 
 type statusError int
 

@@ -51,6 +51,7 @@ func (b *Bridge) Info() BridgeInfo {
 //	POST   /v1/bridges/{b}/restart              process restart
 //	POST   /v1/bridges/{b}/latency              {"ms": 250}
 //	POST   /v1/bridges/{b}/fail503              {"count": 3}
+//	POST   /v1/bridges/{b}/drop-cdr-acks        {"count": 2} lose the next 2 CDR acknowledgements
 //	POST   /v1/bridges/{b}/password             {"password": "new"}
 //	POST   /v1/bridges/{b}/malformed            {"on": true}
 //	POST   /v1/bridges/{b}/revoke               revoke the leaf certificate
@@ -129,6 +130,10 @@ func (s *Sim) ControlHandler() http.Handler {
 	}))
 	mux.HandleFunc("POST /v1/bridges/{b}/fail503", withBody(func(b *Bridge, _ *http.Request, in ctlRequest) (any, error) {
 		b.Fail503(in.Count)
+		return nil, nil
+	}))
+	mux.HandleFunc("POST /v1/bridges/{b}/drop-cdr-acks", withBody(func(b *Bridge, _ *http.Request, in ctlRequest) (any, error) {
+		b.DropCDRAcks(in.Count)
 		return nil, nil
 	}))
 	mux.HandleFunc("POST /v1/bridges/{b}/password", withBody(func(b *Bridge, _ *http.Request, in ctlRequest) (any, error) {

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -220,6 +221,9 @@ func TestControlAPI(t *testing.T) {
 	if r := a.get("/system/status"); r.status != 401 {
 		t.Errorf("after control password: %d", r.status)
 	}
+	if code, _ := ctl("POST", "/v1/bridges/"+b.Name()+"/drop-cdr-acks", `{"count":2}`); code != 200 || !b.takeDroppedAck() || !b.takeDroppedAck() || b.takeDroppedAck() {
+		t.Errorf("drop-cdr-acks: %d, or not two acknowledgements to lose", code)
+	}
 	a.pass = "changed"
 	code, data = ctl("POST", "/v1/bridges/"+b.Name()+"/calls", `{"name":"From control"}`)
 	var call Call
@@ -251,5 +255,75 @@ func TestControlAPI(t *testing.T) {
 	}
 	if code, data := ctl("GET", "/v1/ca.pem", ""); code != 200 || !bytes.Equal(data, s.CACertPEM()) {
 		t.Errorf("ca.pem: %d", code)
+	}
+}
+
+// A lost acknowledgement: the receiver answered 200 and kept the batch, but
+// the bridge never saw the answer, so it sends the very same batch again
+// (same session, recordIndex and correlatorIndex) until an answer gets
+// through; the receiver tells the copies by session + correlatorIndex.
+func TestFaultDroppedCDRAcks(t *testing.T) {
+	s := newSim(t, Options{CDRRetryMin: 5 * time.Millisecond, CDRRetryMax: 20 * time.Millisecond})
+	b := addCluster(t, s, ClusterOptions{Name: "Lab"}).Bridges[0]
+	k := newSink(t)
+	b.DropCDRAcks(2)
+	if _, err := b.AddCDRReceiver(k.url()); err != nil {
+		t.Fatal(err)
+	}
+	call, err := b.StartCall(CallOptions{Name: "Lost acks"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the first batch posted three times", func() bool { return len(k.allBatches()) >= 3 })
+	if _, err := b.Join(call.ID, LegOptions{Name: "Ada"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.EndCall(call.ID); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "callEnd delivered", func() bool {
+		for _, r := range k.accepted() {
+			if r.typ == "callEnd" {
+				return true
+			}
+		}
+		return false
+	})
+	batches := k.allBatches()
+	for i := 0; i < 3; i++ {
+		if batches[i].status != 200 || !bytes.Equal(batches[i].raw, batches[0].raw) {
+			t.Fatalf("post %d (HTTP %d) is not a copy of the first, acknowledged batch", i, batches[i].status)
+		}
+	}
+	if len(batches) < 4 || bytes.Equal(batches[3].raw, batches[0].raw) {
+		t.Fatal("the batch was sent a fourth time after an acknowledgement got through")
+	}
+	// De-duplicated by session + correlatorIndex, the records are the
+	// bridge's sequence without holes, and only the first batch repeats.
+	seen := map[string]bool{}
+	var unique []sinkRecord
+	dups := 0
+	for _, bt := range batches {
+		for _, r := range bt.records {
+			key := bt.session + "/" + strconv.Itoa(r.corrIndex)
+			if seen[key] {
+				dups++
+				continue
+			}
+			seen[key] = true
+			unique = append(unique, r)
+		}
+	}
+	if want := 2 * len(batches[0].records); dups != want {
+		t.Errorf("%d duplicate records, want %d (the first batch twice)", dups, want)
+	}
+	for i, r := range unique {
+		if r.corrIndex != i || r.recordIndex != i+1 {
+			t.Errorf("record %d: correlatorIndex %d, recordIndex %d", i, r.corrIndex, r.recordIndex)
+		}
+	}
+	delivered, attempts, queued := b.CDRStats(k.url())
+	if int(delivered) != len(unique) || int(attempts) != len(batches) || queued != 0 {
+		t.Errorf("stats: delivered %d attempts %d queued %d; sink saw %d records in %d posts", delivered, attempts, queued, len(unique), len(batches))
 	}
 }
