@@ -139,7 +139,11 @@ func (s *Service) Poll(ctx context.Context, id int) (string, error) {
 	s.mu.Lock()
 	wait := m.next
 	s.mu.Unlock()
-	if now.Before(wait) {
+	// The job runs on its schedule, so the run the back-off points at
+	// starts a little less than the back-off after the failing run
+	// recorded its failure; half an interval of slack lets that run go
+	// ahead instead of waiting one more interval.
+	if now.Add(s.opts.PollInterval / 2).Before(wait) {
 		return fmt.Sprintf("backing off until %s", wait.UTC().Format(time.RFC3339)), nil
 	}
 	cl, err := s.clientFor(ctx, b)

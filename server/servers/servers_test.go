@@ -542,3 +542,58 @@ func TestBusyBridge(t *testing.T) {
 		t.Fatalf("after the bridge serves again: %+v", got)
 	}
 }
+
+// TestBackoffLetsTheScheduledPollRun: the monitor job runs every poll
+// interval, so the run after a failing one starts one interval after that
+// run started, a little less than an interval after it recorded the
+// failure. After one failure that run must poll (a bridge back up is seen
+// one interval later, not two); after two failures the back-off (two
+// intervals) skips it and lets the one after go ahead.
+func TestBackoffLetsTheScheduledPollRun(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, databasetest.Open(t, "sqlite"))
+	b := f.cluster(t, cmssim.ClusterOptions{Name: "Sched", Bridges: 1}).Bridges[0]
+	added, _, err := f.svc.AddCallBridge(ctx, NewBridge{Connection: conn(b, nil), DisplayName: "Sched 1", MeetingManagement: off()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	interval := f.svc.opts.PollInterval
+	// run is one scheduled run, started one interval after the previous.
+	last := f.clock.Now()
+	run := func() (string, error) {
+		t.Helper()
+		f.clock.Advance(last.Add(interval).Sub(f.clock.Now()))
+		last = f.clock.Now()
+		return f.svc.Poll(ctx, added.ID)
+	}
+	if err := b.SetDown(true); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := run(); err == nil {
+		t.Fatal("a poll of a bridge that is down succeeded")
+	}
+	if err := b.SetDown(false); err != nil {
+		t.Fatal(err)
+	}
+	if res, err := run(); err != nil || !strings.HasPrefix(res, "connected") {
+		t.Fatalf("the run after one failure: %q %v, want a poll that finds the bridge back", res, err)
+	}
+
+	if err := b.SetDown(true); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 2 {
+		if _, err := run(); err == nil {
+			t.Fatalf("failure %d: the poll succeeded", i+1)
+		}
+	}
+	if err := b.SetDown(false); err != nil {
+		t.Fatal(err)
+	}
+	if res, err := run(); err != nil || !strings.HasPrefix(res, "backing off") {
+		t.Fatalf("the run after two failures: %q %v, want it skipped", res, err)
+	}
+	if res, err := run(); err != nil || !strings.HasPrefix(res, "connected") {
+		t.Fatalf("the run two intervals after the second failure: %q %v", res, err)
+	}
+}
