@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -24,6 +25,9 @@ type Bridge struct {
 	srv    *server
 	hub    *eventHub
 
+	// dropCDRAcks is the budget of the lost-acknowledgement fault.
+	dropCDRAcks atomic.Int64
+
 	// fmu guards the fault switches and transport settings below; they are
 	// read on every request, outside the cluster lock.
 	fmu           sync.Mutex
@@ -31,7 +35,6 @@ type Bridge struct {
 	password      string
 	latency       time.Duration
 	fail503       int
-	dropCDRAcks   int
 	malformed     bool
 	down          bool
 	eventsRefused bool
@@ -257,22 +260,21 @@ func (b *Bridge) Fail503(n int) {
 // after the receiver had stored them: each such batch counts as not
 // delivered and is re-sent unchanged (same session, recordIndex and
 // correlatorIndex), so the receiver sees it again and must de-duplicate.
-func (b *Bridge) DropCDRAcks(n int) {
-	b.fmu.Lock()
-	defer b.fmu.Unlock()
-	b.dropCDRAcks = n
-}
+func (b *Bridge) DropCDRAcks(n int) { b.dropCDRAcks.Store(int64(n)) }
 
 // takeDroppedAck reports whether the acknowledgement just received is to
-// be lost, counting it against the DropCDRAcks budget.
+// be lost, counting it against the DropCDRAcks budget. It takes no lock:
+// it runs after every delivered batch.
 func (b *Bridge) takeDroppedAck() bool {
-	b.fmu.Lock()
-	defer b.fmu.Unlock()
-	if b.dropCDRAcks <= 0 {
-		return false
+	for {
+		n := b.dropCDRAcks.Load()
+		if n <= 0 {
+			return false
+		}
+		if b.dropCDRAcks.CompareAndSwap(n, n-1) {
+			return true
+		}
 	}
-	b.dropCDRAcks--
-	return true
 }
 
 // SetPassword changes the password the API account accepts; clients still
