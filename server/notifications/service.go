@@ -157,6 +157,24 @@ func (s *Service) resolve(ctx context.Context, where ...predicate.Notification) 
 	return nil
 }
 
+// Holding returns which of the given codes currently hold for subjects of
+// one kind: subject id -> code -> message.
+func (s *Service) Holding(ctx context.Context, kind string, codes ...string) (map[string]map[string]string, error) {
+	rows, err := s.db.Notification.Query().Where(notification.ActiveKeyNotNil(), notification.SubjectKind(kind),
+		notification.CodeIn(codes...)).All(ctx)
+	if err != nil {
+		return nil, database.Translate(err)
+	}
+	out := map[string]map[string]string{}
+	for _, n := range rows {
+		if out[n.SubjectID] == nil {
+			out[n.SubjectID] = map[string]string{}
+		}
+		out[n.SubjectID][n.Code] = n.Message
+	}
+	return out, nil
+}
+
 // Filter selects notifications to list.
 type Filter struct {
 	Severity        Severity // empty: all

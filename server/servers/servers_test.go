@@ -597,3 +597,80 @@ func TestBackoffLetsTheScheduledPollRun(t *testing.T) {
 		t.Fatalf("the run two intervals after the second failure: %q %v", res, err)
 	}
 }
+
+// TestEventsAndSynchronisingStates: a connected bridge shows
+// EVENTS_DISRUPTED or SYNCHRONIZING while the matching notification holds
+// (SV-31), in GetCallBridge and ListClusters alike; a failing connection
+// wins over both.
+func TestEventsAndSynchronisingStates(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, databasetest.Open(t, "sqlite"))
+	bs := f.cluster(t, cmssim.ClusterOptions{Name: "States", Bridges: 2}).Bridges
+	added, clu, err := f.svc.AddCallBridge(ctx, NewBridge{Connection: conn(bs[0], nil), DisplayName: "States 1", MeetingManagement: off()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	results, err := f.svc.AddDiscovered(ctx, clu.ID, added.ID)
+	if err != nil || len(results) != 1 || results[0].Bridge == nil {
+		t.Fatalf("add the peer: %+v %v", results, err)
+	}
+	other := results[0].Bridge.ID
+	subj := notifications.Subject{Kind: notifications.SubjectCallBridge, ID: strconv.Itoa(added.ID), Name: "States 1"}
+	states := func() (string, string) {
+		t.Helper()
+		got, err := f.svc.GetCallBridge(ctx, added.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		list, err := f.svc.ListClusters(ctx)
+		if err != nil || len(list) != 1 || len(list[0].Bridges) != 2 {
+			t.Fatalf("clusters %+v %v", list, err)
+		}
+		for _, b := range list[0].Bridges {
+			if b.ID == added.ID && b.State != got.State {
+				t.Fatalf("ListClusters says %s, GetCallBridge %s", b.State, got.State)
+			}
+			if b.ID == other && b.State != StateConnected {
+				t.Fatalf("the other bridge is %s", b.State)
+			}
+		}
+		return got.State, got.StateMessage
+	}
+	if st, _ := states(); st != StateConnected {
+		t.Fatalf("fresh bridge: %s", st)
+	}
+	if err := f.notes.Raise(ctx, notifications.CodeCallBridgeSynchronizing, subj, "States 1: synchronising meetings"); err != nil {
+		t.Fatal(err)
+	}
+	if st, msg := states(); st != StateSynchronizing || msg != "States 1: synchronising meetings" {
+		t.Fatalf("while synchronising: %s %q", st, msg)
+	}
+	if err := f.notes.Raise(ctx, notifications.CodeCallBridgeEventsDisrupted, subj, "States 1: events connection lost"); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := states(); st != StateEventsDisrupted {
+		t.Fatalf("events disrupted while synchronising: %s", st)
+	}
+	if err := bs[0].SetDown(true); err != nil {
+		t.Fatal(err)
+	}
+	_, _ = f.svc.Poll(ctx, added.ID)
+	if st, _ := states(); st != StateUnreachable {
+		t.Fatalf("down with events disrupted: %s", st)
+	}
+	if err := bs[0].SetDown(false); err != nil {
+		t.Fatal(err)
+	}
+	f.clock.Advance(f.svc.opts.MaxBackoff)
+	if _, err := f.svc.Poll(ctx, added.ID); err != nil {
+		t.Fatal(err)
+	}
+	for _, code := range []string{notifications.CodeCallBridgeEventsDisrupted, notifications.CodeCallBridgeSynchronizing} {
+		if err := f.notes.Clear(ctx, code, subj); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if st, msg := states(); st != StateConnected || msg != "" {
+		t.Fatalf("after both cleared: %s %q", st, msg)
+	}
+}

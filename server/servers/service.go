@@ -316,8 +316,63 @@ func (s *Service) GetCallBridge(ctx context.Context, id int) (*Bridge, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := toBridge(b)
-	return &out, nil
+	out := []Bridge{toBridge(b)}
+	if err := s.withLiveStates(ctx, out); err != nil {
+		return nil, err
+	}
+	return &out[0], nil
+}
+
+// withLiveStates shows, on bridges the monitor finds connected, the
+// conditions of their events connection and meeting synchronisation
+// (SV-31): EVENTS_DISRUPTED while CALL_BRIDGE_EVENTS_DISRUPTED holds, else
+// SYNCHRONIZING while CALL_BRIDGE_SYNCHRONIZING holds. Those notifications
+// are raised and cleared by whoever follows the bridge's events and
+// meetings, so the state and the Overview never disagree. A failing
+// connection (the stored state) always wins.
+func (s *Service) withLiveStates(ctx context.Context, bridges []Bridge) error {
+	connected := false
+	for _, b := range bridges {
+		connected = connected || b.State == StateConnected
+	}
+	if !connected {
+		return nil
+	}
+	held, err := s.notes.Holding(ctx, notifications.SubjectCallBridge,
+		notifications.CodeCallBridgeEventsDisrupted, notifications.CodeCallBridgeSynchronizing)
+	if err != nil {
+		return err
+	}
+	for i := range bridges {
+		b := &bridges[i]
+		h := held[strconv.Itoa(b.ID)]
+		if b.State != StateConnected || h == nil {
+			continue
+		}
+		if msg, ok := h[notifications.CodeCallBridgeEventsDisrupted]; ok {
+			b.State, b.StateMessage = StateEventsDisrupted, msg
+		} else if msg, ok := h[notifications.CodeCallBridgeSynchronizing]; ok {
+			b.State, b.StateMessage = StateSynchronizing, msg
+		}
+	}
+	return nil
+}
+
+// withLiveClusterStates applies withLiveStates to the bridges of clusters.
+func (s *Service) withLiveClusterStates(ctx context.Context, clusters []Cluster) error {
+	var all []Bridge
+	for _, c := range clusters {
+		all = append(all, c.Bridges...)
+	}
+	if err := s.withLiveStates(ctx, all); err != nil {
+		return err
+	}
+	k := 0
+	for i := range clusters {
+		n := copy(clusters[i].Bridges, all[k:k+len(clusters[i].Bridges)])
+		k += n
+	}
+	return nil
 }
 
 func (s *Service) get(ctx context.Context, id int) (*ent.CallBridge, error) {
@@ -501,6 +556,9 @@ func (s *Service) ListClusters(ctx context.Context) ([]Cluster, error) {
 	for _, r := range rows {
 		out = append(out, toCluster(r))
 	}
+	if err := s.withLiveClusterStates(ctx, out); err != nil {
+		return nil, err
+	}
 	return out, nil
 }
 
@@ -512,8 +570,11 @@ func (s *Service) getCluster(ctx context.Context, id int) (*Cluster, error) {
 	if err != nil {
 		return nil, database.Translate(err)
 	}
-	c := toCluster(r)
-	return &c, nil
+	c := []Cluster{toCluster(r)}
+	if err := s.withLiveClusterStates(ctx, c); err != nil {
+		return nil, err
+	}
+	return &c[0], nil
 }
 
 // UpdateCluster changes a cluster's display name or meeting management
