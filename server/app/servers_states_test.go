@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"connectrpc.com/connect"
@@ -35,4 +36,40 @@ func TestBridgeStateFollowsTheEventsConnection(t *testing.T) {
 	})
 	b.SetEventsRefused(false)
 	eventually(t, "connected again", func() bool { return state() == serversv1.ConnectionState_CONNECTION_STATE_CONNECTED })
+}
+
+// TestMeetingManagementSwitchesTheEventsClient: with meeting management
+// on, Switchboard holds one events connection and one CDR receiver entry
+// on the bridge; switched off, it closes the connection and removes only
+// its own entry; switched on again, both come back (SV-21, SV-22, SV-23).
+func TestMeetingManagementSwitchesTheEventsClient(t *testing.T) {
+	f := newLiveFixture(t, "sqlite", 1)
+	ctx := context.Background()
+	b := f.cluster.Bridges[0]
+	if _, err := b.AddCDRReceiver("https://other-tool.example/cdr"); err != nil {
+		t.Fatal(err)
+	}
+	ours := func() bool {
+		for _, u := range b.CDRReceivers() {
+			if strings.HasPrefix(u, "https://"+f.s.addr+"/cdr/") {
+				return true
+			}
+		}
+		return false
+	}
+	eventually(t, "an events connection and our receiver", func() bool { return b.EventSessions() == 1 && ours() })
+	set := func(on bool) {
+		t.Helper()
+		if _, err := f.admin.Servers.UpdateCluster(ctx, connect.NewRequest(&serversv1.UpdateClusterRequest{
+			Id: f.clusterID, MeetingManagement: &on})); err != nil {
+			t.Fatal(err)
+		}
+	}
+	set(false)
+	eventually(t, "the events connection closed", func() bool { return b.EventSessions() == 0 })
+	if ours() || len(b.CDRReceivers()) != 1 {
+		t.Fatalf("receivers with meeting management off: %v", b.CDRReceivers())
+	}
+	set(true)
+	eventually(t, "the events connection and our receiver back", func() bool { return b.EventSessions() == 1 && ours() && len(b.CDRReceivers()) == 2 })
 }
