@@ -52,6 +52,9 @@ type service struct {
 	handler http.Handler
 }
 
+// compressMinBytes is the smallest response message worth compressing.
+const compressMinBytes = 4 << 10
+
 func (a *App) buildHandler(ctx context.Context, rec *audit.Recorder, validator protovalidate.Validator) error {
 	gatewaySecret := rand.Text()
 	opts := []connect.HandlerOption{
@@ -67,6 +70,10 @@ func (a *App) buildHandler(ctx context.Context, rec *audit.Recorder, validator p
 		})...),
 	}
 	opts = append(opts, jsonCodecs()...)
+	// Compressing a message costs more than sending it until it is a few
+	// KiB (a gzip writer's reset alone costs more than a meeting's bytes):
+	// a watch streams thousands of small messages a second.
+	opts = append(opts, connect.WithCompressMinBytes(compressMinBytes))
 	standard := append(append([]connect.HandlerOption{}, opts...), connect.WithReadMaxBytes(maxRequestBytes))
 	uploads := append(append([]connect.HandlerOption{}, opts...), connect.WithReadMaxBytes(maxUploadBytes))
 
