@@ -6,7 +6,6 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/switchboardhq/switchboard/ent/cdrrecord"
 	"github.com/switchboardhq/switchboard/server/platform/database"
 )
 
@@ -72,7 +71,7 @@ func (s *Service) Busy() bool {
 
 // countBacklog sets the backlog from the store (at start).
 func (s *Service) countBacklog(ctx context.Context) error {
-	n, err := s.db.CdrRecord.Query().Where(cdrrecord.Applied(false)).Count(ctx)
+	n, err := s.db.CdrRecord.Query().Where(notApplied()).Count(ctx)
 	if err != nil {
 		return database.Translate(err)
 	}

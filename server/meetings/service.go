@@ -22,10 +22,12 @@ import (
 	"sync/atomic"
 	"time"
 
+	entsql "entgo.io/ent/dialect/sql"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/switchboardhq/switchboard/ent"
 	"github.com/switchboardhq/switchboard/ent/cdrrecord"
+	"github.com/switchboardhq/switchboard/ent/predicate"
 	"github.com/switchboardhq/switchboard/server/cms"
 	"github.com/switchboardhq/switchboard/server/cms/cdr"
 	"github.com/switchboardhq/switchboard/server/notifications"
@@ -329,7 +331,7 @@ func (s *Service) applyStored(ctx context.Context, a *applier) (int, error) {
 	if err := s.settle(ctx, a, applyDepth-1); err != nil {
 		return 0, err
 	}
-	recs, err := s.db.CdrRecord.Query().Where(cdrrecord.Applied(false), cdrrecord.IDGT(a.cursor)).
+	recs, err := s.db.CdrRecord.Query().Where(notApplied(), cdrrecord.IDGT(a.cursor)).
 		Order(ent.Asc(cdrrecord.FieldID)).Limit(applyBatch).All(ctx)
 	if err != nil || len(recs) == 0 {
 		return 0, database.Translate(err)
@@ -375,6 +377,14 @@ func (s *Service) applyStored(ctx context.Context, a *applier) (int, error) {
 	a.cursor = recs[len(recs)-1].ID
 	a.inflight = append(a.inflight, appliedBatch{w: w, received: received})
 	return len(recs), nil
+}
+
+// notApplied selects the records not yet applied as "applied = false",
+// which both databases answer from the (applied, id) index; ent writes
+// cdrrecord.Applied(false) as "NOT applied", which SQLite answers by
+// reading every record.
+func notApplied() predicate.CdrRecord {
+	return func(s *entsql.Selector) { s.Where(entsql.ExprP(s.C(cdrrecord.FieldApplied) + " = false")) }
 }
 
 // bridge returns what the model knows of a bridge.
