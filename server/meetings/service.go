@@ -292,8 +292,10 @@ func (s *Service) applyLoop(ctx context.Context) {
 	}
 }
 
-// applyDepth is how many applied batches may wait to be written.
-const applyDepth = 2
+// applyDepth is how many applied batches may wait to be written. More
+// than one made the writer's transactions longer on SQLite, and the
+// receiver's posts waited for the write lock behind them.
+const applyDepth = 1
 
 // applier is the apply loop's state.
 type applier struct {

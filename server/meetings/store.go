@@ -27,6 +27,9 @@ type rows struct {
 	eventsOf []string
 }
 
+// size is the number of rows r writes.
+func (r *rows) size() int { return len(r.meetings) + len(r.parts) + len(r.events) }
+
 // snapshot copies the changes out of the model; call it with s.mu held.
 func snapshot(c delta) rows {
 	r := rows{search: map[string]string{}, events: c.events, eventsOf: c.eventsOf}

@@ -11,6 +11,10 @@ import (
 // slow console never slows the model or the other watchers.
 const watchBuffer = 1024
 
+// watchSteps is how many written steps a list watcher's coalescer may lag
+// behind before the watcher is dropped.
+const watchSteps = 256
+
 // hub fans written changes out to the watchers of the list and of single
 // meetings.
 type hub struct {
@@ -23,7 +27,7 @@ type hub struct {
 // out at most every listCoalesce, one per meeting: a meeting that changes
 // ten times in that window (ten joins) costs its watchers one message.
 type listWatcher struct {
-	in  chan ListChange
+	in  chan []ListChange // one slice per written step
 	out chan ListChange
 }
 
@@ -37,7 +41,7 @@ func newHub() hub {
 }
 
 func (h *hub) addList(ctx context.Context) *listWatcher {
-	w := &listWatcher{in: make(chan ListChange, watchBuffer), out: make(chan ListChange, watchBuffer)}
+	w := &listWatcher{in: make(chan []ListChange, watchSteps), out: make(chan ListChange, watchBuffer)}
 	h.mu.Lock()
 	h.list[w] = struct{}{}
 	h.mu.Unlock()
@@ -81,19 +85,21 @@ func (w *listWatcher) coalesce(ctx context.Context) {
 	}
 	for {
 		select {
-		case c, ok := <-w.in:
+		case cs, ok := <-w.in:
 			if !ok {
 				flush()
 				return
 			}
-			id := c.EndedID
-			if c.Meeting != nil {
-				id = c.Meeting.ID
+			for _, c := range cs {
+				id := c.EndedID
+				if c.Meeting != nil {
+					id = c.Meeting.ID
+				}
+				if _, had := latest[id]; !had {
+					order = append(order, id)
+				}
+				latest[id] = c
 			}
-			if _, had := latest[id]; !had {
-				order = append(order, id)
-			}
-			latest[id] = c
 		case <-tick.C:
 			if len(order) > 0 && !flush() {
 				return
@@ -145,22 +151,26 @@ func (h *hub) publish(r rows) {
 		}
 		return per[id]
 	}
+	list := make([]ListChange, 0, len(r.meetings))
 	for i := range r.meetings {
 		m := r.meetings[i]
 		c := ListChange{Meeting: &m}
 		if m.State == Ended {
 			c = ListChange{EndedID: m.ID}
 		}
-		for w := range h.list {
-			select {
-			case w.in <- c:
-			default: // its coalescer fell behind: the client watches again
-				h.dropListLocked(w)
-			}
-		}
+		list = append(list, c)
 		if _, watched := h.byMeeting[m.ID]; watched {
 			mc := at(m.ID)
 			mc.Meeting, mc.Ended = &m, m.State == Ended
+		}
+	}
+	if len(list) > 0 {
+		for w := range h.list {
+			select {
+			case w.in <- list: // shared, read only
+			default: // its coalescer fell behind: the client watches again
+				h.dropListLocked(w)
+			}
 		}
 	}
 	if len(h.byMeeting) == 0 {

@@ -9,8 +9,13 @@ import (
 	"github.com/switchboardhq/switchboard/server/platform/database"
 )
 
-// groupCommit bounds the changes written in one transaction.
-const groupCommit = 256
+// groupCommit bounds the changes written in one transaction, and
+// groupRows the rows: a long transaction holds SQLite's write lock, and
+// the CDR receiver's posts wait for it.
+const (
+	groupCommit = 256
+	groupRows   = 2000
+)
 
 // pendingWrite is one change waiting to be written.
 type pendingWrite struct {
@@ -27,15 +32,15 @@ type pendingWrite struct {
 // written.
 func (s *Service) writer(ctx context.Context) {
 	for w := range s.writes {
-		batch := []*pendingWrite{w}
+		batch, rows := []*pendingWrite{w}, w.r.size()
 	more:
-		for len(batch) < groupCommit {
+		for len(batch) < groupCommit && rows < groupRows {
 			select {
 			case w, ok := <-s.writes:
 				if !ok {
 					break more
 				}
-				batch = append(batch, w)
+				batch, rows = append(batch, w), rows+w.r.size()
 			default:
 				break more
 			}
