@@ -287,10 +287,18 @@ func (s *Service) applyLoop(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-s.wake:
+			// Let a few more posts land: one transaction for many
+			// records costs the writer, and the posts waiting for
+			// SQLite's write lock, much less than one each.
+			time.Sleep(applyGather)
 		case <-tick.C:
 		}
 	}
 }
+
+// applyGather is how long the apply loop waits, once woken, for more
+// records to apply together.
+const applyGather = 50 * time.Millisecond
 
 // applyDepth is how many applied batches may wait to be written. More
 // than one made the writer's transactions longer on SQLite, and the

@@ -41,7 +41,7 @@ func newHub() hub {
 }
 
 func (h *hub) addList(ctx context.Context) *listWatcher {
-	w := &listWatcher{in: make(chan []ListChange, watchSteps), out: make(chan ListChange, watchBuffer)}
+	w := &listWatcher{in: make(chan []ListChange, watchSteps), out: make(chan ListChange, 16)}
 	h.mu.Lock()
 	h.list[w] = struct{}{}
 	h.mu.Unlock()
@@ -64,31 +64,36 @@ func (h *hub) dropListLocked(w *listWatcher) {
 }
 
 // coalesce gathers changes from in and sends the latest of each meeting
-// on out, in the order meetings first changed. It closes out when in is
-// closed (after sending what it holds, unless ctx is done).
+// on out, in the order meetings first changed: it waits listCoalesce,
+// then hands on what it holds as fast as the watcher takes it, merging
+// what arrives meanwhile. A slow watcher therefore skips intermediate
+// states instead of falling further behind. It closes out when in is
+// closed (after handing on what it holds, unless ctx is done).
 func (w *listWatcher) coalesce(ctx context.Context) {
 	defer close(w.out)
 	var order []string
 	latest := map[string]ListChange{}
 	tick := time.NewTicker(listCoalesce)
 	defer tick.Stop()
-	flush := func() bool {
-		for _, id := range order {
-			select {
-			case w.out <- latest[id]:
-			case <-ctx.Done():
-				return false
-			}
-		}
-		order, latest = order[:0], map[string]ListChange{}
-		return true
-	}
+	ready, closed := false, false
+	in := w.in // nil once closed: the hub keeps its own reference
 	for {
-		select {
-		case cs, ok := <-w.in:
-			if !ok {
-				flush()
+		if len(order) == 0 {
+			if closed {
 				return
+			}
+			ready = false
+		}
+		var send chan ListChange
+		var next ListChange
+		if ready || closed {
+			send, next = w.out, latest[order[0]]
+		}
+		select {
+		case cs, ok := <-in:
+			if !ok {
+				closed, in = true, nil
+				continue
 			}
 			for _, c := range cs {
 				id := c.EndedID
@@ -100,10 +105,11 @@ func (w *listWatcher) coalesce(ctx context.Context) {
 				}
 				latest[id] = c
 			}
+		case send <- next:
+			delete(latest, order[0])
+			order = order[1:]
 		case <-tick.C:
-			if len(order) > 0 && !flush() {
-				return
-			}
+			ready = len(order) > 0
 		case <-ctx.Done():
 			return
 		}

@@ -41,3 +41,33 @@ func TestListWatchCoalesces(t *testing.T) {
 	for range w.out { // closed once the watch ends
 	}
 }
+
+// TestSlowListWatcherSkipsStaleStates: a watcher that does not read while
+// a meeting changes a hundred times gets a handful of messages, the last
+// with the latest state, and is not dropped.
+func TestSlowListWatcherSkipsStaleStates(t *testing.T) {
+	h := newHub()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	w := h.addList(ctx)
+	for n := 1; n <= 100; n++ {
+		h.publish(rows{meetings: []Meeting{{ID: "b", Participants: n}}})
+		time.Sleep(listCoalesce / 20)
+	}
+	var got []int
+	for {
+		select {
+		case c, ok := <-w.out:
+			if !ok {
+				t.Fatal("the watcher was dropped")
+			}
+			got = append(got, c.Meeting.Participants)
+			continue
+		case <-time.After(3 * listCoalesce):
+		}
+		break
+	}
+	if len(got) == 0 || got[len(got)-1] != 100 || len(got) > 20 {
+		t.Fatalf("messages %v: want a handful ending with 100", got)
+	}
+}

@@ -14,7 +14,7 @@ import (
 // the CDR receiver's posts wait for it.
 const (
 	groupCommit = 256
-	groupRows   = 2000
+	groupRows   = 5000
 )
 
 // pendingWrite is one change waiting to be written.
