@@ -6,9 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
-	"net"
 	"net/http"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -22,7 +20,6 @@ import (
 	"github.com/switchboardhq/switchboard/ent/user"
 	meetingsv1 "github.com/switchboardhq/switchboard/gen/switchboard/meetings/v1"
 	"github.com/switchboardhq/switchboard/gen/switchboard/meetings/v1/meetingsv1connect"
-	serversv1 "github.com/switchboardhq/switchboard/gen/switchboard/servers/v1"
 	"github.com/switchboardhq/switchboard/server/api"
 	"github.com/switchboardhq/switchboard/server/platform/database/databasetest"
 	"github.com/switchboardhq/switchboard/server/platform/interceptor"
@@ -383,31 +380,11 @@ func TestMeetingsWithTheSimulator(t *testing.T) {
 	for _, d := range databasetest.Dialects() {
 		t.Run(d, func(t *testing.T) {
 			t.Parallel()
-			s := start(t, d, withTLS())
+			f := newLiveFixture(t, d, 1)
+			s, b := f.s, f.cluster.Bridges[0]
 			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 			defer cancel()
-			admin, err := sdk(t, s, false, "admin", adminPassword)
-			if err != nil {
-				t.Fatal(err)
-			}
 			op := operatorClient(t, s)
-			sim := cmssim.New(cmssim.Options{Seed: 11})
-			t.Cleanup(sim.Close)
-			cl, err := sim.AddCluster(cmssim.ClusterOptions{Name: "Meet", Bridges: 1, Username: "api", Password: "bridge-Secret-9"})
-			if err != nil {
-				t.Fatal(err)
-			}
-			b := cl.Bridges[0]
-			host, port, _ := net.SplitHostPort(b.Addr())
-			p, _ := strconv.Atoi(port)
-			if _, err := admin.Servers.UpdateCdrReceiverSettings(ctx, connect.NewRequest(&serversv1.UpdateCdrReceiverSettingsRequest{Address: s.addr})); err != nil {
-				t.Fatal(err)
-			}
-			if _, err := admin.Servers.AddCallBridge(ctx, connect.NewRequest(&serversv1.AddCallBridgeRequest{DisplayName: "Meet 1",
-				Connection: &serversv1.CallBridgeConnection{Address: host, Port: uint32(p), Username: b.Username(), Password: b.Password(),
-					VerifyCertificate: true, TrustedChainPem: string(sim.CACertPEM())}})); err != nil {
-				t.Fatal(err)
-			}
 
 			list, err := op.Meetings.WatchMeetings(ctx, connect.NewRequest(&meetingsv1.WatchMeetingsRequest{}))
 			if err != nil {

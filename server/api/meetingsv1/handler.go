@@ -121,6 +121,19 @@ func (h *Handler) WatchMeetings(ctx context.Context, _ *connect.Request[meetings
 			return err
 		}
 	}
+	return forward(ctx, changes, func(c meetings.ListChange) (bool, error) {
+		msg := &meetingsv1.WatchMeetingsResponse{EndedMeetingId: c.EndedID}
+		if c.Meeting != nil {
+			msg.Meeting = toMeeting(c.Meeting)
+		}
+		return false, stream.Send(msg)
+	})
+}
+
+// forward sends each change with send until ctx ends, send says the watch
+// is over, or the domain closes the channel (the watcher fell behind: the
+// client watches again).
+func forward[T any](ctx context.Context, changes <-chan T, send func(T) (last bool, err error)) error {
 	for {
 		select {
 		case <-ctx.Done():
@@ -132,11 +145,7 @@ func (h *Handler) WatchMeetings(ctx context.Context, _ *connect.Request[meetings
 				}
 				return errFellBehind()
 			}
-			msg := &meetingsv1.WatchMeetingsResponse{EndedMeetingId: c.EndedID}
-			if c.Meeting != nil {
-				msg.Meeting = toMeeting(c.Meeting)
-			}
-			if err := stream.Send(msg); err != nil {
+			if last, err := send(c); last || err != nil {
 				return err
 			}
 		}
@@ -161,25 +170,9 @@ func (h *Handler) WatchMeeting(ctx context.Context, req *connect.Request[meeting
 	if snapshot.Ended {
 		return nil
 	}
-	for {
-		select {
-		case <-ctx.Done():
-			return nil
-		case c, ok := <-changes:
-			if !ok {
-				if ctx.Err() != nil {
-					return nil
-				}
-				return errFellBehind()
-			}
-			if err := stream.Send(toMeetingChange(c)); err != nil {
-				return err
-			}
-			if c.Ended {
-				return nil
-			}
-		}
-	}
+	return forward(ctx, changes, func(c meetings.MeetingChange) (bool, error) {
+		return c.Ended, stream.Send(toMeetingChange(c))
+	})
 }
 
 // PinMeeting implements MeetingService.PinMeeting.
