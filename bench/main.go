@@ -168,9 +168,9 @@ func run(name string, sc scenario, dbKind, pgURL, bin string) (result, error) {
 	}
 	defer srv.stop()
 
-	acks := &latencies{}
+	acks, steady := &latencies{}, &atomic.Bool{}
 	sim := cmssim.New(cmssim.Options{Seed: 42, CDRClient: &http.Client{Timeout: 30 * time.Second,
-		Transport: timing{acks, &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true},
+		Transport: timing{acks, steady, &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true},
 			MaxIdleConnsPerHost: 16}}}})
 	defer sim.Close()
 	c, err := switchboard.New(ctx, switchboard.Options{BaseURL: "https://" + addr, Username: "admin",
@@ -197,7 +197,11 @@ func run(name string, sc scenario, dbKind, pgURL, bin string) (result, error) {
 		res.PreloadLegs, res.PreloadSeconds = legs, time.Since(t0).Seconds()
 		log.Printf("preloaded %d meetings, %d legs in %.1f s", sc.Meetings, legs, res.PreloadSeconds)
 	}
+	// Only what happens in the steady phase counts: meetings started
+	// during the preload and seen late are not event-to-stream samples.
+	gen.measure.Store(true)
 	w.measure.Store(true)
+	steady.Store(true)
 	lists := &latencies{}
 	listDone := make(chan struct{})
 	go func() { defer close(listDone); pollList(ctx, c, lists, sc.Duration) }()
@@ -224,6 +228,7 @@ func run(name string, sc scenario, dbKind, pgURL, bin string) (result, error) {
 	res.CPUCores = (cpu1 - cpu0) / time.Since(t0).Seconds()
 	time.Sleep(2 * time.Second) // let the last changes reach the watchers
 	w.measure.Store(false)
+	steady.Store(false)
 	res.CDRAckP50, res.CDRAckP99 = acks.percentiles()
 	res.EventToStreamP50, res.EventToStreamP99 = w.lat.percentiles()
 	res.EventSamples = w.lat.len()
@@ -282,8 +287,9 @@ type generator struct {
 	next    int // meetings started
 	active  []meeting
 	// started has the time each meeting started on its bridge, by name,
-	// for the watchers' event-to-stream latency.
+	// for the watchers' event-to-stream latency (steady phase only).
 	started sync.Map
+	measure atomic.Bool
 }
 
 type meeting struct {
@@ -309,7 +315,9 @@ func (g *generator) join() error {
 		if err != nil {
 			return err
 		}
-		g.started.Store(name, at)
+		if g.measure.Load() {
+			g.started.Store(name, at)
+		}
 		g.active = append(g.active, meeting{b: b, call: c.ID})
 		n++
 	}
@@ -448,16 +456,18 @@ func (l *latencies) percentiles() (p50, p99 time.Duration) {
 	return at(0.50), at(0.99)
 }
 
-// timing records the latency of every acknowledged CDR post.
+// timing records the latency of every acknowledged CDR post while on
+// (the steady phase).
 type timing struct {
 	l    *latencies
+	on   *atomic.Bool
 	next http.RoundTripper
 }
 
 func (t timing) RoundTrip(r *http.Request) (*http.Response, error) {
 	start := time.Now()
 	res, err := t.next.RoundTrip(r)
-	if err == nil && res.StatusCode == http.StatusOK {
+	if err == nil && res.StatusCode == http.StatusOK && t.on.Load() {
 		t.l.add(time.Since(start))
 	}
 	return res, err
