@@ -77,7 +77,10 @@ func (s *Service) List(ctx context.Context, q ListQuery) (ListResult, error) {
 func (s *Service) listActive(q ListQuery, offset, size int) ListResult {
 	needle := strings.ToLower(strings.TrimSpace(q.Query))
 	s.mu.RLock()
-	all := make([]Meeting, 0, len(s.md.meetings))
+	defer s.mu.RUnlock()
+	// Sort pointers and copy only the page: with thousands of meetings a
+	// copy of each would be most of the call's cost.
+	all := make([]*live, 0, len(s.md.meetings))
 	for _, l := range s.md.meetings {
 		if len(q.ClusterIDs) > 0 && !slices.Contains(q.ClusterIDs, l.m.ClusterID) {
 			continue
@@ -85,22 +88,25 @@ func (s *Service) listActive(q ListQuery, offset, size int) ListResult {
 		if needle != "" && !matches(l, needle) {
 			continue
 		}
-		all = append(all, l.m)
+		all = append(all, l)
 	}
-	s.mu.RUnlock()
-	slices.SortFunc(all, func(a, b Meeting) int {
-		if a.Pinned != b.Pinned {
-			if a.Pinned {
+	slices.SortFunc(all, func(a, b *live) int {
+		if a.m.Pinned != b.m.Pinned {
+			if a.m.Pinned {
 				return -1
 			}
 			return 1
 		}
-		return cmp.Or(b.Start.Compare(a.Start), strings.Compare(a.ID, b.ID))
+		return cmp.Or(b.m.Start.Compare(a.m.Start), strings.Compare(a.m.ID, b.m.ID))
 	})
 	res := ListResult{Total: len(all)}
 	if offset < len(all) {
 		end := min(offset+size, len(all))
-		res.Meetings = all[offset:end]
+		for _, l := range all[offset:end] {
+			m := l.m
+			m.Instances = slices.Clone(m.Instances)
+			res.Meetings = append(res.Meetings, m)
+		}
 		if end < len(all) {
 			res.NextPageToken = strconv.Itoa(end)
 		}
