@@ -299,8 +299,13 @@ func TestMeetingsOfUnmanagedClusters(t *testing.T) {
 		Id: strconv.Itoa(id), MeetingManagement: &off})); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "the meeting gone from the active list", func() bool { return f.meetingNamed(t, "Quiet", false) == nil })
+	// The list names the cluster at once (settings apply immediately).
 	res, err := f.admin.Meetings.ListMeetings(ctx, connect.NewRequest(&meetingsv1.ListMeetingsRequest{}))
+	if err != nil || len(res.Msg.GetUnmonitoredClusters()) != 1 {
+		t.Fatalf("unmonitored right after the switch: %v %v", res, err)
+	}
+	eventually(t, "the meeting gone from the active list", func() bool { return f.meetingNamed(t, "Quiet", false) == nil })
+	res, err = f.admin.Meetings.ListMeetings(ctx, connect.NewRequest(&meetingsv1.ListMeetingsRequest{}))
 	if err != nil {
 		t.Fatal(err)
 	}

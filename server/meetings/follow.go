@@ -48,6 +48,8 @@ func (s *Service) followLoop(ctx context.Context) {
 		select {
 		case <-ctx.Done():
 			return
+		case <-s.followNow:
+			s.syncFollowers(ctx)
 		case <-tick.C:
 			if err := s.refreshBridges(ctx); err != nil {
 				if ctx.Err() == nil {

@@ -86,6 +86,7 @@ type Service struct {
 	hub         hub
 
 	wake      chan struct{} // CDRs were stored
+	followNow chan struct{} // bridges or clusters changed
 	reconcile chan int      // a bridge to reconcile
 	cancel    context.CancelFunc
 	wg        sync.WaitGroup
@@ -117,8 +118,18 @@ func New(db *ent.Client, srv *servers.Service, notes *notifications.Service, reg
 	}
 	s := &Service{db: db, srv: srv, notes: notes, jobs: reg, log: log, now: opts.Now, opts: opts,
 		md: newModel(), bridges: map[int]bridgeInfo{}, hub: newHub(),
-		wake: make(chan struct{}, 1), reconcile: make(chan int, 64), followers: map[int]*follower{}}
+		wake: make(chan struct{}, 1), followNow: make(chan struct{}, 1), reconcile: make(chan int, 64), followers: map[int]*follower{}}
 	s.registerMetrics(opts.Metrics)
+	if srv != nil {
+		// Bridges and clusters changed here: the list's unmonitored
+		// clusters at once, the followers at the follow loop's next turn.
+		srv.OnChange(func() {
+			if err := s.refreshBridges(context.Background()); err != nil {
+				log.Warn("reading the bridges after a change", slog.Any("error", err))
+			}
+			signal(s.followNow)
+		})
+	}
 	s.writes, s.writerDone = make(chan *pendingWrite, 1024), make(chan struct{})
 	wctx, stop := context.WithCancel(context.Background())
 	s.stopWriting = stop

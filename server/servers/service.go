@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -55,6 +56,8 @@ type Service struct {
 	mu      sync.Mutex
 	clients map[int]*cms.Client
 	mon     map[int]*monitor
+	// watchers are told after every change of bridges or clusters.
+	watchers []func()
 }
 
 // New returns the service. Call Start to begin monitoring stored bridges.
@@ -165,6 +168,7 @@ func testFailed(r TestResult) error {
 // AddCallBridge tests the connection and stores the bridge in the cluster
 // its API reports (SV-04, SV-16, SV-17, SV-20).
 func (s *Service) AddCallBridge(ctx context.Context, in NewBridge) (*Bridge, *Cluster, error) {
+	defer s.changed()
 	c := in.Connection
 	if err := c.normalise("connection."); err != nil {
 		return nil, nil, err
@@ -420,6 +424,24 @@ func (s *Service) clientFor(_ context.Context, b *ent.CallBridge) (*cms.Client, 
 	return cl, nil
 }
 
+// OnChange registers fn to be called after every change of bridges or
+// clusters made through this service (add, edit, remove, the meeting
+// management switch), so that a dependent domain applies it at once.
+func (s *Service) OnChange(fn func()) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.watchers = append(s.watchers, fn)
+}
+
+func (s *Service) changed() {
+	s.mu.Lock()
+	fns := slices.Clone(s.watchers)
+	s.mu.Unlock()
+	for _, fn := range fns {
+		fn()
+	}
+}
+
 // Client returns the wire client of bridge id, shared with its monitor
 // (one connection pool per bridge), for the meetings domain's reads and
 // operator actions.
@@ -449,6 +471,7 @@ type BridgeUpdate struct {
 // UpdateCallBridge changes a bridge; a new connection is tested first and
 // applies at once (SV-14).
 func (s *Service) UpdateCallBridge(ctx context.Context, id int, in BridgeUpdate) (*Bridge, error) {
+	defer s.changed()
 	b, err := s.get(ctx, id)
 	if err != nil {
 		return nil, err
@@ -506,6 +529,7 @@ func (s *Service) UpdateCallBridge(ctx context.Context, id int, in BridgeUpdate)
 // receiver entry from it (best effort), clears its notifications and
 // deletes it; the cluster goes with its last bridge (SV-15).
 func (s *Service) RemoveCallBridge(ctx context.Context, id int) error {
+	defer s.changed()
 	b, err := s.get(ctx, id)
 	if err != nil {
 		return err
@@ -580,6 +604,7 @@ func (s *Service) getCluster(ctx context.Context, id int) (*Cluster, error) {
 // UpdateCluster changes a cluster's display name or meeting management
 // flag (SV-19, SV-20, SV-21, SV-22).
 func (s *Service) UpdateCluster(ctx context.Context, id int, name *string, mm *bool) (*Cluster, error) {
+	defer s.changed()
 	c, err := s.getCluster(ctx, id)
 	if err != nil {
 		return nil, err
