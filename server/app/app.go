@@ -332,6 +332,9 @@ func (a *App) startDomains(ctx context.Context) error {
 		mo.Now = a.opts.Now
 	}
 	mo.Metrics = a.metrics
+	if mo.Capacity == (meetings.Capacity{}) && a.db.Dialect == database.DialectPostgres {
+		mo.Capacity = meetings.CapacityPostgres
+	}
 	a.meet = meetings.New(a.db.Ent, a.servers, a.notes, a.jobs, a.log, mo)
 	if err := a.jobs.Register(jobs.Job{
 		Name:        "notifications-retention",

@@ -57,6 +57,9 @@ type Options struct {
 	MaxBacklog int
 	// Metrics registers the service's metrics; nil registers none.
 	Metrics prometheus.Registerer
+	// Capacity is the published capacity the capacity job compares the
+	// load with (default CapacitySQLite).
+	Capacity Capacity
 }
 
 // applyBatch bounds the CDRs applied in one step.
@@ -94,8 +97,9 @@ type Service struct {
 	followersMu sync.RWMutex
 	followers   map[int]*follower
 
-	backlog atomic.Int64 // stored CDRs not yet applied
-	metrics *metrics
+	backlog  atomic.Int64 // stored CDRs not yet applied
+	metrics  *metrics
+	capacity capacityCheck
 }
 
 // New returns the service. Call Start to restore the model and begin
@@ -115,6 +119,9 @@ func New(db *ent.Client, srv *servers.Service, notes *notifications.Service, reg
 	}
 	if opts.MaxBacklog <= 0 {
 		opts.MaxBacklog = defaultMaxBacklog
+	}
+	if opts.Capacity == (Capacity{}) {
+		opts.Capacity = CapacitySQLite
 	}
 	s := &Service{db: db, srv: srv, notes: notes, jobs: reg, log: log, now: opts.Now, opts: opts,
 		md: newModel(), bridges: map[int]bridgeInfo{}, hub: newHub(),
@@ -145,6 +152,15 @@ func New(db *ent.Client, srv *servers.Service, notes *notifications.Service, reg
 				return purge(ctx, s.db, s.now().Add(-s.opts.Retention), s.log)
 			}}); err != nil {
 			log.Error("register meetings-retention job", slog.Any("error", err))
+		}
+		capacitySchedule := "@every 1m"
+		if opts.NoSchedule {
+			capacitySchedule = ""
+		}
+		if err := reg.Register(jobs.Job{Name: "meetings-capacity", Schedule: capacitySchedule,
+			Description: "Compares the load with the published, tested capacity and warns when it is exceeded (MT-22)",
+			Run:         s.checkCapacity}); err != nil {
+			log.Error("register meetings-capacity job", slog.Any("error", err))
 		}
 	}
 	return s
@@ -203,6 +219,7 @@ func (s *Service) Close() {
 // applied.
 func (s *Service) CDRsStored(bridgeID, n int, gap bool) {
 	s.backlog.Add(int64(n))
+	s.capacity.stored.Add(int64(n))
 	select {
 	case s.wake <- struct{}{}:
 	default:

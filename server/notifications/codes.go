@@ -32,6 +32,7 @@ const (
 	CodeCDRReceiverListFull       = "CDR_RECEIVER_LIST_FULL"
 	CodeCDRReceiverAddressMissing = "CDR_RECEIVER_ADDRESS_MISSING"
 	CodeCDRGap                    = "CDR_GAP"
+	CodeCapacityExceeded          = "CAPACITY_EXCEEDED"
 	CodePeerCertificateExpiring   = "PEER_CERTIFICATE_EXPIRING"
 	CodeNoLocalAdmin              = "NO_LOCAL_ADMIN"
 )
@@ -56,6 +57,7 @@ var catalogue = []Code{
 	{CodeCDRReceiverListFull, Warning, "A Call Bridge's CDR receiver list is full (4 entries), so Switchboard cannot register itself; free a slot on the bridge."},
 	{CodeCDRReceiverAddressMissing, Warning, "Meeting management is on for a cluster but no CDR receiver address is set; meeting data stays incomplete until it is (SV-25, ST-14)."},
 	{CodeCDRGap, Information, "A Call Bridge's CDRs showed missing records or a bridge restart (a new CDR session); Switchboard reconciles its meetings from the API, and event-log times of that period may be inferred (MT-20)."},
+	{CodeCapacityExceeded, Warning, "Observed load (managed bridges, meetings, participants or the CDR rate) exceeds Switchboard's published, tested capacity (MT-22); the message names the busiest cluster, for which meeting management could be switched off (SV-22)."},
 	{CodePeerCertificateExpiring, Warning, "The certificate of a peer (Call Bridge) expires within 30 days (IM-19)."},
 	{CodeNoLocalAdmin, Warning, "No local administrator exists; if the directory fails, no administrator can sign in (IM-13)."},
 }
