@@ -674,3 +674,31 @@ func TestEventsAndSynchronisingStates(t *testing.T) {
 		t.Fatalf("after both cleared: %s %q", st, msg)
 	}
 }
+
+// TestReceiverRefused: a bridge that refuses Switchboard's receiver
+// registration raises CDR_RECEIVER_REFUSED with the bridge's reason; once
+// it accepts, the next poll registers and clears it.
+func TestReceiverRefused(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, databasetest.Open(t, "sqlite"))
+	b := f.cluster(t, cmssim.ClusterOptions{Name: "Locked", Bridges: 1}).Bridges[0]
+	if _, _, err := f.svc.SetCDRReceiverAddress(ctx, "sb.example.com"); err != nil {
+		t.Fatal(err)
+	}
+	b.RefuseCDRReceivers("invalidOperation")
+	added, _, err := f.svc.AddCallBridge(ctx, NewBridge{Connection: conn(b, nil), DisplayName: "Locked 1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := strconv.Itoa(added.ID)
+	if !f.current(t, notifications.CodeCDRReceiverRefused, id) || len(b.CDRReceivers()) != 0 {
+		t.Fatalf("no REFUSED notification (receivers %v)", b.CDRReceivers())
+	}
+	b.RefuseCDRReceivers("")
+	if _, err := f.svc.Poll(ctx, added.ID); err != nil {
+		t.Fatal(err)
+	}
+	if f.current(t, notifications.CodeCDRReceiverRefused, id) || !contains(b.CDRReceivers(), ReceiverURL("sb.example.com", added.ID)) {
+		t.Fatalf("after the bridge accepts: %v", b.CDRReceivers())
+	}
+}

@@ -214,6 +214,9 @@ func listReceivers(c *reqCtx) (*resp, *apiError) {
 }
 
 func postReceiver(c *reqCtx) (*resp, *apiError) {
+	if reason := c.b.receiverRefused(); reason != "" {
+		return nil, badRequest(reason)
+	}
 	set, _, err := parseParams(nil, kindCDRReceiver, nil, c.form, true)
 	if err != nil {
 		return nil, err

@@ -30,22 +30,23 @@ type Bridge struct {
 
 	// fmu guards the fault switches and transport settings below; they are
 	// read on every request, outside the cluster lock.
-	fmu           sync.Mutex
-	username      string
-	password      string
-	latency       time.Duration
-	fail503       int
-	malformed     bool
-	down          bool
-	eventsRefused bool
-	tlsMin        uint16
-	tlsMax        uint16
-	cert          tls.Certificate
-	serial        *big.Int
-	reqLog        []Request
-	tokens        map[string]time.Time
-	dialOut       func(remoteParty string) string
-	stopped       bool
+	fmu             sync.Mutex
+	username        string
+	password        string
+	latency         time.Duration
+	fail503         int
+	malformed       bool
+	down            bool
+	receiverRefusal string
+	eventsRefused   bool
+	tlsMin          uint16
+	tlsMax          uint16
+	cert            tls.Certificate
+	serial          *big.Int
+	reqLog          []Request
+	tokens          map[string]time.Time
+	dialOut         func(remoteParty string) string
+	stopped         bool
 
 	// Guarded by cl.mu.
 	calls         []*call
@@ -367,6 +368,21 @@ func (b *Bridge) SetEventsRefused(on bool) {
 	if on {
 		b.hub.closeAll()
 	}
+}
+
+// RefuseCDRReceivers makes POST /system/cdrReceivers fail with the
+// failureDetails reason (say "invalidOperation"), as a bridge whose
+// administrator locked its receiver list would; "" accepts again.
+func (b *Bridge) RefuseCDRReceivers(reason string) {
+	b.fmu.Lock()
+	b.receiverRefusal = reason
+	b.fmu.Unlock()
+}
+
+func (b *Bridge) receiverRefused() string {
+	b.fmu.Lock()
+	defer b.fmu.Unlock()
+	return b.receiverRefusal
 }
 
 // SetDialOutRule decides the fate of dial-outs: rule receives the remote
