@@ -22,6 +22,8 @@ func FuzzDecodeReply(f *testing.F) {
 	}
 	f.Add([]byte(`<?xml version="1.0" encoding="ISO-8859-1"?><coSpace id="x"><name>Caf` + "\xe9" + `</name></coSpace>`))
 	f.Add([]byte(`<callLegs total="1"><callLeg id="a"><alarms><packetLoss/></alarms><x xmlns:y="u" y:z="1"><?pi x?><!-- c --></x></callLeg></callLegs>`))
+	f.Add([]byte(`<licensing><features><recording><limit/><status>grace</status></recording><x/></features><features/></licensing>`))
+	f.Add([]byte(`<MPLicenseUsage total="2"><entry time="2019-05-16T18:44:52Z"/><entry time="2019-05-16T18:49:52+01:00"><smpFull>1e3</smpFull></entry></MPLicenseUsage>`))
 	f.Fuzz(func(t *testing.T, in []byte) {
 		r, err := DecodeReply(bytes.NewReader(in))
 		if err != nil {

@@ -86,6 +86,13 @@ var replyKinds = map[string]func() any{
 	"callLegProfiles": func() any { return new(Page[CallLegProfile]) },
 	"callProfile":     func() any { return new(CallProfile) },
 	"callProfiles":    func() any { return new(Page[CallProfile]) },
+
+	"licensing":              func() any { return new(LicenseFeatures) },
+	"clusterLicensing":       func() any { return new(LicenseFeatures) },
+	"multipartyLicensing":    func() any { return new(MultipartyLicensing) },
+	"activePersonalLicenses": func() any { return new(Page[ActivePersonalLicense]) },
+	"MPLicenseUsage":         func() any { return new(Page[LicenseUsage]) },
+	"knownHosts":             func() any { return new(Page[LicenseHost]) },
 }
 
 // ReplyKinds lists the root elements DecodeReply understands.

@@ -566,6 +566,7 @@ func (c *reqCtx) dial() (*leg, *apiError) {
 // adoptCallLocked registers a new distributed instance created by a
 // dial-out placed on another member.
 func (b *Bridge) adoptCallLocked(inst *call, now time.Time) {
+	b.cl.recordUsageLocked(now)
 	m := inst.m
 	m.instances = append(m.instances, inst)
 	b.calls = append(b.calls, inst)

@@ -62,6 +62,9 @@ type Bridge struct {
 	emitters      map[string]*receiver
 	clusterCfg    map[string]string
 	alarms        map[string]*alarm
+	lic           Licensing
+	usage         []*usageHistory // MPLicenseUsage per host id, own first
+	usageNext     time.Time       // instant of the next snapshot
 }
 
 // Request is one API or events request a bridge received, for tests that
@@ -92,6 +95,12 @@ func newBridge(cl *Cluster, name, host, addr string) (*Bridge, error) {
 		alarms: map[string]*alarm{},
 	}
 	b.dialOut = defaultDialOut
+	b.lic = DefaultLicensing(b.boot)
+	if cl.opts.Licensing != nil {
+		b.lic = cloneLicensing(*cl.opts.Licensing)
+	}
+	b.usage = []*usageHistory{{host: b.hostID}}
+	b.usageNext = b.boot.Truncate(time.Second)
 	hosts := []string{"127.0.0.1", "localhost"}
 	if host != "" && host != "127.0.0.1" && host != "localhost" {
 		hosts = append([]string{host}, hosts...)

@@ -5,7 +5,11 @@
 // and a CDR emitter that posts <records> batches to the receivers configured
 // through the API. Bridges hold live meetings (calls, participants, call legs
 // with moving statistics) that change through the API, through Go methods, or
-// through a seeded scenario driven by an injectable clock.
+// through a seeded scenario driven by an injectable clock. Each bridge also
+// serves the licensing endpoints (system/licensing, clusterLicensing,
+// system/multipartyLicensing and its activePersonalLicenses, and
+// system/MPLicenseUsage with knownHosts), whose 5-minute usage snapshots
+// follow the simulated calls; Bridge.PreloadLicenseUsage fills in history.
 //
 // The simulator is written from the project's CMS fact reference, not from
 // any client: where that reference marks a behaviour as inferred or leaves it

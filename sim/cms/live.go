@@ -398,6 +398,7 @@ func (b *Bridge) localCallForCoSpaceLocked(coSpace string) *call {
 
 func (b *Bridge) startCallLocked(o CallOptions, now time.Time) (*call, error) {
 	cl := b.cl
+	cl.recordUsageLocked(now)
 	var cs *object
 	if o.CoSpace != "" {
 		if cs = cl.db.coSpaces.get(o.CoSpace); cs == nil {
@@ -481,6 +482,7 @@ func (b *Bridge) joinLocked(c *call, o LegOptions, now time.Time) *leg {
 }
 
 func (b *Bridge) newLegLocked(c *call, o LegOptions, now time.Time) (*participant, *leg) {
+	b.cl.recordUsageLocked(now)
 	ids := b.sim.ids
 	remote := o.Remote
 	if remote == "" {
@@ -539,6 +541,7 @@ func (b *Bridge) dialLocked(l *leg, now time.Time) {
 	rule := b.dialOut
 	b.fmu.Unlock()
 	l.failReason = rule(l.remoteParty)
+	b.cl.recordUsageLocked(now)
 	l.state = "ringing"
 	b.emitLegStartLocked(l, now)
 	b.cl.notifyParticipantLocked(l.p, "")
@@ -567,6 +570,7 @@ func (b *Bridge) finishDialLocked(l *leg, now time.Time) {
 }
 
 func (b *Bridge) connectLocked(l *leg, now time.Time) {
+	b.cl.recordUsageLocked(now)
 	l.state = "connected"
 	m := l.p.c.m
 	l.deactivated = b.wantDeactivatedLocked(l)
@@ -646,6 +650,7 @@ func (b *Bridge) endLegLocked(l *leg, reason string, remote bool, now time.Time)
 	if b.legs[l.id] != l {
 		return
 	}
+	b.cl.recordUsageLocked(now)
 	b.emitLegEndLocked(l, reason, remote, now)
 	delete(b.legs, l.id)
 	delete(b.parts, p.id)
@@ -693,6 +698,7 @@ func (b *Bridge) endCallLocked(c *call, reason string, now time.Time) {
 	if c.ended {
 		return
 	}
+	b.cl.recordUsageLocked(now)
 	c.ended = true
 	for len(c.parts) > 0 {
 		l := c.parts[0].l
@@ -723,7 +729,8 @@ func (b *Bridge) endCallLocked(c *call, reason string, now time.Time) {
 }
 
 // dropCallLocked removes a call without any record, as a restart does.
-func (b *Bridge) dropCallLocked(c *call, _ time.Time) {
+func (b *Bridge) dropCallLocked(c *call, now time.Time) {
+	b.cl.recordUsageLocked(now)
 	c.ended = true
 	for _, p := range c.parts {
 		delete(b.legs, p.l.id)
@@ -799,6 +806,7 @@ func (b *Bridge) moveLocked(p *participant, to *call, extra map[string]string, n
 }
 
 func (b *Bridge) startRecordingLocked(c *call, now time.Time) {
+	b.cl.recordUsageLocked(now)
 	m := c.m
 	m.recordingID, m.recordingBridge = b.sim.ids.guid(), b
 	path := "sip:recorder@" + b.name + ".sim.invalid"
@@ -816,6 +824,7 @@ func (b *Bridge) startRecordingLocked(c *call, now time.Time) {
 }
 
 func (b *Bridge) stopRecordingLocked(c *call, now time.Time) {
+	b.cl.recordUsageLocked(now)
 	m := c.m
 	w := fragment()
 	w.open("recording", "id", m.recordingID)
@@ -826,6 +835,7 @@ func (b *Bridge) stopRecordingLocked(c *call, now time.Time) {
 }
 
 func (b *Bridge) startStreamingLocked(c *call, now time.Time) {
+	b.cl.recordUsageLocked(now)
 	m := c.m
 	m.streamingID, m.streamingBridge = b.sim.ids.guid(), b
 	url := "rtmp://streamer." + b.name + ".sim.invalid/live/" + m.correlator
@@ -841,6 +851,7 @@ func (b *Bridge) startStreamingLocked(c *call, now time.Time) {
 }
 
 func (b *Bridge) stopStreamingLocked(c *call, now time.Time) {
+	b.cl.recordUsageLocked(now)
 	m := c.m
 	w := fragment()
 	w.open("streaming", "id", m.streamingID)

@@ -269,6 +269,9 @@ type ClusterOptions struct {
 	// CDRReceivers pre-configures these receiver URIs on every member, as a
 	// third-party consumer would have done.
 	CDRReceivers []string
+	// Licensing is every member's licence state (default
+	// DefaultLicensing at the bridge's start); see Bridge.SetLicensing.
+	Licensing *Licensing
 }
 
 // AddCluster creates a cluster and starts its bridges.
