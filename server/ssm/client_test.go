@@ -458,3 +458,33 @@ func TestConfigAndLocalChecks(t *testing.T) {
 		t.Fatalf("invalid reports reached SSM (%d requests)", n)
 	}
 }
+
+// TestRenewalSurvivesRestart: after SSM restarts, the kept-alive connection
+// is dead; a renewal sent on it is repeated (it is idempotent) and succeeds.
+func TestRenewalSurvivesRestart(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	c := f.client(t, "sb-1", nil)
+	reg, err := c.Register(ctx, f.token(t, "VA1", time.Hour), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 5; i++ {
+		if err := f.sim.SetUnreachable(true); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.sim.SetUnreachable(false); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.RenewAuthorization(ctx, reg.Credential); err != nil {
+			t.Fatalf("restart %d: %v", i, err)
+		}
+		rep := ssm.UsageReport{ReportID: fmt.Sprint("r", i), MeasuredAt: start, Usage: map[ssm.Entitlement]int{ssm.PMPPlus: 1}}
+		if _, err := c.ReportUsage(ctx, reg.Credential, rep); err != nil {
+			t.Fatalf("restart %d: usage: %v", i, err)
+		}
+	}
+	if n := len(f.sim.UsageReports("sb-1")); n != 5 {
+		t.Fatalf("%d reports stored, want 5", n)
+	}
+}
