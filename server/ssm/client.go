@@ -336,6 +336,11 @@ func (c *Client) once(ctx context.Context, op, method, p string, cred Credential
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(io.LimitReader(resp.Body, c.maxReply+1))
+	if ctx.Err() == nil && actx.Err() != nil {
+		// The attempt's deadline passed while the reply was read: a
+		// timeout, whatever the cut-off reply looks like.
+		return nil, true, &Error{Op: op, Kind: KindTimeout, Err: actx.Err()}
+	}
 	if err != nil {
 		_, e := c.classify(op, err)
 		return nil, true, e
