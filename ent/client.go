@@ -21,6 +21,7 @@ import (
 	"github.com/switchboardhq/switchboard/ent/cdrrecord"
 	"github.com/switchboardhq/switchboard/ent/cluster"
 	"github.com/switchboardhq/switchboard/ent/ldapgroup"
+	"github.com/switchboardhq/switchboard/ent/licensesample"
 	"github.com/switchboardhq/switchboard/ent/meeting"
 	"github.com/switchboardhq/switchboard/ent/meetingevent"
 	"github.com/switchboardhq/switchboard/ent/meetingparticipant"
@@ -50,6 +51,8 @@ type Client struct {
 	Cluster *ClusterClient
 	// LdapGroup is the client for interacting with the LdapGroup builders.
 	LdapGroup *LdapGroupClient
+	// LicenseSample is the client for interacting with the LicenseSample builders.
+	LicenseSample *LicenseSampleClient
 	// Meeting is the client for interacting with the Meeting builders.
 	Meeting *MeetingClient
 	// MeetingEvent is the client for interacting with the MeetingEvent builders.
@@ -87,6 +90,7 @@ func (c *Client) init() {
 	c.CdrRecord = NewCdrRecordClient(c.config)
 	c.Cluster = NewClusterClient(c.config)
 	c.LdapGroup = NewLdapGroupClient(c.config)
+	c.LicenseSample = NewLicenseSampleClient(c.config)
 	c.Meeting = NewMeetingClient(c.config)
 	c.MeetingEvent = NewMeetingEventClient(c.config)
 	c.MeetingParticipant = NewMeetingParticipantClient(c.config)
@@ -195,6 +199,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		CdrRecord:            NewCdrRecordClient(cfg),
 		Cluster:              NewClusterClient(cfg),
 		LdapGroup:            NewLdapGroupClient(cfg),
+		LicenseSample:        NewLicenseSampleClient(cfg),
 		Meeting:              NewMeetingClient(cfg),
 		MeetingEvent:         NewMeetingEventClient(cfg),
 		MeetingParticipant:   NewMeetingParticipantClient(cfg),
@@ -230,6 +235,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		CdrRecord:            NewCdrRecordClient(cfg),
 		Cluster:              NewClusterClient(cfg),
 		LdapGroup:            NewLdapGroupClient(cfg),
+		LicenseSample:        NewLicenseSampleClient(cfg),
 		Meeting:              NewMeetingClient(cfg),
 		MeetingEvent:         NewMeetingEventClient(cfg),
 		MeetingParticipant:   NewMeetingParticipantClient(cfg),
@@ -270,9 +276,9 @@ func (c *Client) Close() error {
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
 		c.ApiToken, c.AuditEvent, c.CallBridge, c.CdrRecord, c.Cluster, c.LdapGroup,
-		c.Meeting, c.MeetingEvent, c.MeetingParticipant, c.Notification,
-		c.PassphraseDictionary, c.PasswordHistory, c.RateLimitBucket, c.Session,
-		c.Setting, c.User,
+		c.LicenseSample, c.Meeting, c.MeetingEvent, c.MeetingParticipant,
+		c.Notification, c.PassphraseDictionary, c.PasswordHistory, c.RateLimitBucket,
+		c.Session, c.Setting, c.User,
 	} {
 		n.Use(hooks...)
 	}
@@ -283,9 +289,9 @@ func (c *Client) Use(hooks ...Hook) {
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
 		c.ApiToken, c.AuditEvent, c.CallBridge, c.CdrRecord, c.Cluster, c.LdapGroup,
-		c.Meeting, c.MeetingEvent, c.MeetingParticipant, c.Notification,
-		c.PassphraseDictionary, c.PasswordHistory, c.RateLimitBucket, c.Session,
-		c.Setting, c.User,
+		c.LicenseSample, c.Meeting, c.MeetingEvent, c.MeetingParticipant,
+		c.Notification, c.PassphraseDictionary, c.PasswordHistory, c.RateLimitBucket,
+		c.Session, c.Setting, c.User,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -306,6 +312,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Cluster.mutate(ctx, m)
 	case *LdapGroupMutation:
 		return c.LdapGroup.mutate(ctx, m)
+	case *LicenseSampleMutation:
+		return c.LicenseSample.mutate(ctx, m)
 	case *MeetingMutation:
 		return c.Meeting.mutate(ctx, m)
 	case *MeetingEventMutation:
@@ -1158,6 +1166,139 @@ func (c *LdapGroupClient) mutate(ctx context.Context, m *LdapGroupMutation) (Val
 		return (&LdapGroupDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown LdapGroup mutation op: %q", m.Op())
+	}
+}
+
+// LicenseSampleClient is a client for the LicenseSample schema.
+type LicenseSampleClient struct {
+	config
+}
+
+// NewLicenseSampleClient returns a client for the LicenseSample from the given config.
+func NewLicenseSampleClient(c config) *LicenseSampleClient {
+	return &LicenseSampleClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `licensesample.Hooks(f(g(h())))`.
+func (c *LicenseSampleClient) Use(hooks ...Hook) {
+	c.hooks.LicenseSample = append(c.hooks.LicenseSample, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `licensesample.Intercept(f(g(h())))`.
+func (c *LicenseSampleClient) Intercept(interceptors ...Interceptor) {
+	c.inters.LicenseSample = append(c.inters.LicenseSample, interceptors...)
+}
+
+// Create returns a builder for creating a LicenseSample entity.
+func (c *LicenseSampleClient) Create() *LicenseSampleCreate {
+	mutation := newLicenseSampleMutation(c.config, OpCreate)
+	return &LicenseSampleCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of LicenseSample entities.
+func (c *LicenseSampleClient) CreateBulk(builders ...*LicenseSampleCreate) *LicenseSampleCreateBulk {
+	return &LicenseSampleCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *LicenseSampleClient) MapCreateBulk(slice any, setFunc func(*LicenseSampleCreate, int)) *LicenseSampleCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &LicenseSampleCreateBulk{err: fmt.Errorf("calling to LicenseSampleClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*LicenseSampleCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &LicenseSampleCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for LicenseSample.
+func (c *LicenseSampleClient) Update() *LicenseSampleUpdate {
+	mutation := newLicenseSampleMutation(c.config, OpUpdate)
+	return &LicenseSampleUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *LicenseSampleClient) UpdateOne(_m *LicenseSample) *LicenseSampleUpdateOne {
+	mutation := newLicenseSampleMutation(c.config, OpUpdateOne, withLicenseSample(_m))
+	return &LicenseSampleUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *LicenseSampleClient) UpdateOneID(id int) *LicenseSampleUpdateOne {
+	mutation := newLicenseSampleMutation(c.config, OpUpdateOne, withLicenseSampleID(id))
+	return &LicenseSampleUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for LicenseSample.
+func (c *LicenseSampleClient) Delete() *LicenseSampleDelete {
+	mutation := newLicenseSampleMutation(c.config, OpDelete)
+	return &LicenseSampleDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *LicenseSampleClient) DeleteOne(_m *LicenseSample) *LicenseSampleDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *LicenseSampleClient) DeleteOneID(id int) *LicenseSampleDeleteOne {
+	builder := c.Delete().Where(licensesample.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &LicenseSampleDeleteOne{builder}
+}
+
+// Query returns a query builder for LicenseSample.
+func (c *LicenseSampleClient) Query() *LicenseSampleQuery {
+	return &LicenseSampleQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeLicenseSample},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a LicenseSample entity by its id.
+func (c *LicenseSampleClient) Get(ctx context.Context, id int) (*LicenseSample, error) {
+	return c.Query().Where(licensesample.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *LicenseSampleClient) GetX(ctx context.Context, id int) *LicenseSample {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *LicenseSampleClient) Hooks() []Hook {
+	return c.hooks.LicenseSample
+}
+
+// Interceptors returns the client interceptors.
+func (c *LicenseSampleClient) Interceptors() []Interceptor {
+	return c.inters.LicenseSample
+}
+
+func (c *LicenseSampleClient) mutate(ctx context.Context, m *LicenseSampleMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&LicenseSampleCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&LicenseSampleUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&LicenseSampleUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&LicenseSampleDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown LicenseSample mutation op: %q", m.Op())
 	}
 }
 
@@ -2558,13 +2699,13 @@ func (c *UserClient) mutate(ctx context.Context, m *UserMutation) (Value, error)
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		ApiToken, AuditEvent, CallBridge, CdrRecord, Cluster, LdapGroup, Meeting,
-		MeetingEvent, MeetingParticipant, Notification, PassphraseDictionary,
+		ApiToken, AuditEvent, CallBridge, CdrRecord, Cluster, LdapGroup, LicenseSample,
+		Meeting, MeetingEvent, MeetingParticipant, Notification, PassphraseDictionary,
 		PasswordHistory, RateLimitBucket, Session, Setting, User []ent.Hook
 	}
 	inters struct {
-		ApiToken, AuditEvent, CallBridge, CdrRecord, Cluster, LdapGroup, Meeting,
-		MeetingEvent, MeetingParticipant, Notification, PassphraseDictionary,
+		ApiToken, AuditEvent, CallBridge, CdrRecord, Cluster, LdapGroup, LicenseSample,
+		Meeting, MeetingEvent, MeetingParticipant, Notification, PassphraseDictionary,
 		PasswordHistory, RateLimitBucket, Session, Setting, User []ent.Interceptor
 	}
 )

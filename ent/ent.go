@@ -18,6 +18,7 @@ import (
 	"github.com/switchboardhq/switchboard/ent/cdrrecord"
 	"github.com/switchboardhq/switchboard/ent/cluster"
 	"github.com/switchboardhq/switchboard/ent/ldapgroup"
+	"github.com/switchboardhq/switchboard/ent/licensesample"
 	"github.com/switchboardhq/switchboard/ent/meeting"
 	"github.com/switchboardhq/switchboard/ent/meetingevent"
 	"github.com/switchboardhq/switchboard/ent/meetingparticipant"
@@ -94,6 +95,7 @@ func checkColumn(t, c string) error {
 			cdrrecord.Table:            cdrrecord.ValidColumn,
 			cluster.Table:              cluster.ValidColumn,
 			ldapgroup.Table:            ldapgroup.ValidColumn,
+			licensesample.Table:        licensesample.ValidColumn,
 			meeting.Table:              meeting.ValidColumn,
 			meetingevent.Table:         meetingevent.ValidColumn,
 			meetingparticipant.Table:   meetingparticipant.ValidColumn,

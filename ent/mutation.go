@@ -17,6 +17,7 @@ import (
 	"github.com/switchboardhq/switchboard/ent/cdrrecord"
 	"github.com/switchboardhq/switchboard/ent/cluster"
 	"github.com/switchboardhq/switchboard/ent/ldapgroup"
+	"github.com/switchboardhq/switchboard/ent/licensesample"
 	"github.com/switchboardhq/switchboard/ent/meeting"
 	"github.com/switchboardhq/switchboard/ent/meetingevent"
 	"github.com/switchboardhq/switchboard/ent/meetingparticipant"
@@ -45,6 +46,7 @@ const (
 	TypeCdrRecord            = "CdrRecord"
 	TypeCluster              = "Cluster"
 	TypeLdapGroup            = "LdapGroup"
+	TypeLicenseSample        = "LicenseSample"
 	TypeMeeting              = "Meeting"
 	TypeMeetingEvent         = "MeetingEvent"
 	TypeMeetingParticipant   = "MeetingParticipant"
@@ -5094,6 +5096,1085 @@ func (m *LdapGroupMutation) ClearEdge(name string) error {
 // It returns an error if the edge is not defined in the schema.
 func (m *LdapGroupMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown LdapGroup edge %s", name)
+}
+
+// LicenseSampleMutation represents an operation that mutates the LicenseSample nodes in the graph.
+type LicenseSampleMutation struct {
+	config
+	op              Op
+	typ             string
+	id              *int
+	bridge_id       *int
+	addbridge_id    *int
+	host_id         *string
+	time            *time.Time
+	pmp             *float64
+	addpmp          *float64
+	pmp_assigned    *float64
+	addpmp_assigned *float64
+	smp_aud         *float64
+	addsmp_aud      *float64
+	smp_ptp         *float64
+	addsmp_ptp      *float64
+	smp_full        *float64
+	addsmp_full     *float64
+	rec             *float64
+	addrec          *float64
+	str             *float64
+	addstr          *float64
+	clearedFields   map[string]struct{}
+	done            bool
+	oldValue        func(context.Context) (*LicenseSample, error)
+	predicates      []predicate.LicenseSample
+}
+
+var _ ent.Mutation = (*LicenseSampleMutation)(nil)
+
+// licensesampleOption allows management of the mutation configuration using functional options.
+type licensesampleOption func(*LicenseSampleMutation)
+
+// newLicenseSampleMutation creates new mutation for the LicenseSample entity.
+func newLicenseSampleMutation(c config, op Op, opts ...licensesampleOption) *LicenseSampleMutation {
+	m := &LicenseSampleMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeLicenseSample,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withLicenseSampleID sets the ID field of the mutation.
+func withLicenseSampleID(id int) licensesampleOption {
+	return func(m *LicenseSampleMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *LicenseSample
+		)
+		m.oldValue = func(ctx context.Context) (*LicenseSample, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().LicenseSample.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withLicenseSample sets the old LicenseSample of the mutation.
+func withLicenseSample(node *LicenseSample) licensesampleOption {
+	return func(m *LicenseSampleMutation) {
+		m.oldValue = func(context.Context) (*LicenseSample, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m LicenseSampleMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m LicenseSampleMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *LicenseSampleMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *LicenseSampleMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().LicenseSample.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetBridgeID sets the "bridge_id" field.
+func (m *LicenseSampleMutation) SetBridgeID(i int) {
+	m.bridge_id = &i
+	m.addbridge_id = nil
+}
+
+// BridgeID returns the value of the "bridge_id" field in the mutation.
+func (m *LicenseSampleMutation) BridgeID() (r int, exists bool) {
+	v := m.bridge_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldBridgeID returns the old "bridge_id" field's value of the LicenseSample entity.
+// If the LicenseSample object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LicenseSampleMutation) OldBridgeID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldBridgeID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldBridgeID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldBridgeID: %w", err)
+	}
+	return oldValue.BridgeID, nil
+}
+
+// AddBridgeID adds i to the "bridge_id" field.
+func (m *LicenseSampleMutation) AddBridgeID(i int) {
+	if m.addbridge_id != nil {
+		*m.addbridge_id += i
+	} else {
+		m.addbridge_id = &i
+	}
+}
+
+// AddedBridgeID returns the value that was added to the "bridge_id" field in this mutation.
+func (m *LicenseSampleMutation) AddedBridgeID() (r int, exists bool) {
+	v := m.addbridge_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetBridgeID resets all changes to the "bridge_id" field.
+func (m *LicenseSampleMutation) ResetBridgeID() {
+	m.bridge_id = nil
+	m.addbridge_id = nil
+}
+
+// SetHostID sets the "host_id" field.
+func (m *LicenseSampleMutation) SetHostID(s string) {
+	m.host_id = &s
+}
+
+// HostID returns the value of the "host_id" field in the mutation.
+func (m *LicenseSampleMutation) HostID() (r string, exists bool) {
+	v := m.host_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldHostID returns the old "host_id" field's value of the LicenseSample entity.
+// If the LicenseSample object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LicenseSampleMutation) OldHostID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldHostID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldHostID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldHostID: %w", err)
+	}
+	return oldValue.HostID, nil
+}
+
+// ResetHostID resets all changes to the "host_id" field.
+func (m *LicenseSampleMutation) ResetHostID() {
+	m.host_id = nil
+}
+
+// SetTime sets the "time" field.
+func (m *LicenseSampleMutation) SetTime(t time.Time) {
+	m.time = &t
+}
+
+// Time returns the value of the "time" field in the mutation.
+func (m *LicenseSampleMutation) Time() (r time.Time, exists bool) {
+	v := m.time
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTime returns the old "time" field's value of the LicenseSample entity.
+// If the LicenseSample object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LicenseSampleMutation) OldTime(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTime is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTime requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTime: %w", err)
+	}
+	return oldValue.Time, nil
+}
+
+// ResetTime resets all changes to the "time" field.
+func (m *LicenseSampleMutation) ResetTime() {
+	m.time = nil
+}
+
+// SetPmp sets the "pmp" field.
+func (m *LicenseSampleMutation) SetPmp(f float64) {
+	m.pmp = &f
+	m.addpmp = nil
+}
+
+// Pmp returns the value of the "pmp" field in the mutation.
+func (m *LicenseSampleMutation) Pmp() (r float64, exists bool) {
+	v := m.pmp
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPmp returns the old "pmp" field's value of the LicenseSample entity.
+// If the LicenseSample object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LicenseSampleMutation) OldPmp(ctx context.Context) (v float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPmp is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPmp requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPmp: %w", err)
+	}
+	return oldValue.Pmp, nil
+}
+
+// AddPmp adds f to the "pmp" field.
+func (m *LicenseSampleMutation) AddPmp(f float64) {
+	if m.addpmp != nil {
+		*m.addpmp += f
+	} else {
+		m.addpmp = &f
+	}
+}
+
+// AddedPmp returns the value that was added to the "pmp" field in this mutation.
+func (m *LicenseSampleMutation) AddedPmp() (r float64, exists bool) {
+	v := m.addpmp
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetPmp resets all changes to the "pmp" field.
+func (m *LicenseSampleMutation) ResetPmp() {
+	m.pmp = nil
+	m.addpmp = nil
+}
+
+// SetPmpAssigned sets the "pmp_assigned" field.
+func (m *LicenseSampleMutation) SetPmpAssigned(f float64) {
+	m.pmp_assigned = &f
+	m.addpmp_assigned = nil
+}
+
+// PmpAssigned returns the value of the "pmp_assigned" field in the mutation.
+func (m *LicenseSampleMutation) PmpAssigned() (r float64, exists bool) {
+	v := m.pmp_assigned
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPmpAssigned returns the old "pmp_assigned" field's value of the LicenseSample entity.
+// If the LicenseSample object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LicenseSampleMutation) OldPmpAssigned(ctx context.Context) (v float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPmpAssigned is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPmpAssigned requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPmpAssigned: %w", err)
+	}
+	return oldValue.PmpAssigned, nil
+}
+
+// AddPmpAssigned adds f to the "pmp_assigned" field.
+func (m *LicenseSampleMutation) AddPmpAssigned(f float64) {
+	if m.addpmp_assigned != nil {
+		*m.addpmp_assigned += f
+	} else {
+		m.addpmp_assigned = &f
+	}
+}
+
+// AddedPmpAssigned returns the value that was added to the "pmp_assigned" field in this mutation.
+func (m *LicenseSampleMutation) AddedPmpAssigned() (r float64, exists bool) {
+	v := m.addpmp_assigned
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetPmpAssigned resets all changes to the "pmp_assigned" field.
+func (m *LicenseSampleMutation) ResetPmpAssigned() {
+	m.pmp_assigned = nil
+	m.addpmp_assigned = nil
+}
+
+// SetSmpAud sets the "smp_aud" field.
+func (m *LicenseSampleMutation) SetSmpAud(f float64) {
+	m.smp_aud = &f
+	m.addsmp_aud = nil
+}
+
+// SmpAud returns the value of the "smp_aud" field in the mutation.
+func (m *LicenseSampleMutation) SmpAud() (r float64, exists bool) {
+	v := m.smp_aud
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSmpAud returns the old "smp_aud" field's value of the LicenseSample entity.
+// If the LicenseSample object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LicenseSampleMutation) OldSmpAud(ctx context.Context) (v float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSmpAud is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSmpAud requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSmpAud: %w", err)
+	}
+	return oldValue.SmpAud, nil
+}
+
+// AddSmpAud adds f to the "smp_aud" field.
+func (m *LicenseSampleMutation) AddSmpAud(f float64) {
+	if m.addsmp_aud != nil {
+		*m.addsmp_aud += f
+	} else {
+		m.addsmp_aud = &f
+	}
+}
+
+// AddedSmpAud returns the value that was added to the "smp_aud" field in this mutation.
+func (m *LicenseSampleMutation) AddedSmpAud() (r float64, exists bool) {
+	v := m.addsmp_aud
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetSmpAud resets all changes to the "smp_aud" field.
+func (m *LicenseSampleMutation) ResetSmpAud() {
+	m.smp_aud = nil
+	m.addsmp_aud = nil
+}
+
+// SetSmpPtp sets the "smp_ptp" field.
+func (m *LicenseSampleMutation) SetSmpPtp(f float64) {
+	m.smp_ptp = &f
+	m.addsmp_ptp = nil
+}
+
+// SmpPtp returns the value of the "smp_ptp" field in the mutation.
+func (m *LicenseSampleMutation) SmpPtp() (r float64, exists bool) {
+	v := m.smp_ptp
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSmpPtp returns the old "smp_ptp" field's value of the LicenseSample entity.
+// If the LicenseSample object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LicenseSampleMutation) OldSmpPtp(ctx context.Context) (v float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSmpPtp is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSmpPtp requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSmpPtp: %w", err)
+	}
+	return oldValue.SmpPtp, nil
+}
+
+// AddSmpPtp adds f to the "smp_ptp" field.
+func (m *LicenseSampleMutation) AddSmpPtp(f float64) {
+	if m.addsmp_ptp != nil {
+		*m.addsmp_ptp += f
+	} else {
+		m.addsmp_ptp = &f
+	}
+}
+
+// AddedSmpPtp returns the value that was added to the "smp_ptp" field in this mutation.
+func (m *LicenseSampleMutation) AddedSmpPtp() (r float64, exists bool) {
+	v := m.addsmp_ptp
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetSmpPtp resets all changes to the "smp_ptp" field.
+func (m *LicenseSampleMutation) ResetSmpPtp() {
+	m.smp_ptp = nil
+	m.addsmp_ptp = nil
+}
+
+// SetSmpFull sets the "smp_full" field.
+func (m *LicenseSampleMutation) SetSmpFull(f float64) {
+	m.smp_full = &f
+	m.addsmp_full = nil
+}
+
+// SmpFull returns the value of the "smp_full" field in the mutation.
+func (m *LicenseSampleMutation) SmpFull() (r float64, exists bool) {
+	v := m.smp_full
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSmpFull returns the old "smp_full" field's value of the LicenseSample entity.
+// If the LicenseSample object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LicenseSampleMutation) OldSmpFull(ctx context.Context) (v float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSmpFull is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSmpFull requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSmpFull: %w", err)
+	}
+	return oldValue.SmpFull, nil
+}
+
+// AddSmpFull adds f to the "smp_full" field.
+func (m *LicenseSampleMutation) AddSmpFull(f float64) {
+	if m.addsmp_full != nil {
+		*m.addsmp_full += f
+	} else {
+		m.addsmp_full = &f
+	}
+}
+
+// AddedSmpFull returns the value that was added to the "smp_full" field in this mutation.
+func (m *LicenseSampleMutation) AddedSmpFull() (r float64, exists bool) {
+	v := m.addsmp_full
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetSmpFull resets all changes to the "smp_full" field.
+func (m *LicenseSampleMutation) ResetSmpFull() {
+	m.smp_full = nil
+	m.addsmp_full = nil
+}
+
+// SetRec sets the "rec" field.
+func (m *LicenseSampleMutation) SetRec(f float64) {
+	m.rec = &f
+	m.addrec = nil
+}
+
+// Rec returns the value of the "rec" field in the mutation.
+func (m *LicenseSampleMutation) Rec() (r float64, exists bool) {
+	v := m.rec
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRec returns the old "rec" field's value of the LicenseSample entity.
+// If the LicenseSample object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LicenseSampleMutation) OldRec(ctx context.Context) (v float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRec is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRec requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRec: %w", err)
+	}
+	return oldValue.Rec, nil
+}
+
+// AddRec adds f to the "rec" field.
+func (m *LicenseSampleMutation) AddRec(f float64) {
+	if m.addrec != nil {
+		*m.addrec += f
+	} else {
+		m.addrec = &f
+	}
+}
+
+// AddedRec returns the value that was added to the "rec" field in this mutation.
+func (m *LicenseSampleMutation) AddedRec() (r float64, exists bool) {
+	v := m.addrec
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetRec resets all changes to the "rec" field.
+func (m *LicenseSampleMutation) ResetRec() {
+	m.rec = nil
+	m.addrec = nil
+}
+
+// SetStr sets the "str" field.
+func (m *LicenseSampleMutation) SetStr(f float64) {
+	m.str = &f
+	m.addstr = nil
+}
+
+// Str returns the value of the "str" field in the mutation.
+func (m *LicenseSampleMutation) Str() (r float64, exists bool) {
+	v := m.str
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStr returns the old "str" field's value of the LicenseSample entity.
+// If the LicenseSample object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LicenseSampleMutation) OldStr(ctx context.Context) (v float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStr is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStr requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStr: %w", err)
+	}
+	return oldValue.Str, nil
+}
+
+// AddStr adds f to the "str" field.
+func (m *LicenseSampleMutation) AddStr(f float64) {
+	if m.addstr != nil {
+		*m.addstr += f
+	} else {
+		m.addstr = &f
+	}
+}
+
+// AddedStr returns the value that was added to the "str" field in this mutation.
+func (m *LicenseSampleMutation) AddedStr() (r float64, exists bool) {
+	v := m.addstr
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetStr resets all changes to the "str" field.
+func (m *LicenseSampleMutation) ResetStr() {
+	m.str = nil
+	m.addstr = nil
+}
+
+// Where appends a list predicates to the LicenseSampleMutation builder.
+func (m *LicenseSampleMutation) Where(ps ...predicate.LicenseSample) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the LicenseSampleMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *LicenseSampleMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.LicenseSample, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *LicenseSampleMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *LicenseSampleMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (LicenseSample).
+func (m *LicenseSampleMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *LicenseSampleMutation) Fields() []string {
+	fields := make([]string, 0, 10)
+	if m.bridge_id != nil {
+		fields = append(fields, licensesample.FieldBridgeID)
+	}
+	if m.host_id != nil {
+		fields = append(fields, licensesample.FieldHostID)
+	}
+	if m.time != nil {
+		fields = append(fields, licensesample.FieldTime)
+	}
+	if m.pmp != nil {
+		fields = append(fields, licensesample.FieldPmp)
+	}
+	if m.pmp_assigned != nil {
+		fields = append(fields, licensesample.FieldPmpAssigned)
+	}
+	if m.smp_aud != nil {
+		fields = append(fields, licensesample.FieldSmpAud)
+	}
+	if m.smp_ptp != nil {
+		fields = append(fields, licensesample.FieldSmpPtp)
+	}
+	if m.smp_full != nil {
+		fields = append(fields, licensesample.FieldSmpFull)
+	}
+	if m.rec != nil {
+		fields = append(fields, licensesample.FieldRec)
+	}
+	if m.str != nil {
+		fields = append(fields, licensesample.FieldStr)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *LicenseSampleMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case licensesample.FieldBridgeID:
+		return m.BridgeID()
+	case licensesample.FieldHostID:
+		return m.HostID()
+	case licensesample.FieldTime:
+		return m.Time()
+	case licensesample.FieldPmp:
+		return m.Pmp()
+	case licensesample.FieldPmpAssigned:
+		return m.PmpAssigned()
+	case licensesample.FieldSmpAud:
+		return m.SmpAud()
+	case licensesample.FieldSmpPtp:
+		return m.SmpPtp()
+	case licensesample.FieldSmpFull:
+		return m.SmpFull()
+	case licensesample.FieldRec:
+		return m.Rec()
+	case licensesample.FieldStr:
+		return m.Str()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *LicenseSampleMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case licensesample.FieldBridgeID:
+		return m.OldBridgeID(ctx)
+	case licensesample.FieldHostID:
+		return m.OldHostID(ctx)
+	case licensesample.FieldTime:
+		return m.OldTime(ctx)
+	case licensesample.FieldPmp:
+		return m.OldPmp(ctx)
+	case licensesample.FieldPmpAssigned:
+		return m.OldPmpAssigned(ctx)
+	case licensesample.FieldSmpAud:
+		return m.OldSmpAud(ctx)
+	case licensesample.FieldSmpPtp:
+		return m.OldSmpPtp(ctx)
+	case licensesample.FieldSmpFull:
+		return m.OldSmpFull(ctx)
+	case licensesample.FieldRec:
+		return m.OldRec(ctx)
+	case licensesample.FieldStr:
+		return m.OldStr(ctx)
+	}
+	return nil, fmt.Errorf("unknown LicenseSample field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *LicenseSampleMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case licensesample.FieldBridgeID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetBridgeID(v)
+		return nil
+	case licensesample.FieldHostID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetHostID(v)
+		return nil
+	case licensesample.FieldTime:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTime(v)
+		return nil
+	case licensesample.FieldPmp:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPmp(v)
+		return nil
+	case licensesample.FieldPmpAssigned:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPmpAssigned(v)
+		return nil
+	case licensesample.FieldSmpAud:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSmpAud(v)
+		return nil
+	case licensesample.FieldSmpPtp:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSmpPtp(v)
+		return nil
+	case licensesample.FieldSmpFull:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSmpFull(v)
+		return nil
+	case licensesample.FieldRec:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRec(v)
+		return nil
+	case licensesample.FieldStr:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStr(v)
+		return nil
+	}
+	return fmt.Errorf("unknown LicenseSample field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *LicenseSampleMutation) AddedFields() []string {
+	var fields []string
+	if m.addbridge_id != nil {
+		fields = append(fields, licensesample.FieldBridgeID)
+	}
+	if m.addpmp != nil {
+		fields = append(fields, licensesample.FieldPmp)
+	}
+	if m.addpmp_assigned != nil {
+		fields = append(fields, licensesample.FieldPmpAssigned)
+	}
+	if m.addsmp_aud != nil {
+		fields = append(fields, licensesample.FieldSmpAud)
+	}
+	if m.addsmp_ptp != nil {
+		fields = append(fields, licensesample.FieldSmpPtp)
+	}
+	if m.addsmp_full != nil {
+		fields = append(fields, licensesample.FieldSmpFull)
+	}
+	if m.addrec != nil {
+		fields = append(fields, licensesample.FieldRec)
+	}
+	if m.addstr != nil {
+		fields = append(fields, licensesample.FieldStr)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *LicenseSampleMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case licensesample.FieldBridgeID:
+		return m.AddedBridgeID()
+	case licensesample.FieldPmp:
+		return m.AddedPmp()
+	case licensesample.FieldPmpAssigned:
+		return m.AddedPmpAssigned()
+	case licensesample.FieldSmpAud:
+		return m.AddedSmpAud()
+	case licensesample.FieldSmpPtp:
+		return m.AddedSmpPtp()
+	case licensesample.FieldSmpFull:
+		return m.AddedSmpFull()
+	case licensesample.FieldRec:
+		return m.AddedRec()
+	case licensesample.FieldStr:
+		return m.AddedStr()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *LicenseSampleMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case licensesample.FieldBridgeID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddBridgeID(v)
+		return nil
+	case licensesample.FieldPmp:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddPmp(v)
+		return nil
+	case licensesample.FieldPmpAssigned:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddPmpAssigned(v)
+		return nil
+	case licensesample.FieldSmpAud:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddSmpAud(v)
+		return nil
+	case licensesample.FieldSmpPtp:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddSmpPtp(v)
+		return nil
+	case licensesample.FieldSmpFull:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddSmpFull(v)
+		return nil
+	case licensesample.FieldRec:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddRec(v)
+		return nil
+	case licensesample.FieldStr:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddStr(v)
+		return nil
+	}
+	return fmt.Errorf("unknown LicenseSample numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *LicenseSampleMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *LicenseSampleMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *LicenseSampleMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown LicenseSample nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *LicenseSampleMutation) ResetField(name string) error {
+	switch name {
+	case licensesample.FieldBridgeID:
+		m.ResetBridgeID()
+		return nil
+	case licensesample.FieldHostID:
+		m.ResetHostID()
+		return nil
+	case licensesample.FieldTime:
+		m.ResetTime()
+		return nil
+	case licensesample.FieldPmp:
+		m.ResetPmp()
+		return nil
+	case licensesample.FieldPmpAssigned:
+		m.ResetPmpAssigned()
+		return nil
+	case licensesample.FieldSmpAud:
+		m.ResetSmpAud()
+		return nil
+	case licensesample.FieldSmpPtp:
+		m.ResetSmpPtp()
+		return nil
+	case licensesample.FieldSmpFull:
+		m.ResetSmpFull()
+		return nil
+	case licensesample.FieldRec:
+		m.ResetRec()
+		return nil
+	case licensesample.FieldStr:
+		m.ResetStr()
+		return nil
+	}
+	return fmt.Errorf("unknown LicenseSample field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *LicenseSampleMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *LicenseSampleMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *LicenseSampleMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *LicenseSampleMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *LicenseSampleMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *LicenseSampleMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *LicenseSampleMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown LicenseSample unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *LicenseSampleMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown LicenseSample edge %s", name)
 }
 
 // MeetingMutation represents an operation that mutates the Meeting nodes in the graph.

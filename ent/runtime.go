@@ -11,6 +11,7 @@ import (
 	"github.com/switchboardhq/switchboard/ent/cdrrecord"
 	"github.com/switchboardhq/switchboard/ent/cluster"
 	"github.com/switchboardhq/switchboard/ent/ldapgroup"
+	"github.com/switchboardhq/switchboard/ent/licensesample"
 	"github.com/switchboardhq/switchboard/ent/meeting"
 	"github.com/switchboardhq/switchboard/ent/meetingevent"
 	"github.com/switchboardhq/switchboard/ent/meetingparticipant"
@@ -361,6 +362,54 @@ func init() {
 			return nil
 		}
 	}()
+	licensesampleFields := schema.LicenseSample{}.Fields()
+	_ = licensesampleFields
+	// licensesampleDescHostID is the schema descriptor for host_id field.
+	licensesampleDescHostID := licensesampleFields[1].Descriptor()
+	// licensesample.HostIDValidator is a validator for the "host_id" field. It is called by the builders before save.
+	licensesample.HostIDValidator = func() func(string) error {
+		validators := licensesampleDescHostID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(host_id string) error {
+			for _, fn := range fns {
+				if err := fn(host_id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// licensesampleDescPmp is the schema descriptor for pmp field.
+	licensesampleDescPmp := licensesampleFields[3].Descriptor()
+	// licensesample.DefaultPmp holds the default value on creation for the pmp field.
+	licensesample.DefaultPmp = licensesampleDescPmp.Default.(float64)
+	// licensesampleDescPmpAssigned is the schema descriptor for pmp_assigned field.
+	licensesampleDescPmpAssigned := licensesampleFields[4].Descriptor()
+	// licensesample.DefaultPmpAssigned holds the default value on creation for the pmp_assigned field.
+	licensesample.DefaultPmpAssigned = licensesampleDescPmpAssigned.Default.(float64)
+	// licensesampleDescSmpAud is the schema descriptor for smp_aud field.
+	licensesampleDescSmpAud := licensesampleFields[5].Descriptor()
+	// licensesample.DefaultSmpAud holds the default value on creation for the smp_aud field.
+	licensesample.DefaultSmpAud = licensesampleDescSmpAud.Default.(float64)
+	// licensesampleDescSmpPtp is the schema descriptor for smp_ptp field.
+	licensesampleDescSmpPtp := licensesampleFields[6].Descriptor()
+	// licensesample.DefaultSmpPtp holds the default value on creation for the smp_ptp field.
+	licensesample.DefaultSmpPtp = licensesampleDescSmpPtp.Default.(float64)
+	// licensesampleDescSmpFull is the schema descriptor for smp_full field.
+	licensesampleDescSmpFull := licensesampleFields[7].Descriptor()
+	// licensesample.DefaultSmpFull holds the default value on creation for the smp_full field.
+	licensesample.DefaultSmpFull = licensesampleDescSmpFull.Default.(float64)
+	// licensesampleDescRec is the schema descriptor for rec field.
+	licensesampleDescRec := licensesampleFields[8].Descriptor()
+	// licensesample.DefaultRec holds the default value on creation for the rec field.
+	licensesample.DefaultRec = licensesampleDescRec.Default.(float64)
+	// licensesampleDescStr is the schema descriptor for str field.
+	licensesampleDescStr := licensesampleFields[9].Descriptor()
+	// licensesample.DefaultStr holds the default value on creation for the str field.
+	licensesample.DefaultStr = licensesampleDescStr.Default.(float64)
 	meetingFields := schema.Meeting{}.Fields()
 	_ = meetingFields
 	// meetingDescName is the schema descriptor for name field.

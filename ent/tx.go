@@ -24,6 +24,8 @@ type Tx struct {
 	Cluster *ClusterClient
 	// LdapGroup is the client for interacting with the LdapGroup builders.
 	LdapGroup *LdapGroupClient
+	// LicenseSample is the client for interacting with the LicenseSample builders.
+	LicenseSample *LicenseSampleClient
 	// Meeting is the client for interacting with the Meeting builders.
 	Meeting *MeetingClient
 	// MeetingEvent is the client for interacting with the MeetingEvent builders.
@@ -181,6 +183,7 @@ func (tx *Tx) init() {
 	tx.CdrRecord = NewCdrRecordClient(tx.config)
 	tx.Cluster = NewClusterClient(tx.config)
 	tx.LdapGroup = NewLdapGroupClient(tx.config)
+	tx.LicenseSample = NewLicenseSampleClient(tx.config)
 	tx.Meeting = NewMeetingClient(tx.config)
 	tx.MeetingEvent = NewMeetingEventClient(tx.config)
 	tx.MeetingParticipant = NewMeetingParticipantClient(tx.config)

@@ -81,6 +81,18 @@ func (f LdapGroupFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, e
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.LdapGroupMutation", m)
 }
 
+// The LicenseSampleFunc type is an adapter to allow the use of ordinary
+// function as LicenseSample mutator.
+type LicenseSampleFunc func(context.Context, *ent.LicenseSampleMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f LicenseSampleFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.LicenseSampleMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.LicenseSampleMutation", m)
+}
+
 // The MeetingFunc type is an adapter to allow the use of ordinary
 // function as Meeting mutator.
 type MeetingFunc func(context.Context, *ent.MeetingMutation) (ent.Value, error)

@@ -14,6 +14,7 @@ import (
 	"github.com/switchboardhq/switchboard/ent/cdrrecord"
 	"github.com/switchboardhq/switchboard/ent/cluster"
 	"github.com/switchboardhq/switchboard/ent/ldapgroup"
+	"github.com/switchboardhq/switchboard/ent/licensesample"
 	"github.com/switchboardhq/switchboard/ent/meeting"
 	"github.com/switchboardhq/switchboard/ent/meetingevent"
 	"github.com/switchboardhq/switchboard/ent/meetingparticipant"
@@ -243,6 +244,33 @@ func (f TraverseLdapGroup) Traverse(ctx context.Context, q ent.Query) error {
 		return f(ctx, q)
 	}
 	return fmt.Errorf("unexpected query type %T. expect *ent.LdapGroupQuery", q)
+}
+
+// The LicenseSampleFunc type is an adapter to allow the use of ordinary function as a Querier.
+type LicenseSampleFunc func(context.Context, *ent.LicenseSampleQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f LicenseSampleFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.LicenseSampleQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.LicenseSampleQuery", q)
+}
+
+// The TraverseLicenseSample type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseLicenseSample func(context.Context, *ent.LicenseSampleQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseLicenseSample) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseLicenseSample) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.LicenseSampleQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.LicenseSampleQuery", q)
 }
 
 // The MeetingFunc type is an adapter to allow the use of ordinary function as a Querier.
@@ -530,6 +558,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.ClusterQuery, predicate.Cluster, cluster.OrderOption]{typ: ent.TypeCluster, tq: q}, nil
 	case *ent.LdapGroupQuery:
 		return &query[*ent.LdapGroupQuery, predicate.LdapGroup, ldapgroup.OrderOption]{typ: ent.TypeLdapGroup, tq: q}, nil
+	case *ent.LicenseSampleQuery:
+		return &query[*ent.LicenseSampleQuery, predicate.LicenseSample, licensesample.OrderOption]{typ: ent.TypeLicenseSample, tq: q}, nil
 	case *ent.MeetingQuery:
 		return &query[*ent.MeetingQuery, predicate.Meeting, meeting.OrderOption]{typ: ent.TypeMeeting, tq: q}, nil
 	case *ent.MeetingEventQuery:

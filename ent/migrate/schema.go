@@ -174,6 +174,43 @@ var (
 		Columns:    LdapGroupsColumns,
 		PrimaryKey: []*schema.Column{LdapGroupsColumns[0]},
 	}
+	// LicenseSamplesColumns holds the columns for the "license_samples" table.
+	LicenseSamplesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "bridge_id", Type: field.TypeInt},
+		{Name: "host_id", Type: field.TypeString, Size: 128},
+		{Name: "time", Type: field.TypeTime},
+		{Name: "pmp", Type: field.TypeFloat64, Default: 0},
+		{Name: "pmp_assigned", Type: field.TypeFloat64, Default: 0},
+		{Name: "smp_aud", Type: field.TypeFloat64, Default: 0},
+		{Name: "smp_ptp", Type: field.TypeFloat64, Default: 0},
+		{Name: "smp_full", Type: field.TypeFloat64, Default: 0},
+		{Name: "rec", Type: field.TypeFloat64, Default: 0},
+		{Name: "str", Type: field.TypeFloat64, Default: 0},
+	}
+	// LicenseSamplesTable holds the schema information for the "license_samples" table.
+	LicenseSamplesTable = &schema.Table{
+		Name:       "license_samples",
+		Columns:    LicenseSamplesColumns,
+		PrimaryKey: []*schema.Column{LicenseSamplesColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "licensesample_host_id_time",
+				Unique:  true,
+				Columns: []*schema.Column{LicenseSamplesColumns[2], LicenseSamplesColumns[3]},
+			},
+			{
+				Name:    "licensesample_bridge_id_time",
+				Unique:  false,
+				Columns: []*schema.Column{LicenseSamplesColumns[1], LicenseSamplesColumns[3]},
+			},
+			{
+				Name:    "licensesample_time",
+				Unique:  false,
+				Columns: []*schema.Column{LicenseSamplesColumns[3]},
+			},
+		},
+	}
 	// MeetingsColumns holds the columns for the "meetings" table.
 	MeetingsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeString, Size: 64},
@@ -428,6 +465,7 @@ var (
 		CdrRecordsTable,
 		ClustersTable,
 		LdapGroupsTable,
+		LicenseSamplesTable,
 		MeetingsTable,
 		MeetingEventsTable,
 		MeetingParticipantsTable,

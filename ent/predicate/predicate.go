@@ -24,6 +24,9 @@ type Cluster func(*sql.Selector)
 // LdapGroup is the predicate function for ldapgroup builders.
 type LdapGroup func(*sql.Selector)
 
+// LicenseSample is the predicate function for licensesample builders.
+type LicenseSample func(*sql.Selector)
+
 // Meeting is the predicate function for meeting builders.
 type Meeting func(*sql.Selector)
 
