@@ -21,6 +21,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/switchboardhq/switchboard/server/auth"
+	"github.com/switchboardhq/switchboard/server/licensing"
 	"github.com/switchboardhq/switchboard/server/meetings"
 	"github.com/switchboardhq/switchboard/server/notifications"
 	"github.com/switchboardhq/switchboard/server/platform/audit"
@@ -48,6 +49,9 @@ type Options struct {
 	// Meetings overrides the meetings service's clock, retention and
 	// purge schedule.
 	Meetings meetings.Options
+	// Licensing overrides the licence usage collector's clock and
+	// schedule.
+	Licensing licensing.Options
 }
 
 // App is a running Switchboard instance.
@@ -62,6 +66,7 @@ type App struct {
 	notes   *notifications.Service
 	servers *servers.Service
 	meet    *meetings.Service
+	lic     *licensing.Collector
 	// shutdown is cancelled (stopStreams) when Serve begins to shut down,
 	// which ends the server streams.
 	shutdown    context.Context
@@ -366,7 +371,24 @@ func (a *App) startDomains(ctx context.Context) error {
 	} else {
 		a.users.OnLocalAdminCount(ctx, n)
 	}
-	return a.servers.Start(ctx)
+	if err := a.servers.Start(ctx); err != nil {
+		return err
+	}
+	// Licence usage collection (LI-56): a job per bridge, kept in step
+	// with the bridges on every change made through the servers service.
+	lo := a.opts.Licensing
+	if lo.Now == nil {
+		lo.Now = a.opts.Now
+	}
+	a.lic = licensing.New(a.db.Ent, a.servers, a.jobs, a.log, lo)
+	a.servers.OnChange(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if err := a.lic.Sync(ctx); err != nil {
+			a.log.Warn("licence usage jobs", slog.Any("error", err))
+		}
+	})
+	return a.lic.Sync(ctx)
 }
 
 // Notifications is the notification store, for tests and tools.
@@ -374,6 +396,9 @@ func (a *App) Notifications() *notifications.Service { return a.notes }
 
 // Servers is the servers service, for tests and tools (the demo).
 func (a *App) Servers() *servers.Service { return a.servers }
+
+// Licensing is the licence usage collector, for tests and tools.
+func (a *App) Licensing() *licensing.Collector { return a.lic }
 
 // Meetings is the meetings service, for tests and tools.
 func (a *App) Meetings() *meetings.Service { return a.meet }
