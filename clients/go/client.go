@@ -32,6 +32,7 @@ import (
 
 	authv1 "github.com/switchboardhq/switchboard/gen/switchboard/auth/v1"
 	"github.com/switchboardhq/switchboard/gen/switchboard/auth/v1/authv1connect"
+	"github.com/switchboardhq/switchboard/gen/switchboard/licensing/v1/licensingv1connect"
 	"github.com/switchboardhq/switchboard/gen/switchboard/meetings/v1/meetingsv1connect"
 	"github.com/switchboardhq/switchboard/gen/switchboard/overview/v1/overviewv1connect"
 	"github.com/switchboardhq/switchboard/gen/switchboard/servers/v1/serversv1connect"
@@ -73,6 +74,8 @@ type Client struct {
 	Servers serversv1connect.ServerServiceClient
 	// Meetings lists and watches meetings and acts on them.
 	Meetings meetingsv1connect.MeetingServiceClient
+	// Licensing reports licence usage (utilisation series).
+	Licensing licensingv1connect.LicensingServiceClient
 
 	mu    sync.RWMutex
 	token string
@@ -102,6 +105,7 @@ func New(ctx context.Context, o Options) (*Client, error) {
 	c.Overview = overviewv1connect.NewOverviewServiceClient(httpClient, base, opts...)
 	c.Servers = serversv1connect.NewServerServiceClient(httpClient, base, opts...)
 	c.Meetings = meetingsv1connect.NewMeetingServiceClient(httpClient, base, opts...)
+	c.Licensing = licensingv1connect.NewLicensingServiceClient(httpClient, base, opts...)
 
 	if o.Token == "" && o.Username != "" {
 		res, err := c.Auth.SignIn(ctx, connect.NewRequest(&authv1.SignInRequest{Username: o.Username, Password: o.Password}))

@@ -2,6 +2,7 @@ package api
 
 import (
 	"github.com/switchboardhq/switchboard/gen/switchboard/auth/v1/authv1connect"
+	"github.com/switchboardhq/switchboard/gen/switchboard/licensing/v1/licensingv1connect"
 	"github.com/switchboardhq/switchboard/gen/switchboard/meetings/v1/meetingsv1connect"
 	"github.com/switchboardhq/switchboard/gen/switchboard/overview/v1/overviewv1connect"
 	"github.com/switchboardhq/switchboard/gen/switchboard/servers/v1/serversv1connect"
@@ -71,6 +72,9 @@ var Policy = interceptor.Policy{
 	overviewv1connect.OverviewServiceGetNotificationSummaryProcedure: interceptor.SignedIn,
 	overviewv1connect.OverviewServiceListNotificationCodesProcedure:  interceptor.SignedIn,
 	overviewv1connect.OverviewServiceWatchNotificationsProcedure:     interceptor.SignedIn,
+
+	// Licence usage (LI-52).
+	licensingv1connect.LicensingServiceGetUtilizationProcedure: interceptor.Administrator,
 
 	// Call Bridges, clusters and the CDR receiver address.
 	serversv1connect.ServerServiceTestCallBridgeConnectionProcedure:  interceptor.Administrator,

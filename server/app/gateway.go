@@ -14,6 +14,7 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 
 	authv1 "github.com/switchboardhq/switchboard/gen/switchboard/auth/v1"
+	licensingv1 "github.com/switchboardhq/switchboard/gen/switchboard/licensing/v1"
 	meetingsv1 "github.com/switchboardhq/switchboard/gen/switchboard/meetings/v1"
 	overviewv1 "github.com/switchboardhq/switchboard/gen/switchboard/overview/v1"
 	serversv1 "github.com/switchboardhq/switchboard/gen/switchboard/servers/v1"
@@ -64,6 +65,7 @@ func newGateway(ctx context.Context, rpc http.Handler, secret string) (*gateway,
 	)
 	for _, register := range []func(context.Context, *runtime.ServeMux, *grpc.ClientConn) error{
 		authv1.RegisterAuthServiceHandler,
+		licensingv1.RegisterLicensingServiceHandler,
 		meetingsv1.RegisterMeetingServiceHandler,
 		overviewv1.RegisterOverviewServiceHandler,
 		serversv1.RegisterServerServiceHandler,

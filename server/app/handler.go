@@ -15,6 +15,7 @@ import (
 	"google.golang.org/protobuf/reflect/protoregistry"
 
 	"github.com/switchboardhq/switchboard/gen/switchboard/auth/v1/authv1connect"
+	"github.com/switchboardhq/switchboard/gen/switchboard/licensing/v1/licensingv1connect"
 	"github.com/switchboardhq/switchboard/gen/switchboard/meetings/v1/meetingsv1connect"
 	"github.com/switchboardhq/switchboard/gen/switchboard/overview/v1/overviewv1connect"
 	"github.com/switchboardhq/switchboard/gen/switchboard/servers/v1/serversv1connect"
@@ -22,6 +23,7 @@ import (
 	"github.com/switchboardhq/switchboard/gen/switchboard/users/v1/usersv1connect"
 	"github.com/switchboardhq/switchboard/server/api"
 	apiauthv1 "github.com/switchboardhq/switchboard/server/api/authv1"
+	apilicensingv1 "github.com/switchboardhq/switchboard/server/api/licensingv1"
 	apimeetingsv1 "github.com/switchboardhq/switchboard/server/api/meetingsv1"
 	apioverviewv1 "github.com/switchboardhq/switchboard/server/api/overviewv1"
 	apiserversv1 "github.com/switchboardhq/switchboard/server/api/serversv1"
@@ -86,6 +88,7 @@ func (a *App) buildHandler(ctx context.Context, rec *audit.Recorder, validator p
 		mount(overviewv1connect.NewOverviewServiceHandler(apioverviewv1.New(a.notes), standard...)),
 		mount(serversv1connect.NewServerServiceHandler(apiserversv1.New(a.servers), standard...)),
 		mount(meetingsv1connect.NewMeetingServiceHandler(apimeetingsv1.New(a.meet), standard...)),
+		mount(licensingv1connect.NewLicensingServiceHandler(apilicensingv1.New(a.lic), standard...)),
 	}
 
 	rpc := http.NewServeMux()

@@ -5,6 +5,7 @@ import { UserService } from "../../../gen/ts/switchboard/users/v1/user_service_p
 import { OverviewService } from "../../../gen/ts/switchboard/overview/v1/overview_service_pb";
 import { ServerService } from "../../../gen/ts/switchboard/servers/v1/servers_service_pb";
 import { MeetingService } from "../../../gen/ts/switchboard/meetings/v1/meeting_service_pb";
+import { LicensingService } from "../../../gen/ts/switchboard/licensing/v1/licensing_service_pb";
 
 /** A typed client for switchboard.auth.v1.AuthService. */
 export type AuthClient = Client<typeof AuthService>;
@@ -66,4 +67,15 @@ export type MeetingsClient = Client<typeof MeetingService>;
  */
 export function createMeetingsClient(transport: Transport): MeetingsClient {
   return createClient(MeetingService, transport);
+}
+
+/** A typed client for switchboard.licensing.v1.LicensingService. */
+export type LicensingClient = Client<typeof LicensingService>;
+
+/**
+ * createLicensingClient returns a client for LicensingService (licence
+ * utilisation series).
+ */
+export function createLicensingClient(transport: Transport): LicensingClient {
+  return createClient(LicensingService, transport);
 }
