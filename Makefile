@@ -31,6 +31,7 @@ deps: web/node_modules/.package-lock.json ## Install the npm packages (buf, prot
 protodeps: deps ## Stage third-party protos into .build/protos (not committed)
 	install -D -m 0644 web/node_modules/google-proto-files/google/api/annotations.proto .build/protos/googleapis/google/api/annotations.proto
 	install -D -m 0644 web/node_modules/google-proto-files/google/api/http.proto .build/protos/googleapis/google/api/http.proto
+	install -D -m 0644 web/node_modules/google-proto-files/google/api/httpbody.proto .build/protos/googleapis/google/api/httpbody.proto
 	dir=$$($(GO) mod download -json github.com/bufbuild/protovalidate@$(PROTOVALIDATE_VERSION) | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$$/\1/p'); \
 	install -D -m 0644 "$$dir/proto/protovalidate/buf/validate/validate.proto" .build/protos/protovalidate/buf/validate/validate.proto
 

@@ -73,8 +73,17 @@ var Policy = interceptor.Policy{
 	overviewv1connect.OverviewServiceListNotificationCodesProcedure:  interceptor.SignedIn,
 	overviewv1connect.OverviewServiceWatchNotificationsProcedure:     interceptor.SignedIn,
 
-	// Licence usage (LI-52).
-	licensingv1connect.LicensingServiceGetUtilizationProcedure: interceptor.Administrator,
+	// Licensing: the Licenses view and its actions are the
+	// administrator's; the status summary of the Overview is everyone's
+	// (OV-15).
+	licensingv1connect.LicensingServiceGetLicensingModeProcedure:  interceptor.Administrator,
+	licensingv1connect.LicensingServiceSetLicensingModeProcedure:  interceptor.Administrator,
+	licensingv1connect.LicensingServiceGetLicenseDetailsProcedure: interceptor.Administrator,
+	licensingv1connect.LicensingServiceGetLicenseStatusProcedure:  interceptor.SignedIn,
+	licensingv1connect.LicensingServiceSetAllocationProcedure:     interceptor.Administrator,
+	licensingv1connect.LicensingServiceStartTrialProcedure:        interceptor.Administrator,
+	licensingv1connect.LicensingServiceGetUtilizationProcedure:    interceptor.Administrator,
+	licensingv1connect.LicensingServiceDownloadReportProcedure:    interceptor.Administrator,
 
 	// Call Bridges, clusters and the CDR receiver address.
 	serversv1connect.ServerServiceTestCallBridgeConnectionProcedure:  interceptor.Administrator,

@@ -9,6 +9,7 @@ package licensingv1
 import (
 	_ "buf.build/gen/go/bufbuild/protovalidate/protocolbuffers/go/buf/validate"
 	_ "google.golang.org/genproto/googleapis/api/annotations"
+	httpbody "google.golang.org/genproto/googleapis/api/httpbody"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
@@ -23,6 +24,378 @@ const (
 	// Verify that runtime/protoimpl is sufficiently up-to-date.
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
+
+// LicensingMode is how this instance does licensing (LI-01).
+type LicensingMode int32
+
+const (
+	// Not set; never returned.
+	LicensingMode_LICENSING_MODE_UNSPECIFIED LicensingMode = 0
+	// No mode chosen yet (a fresh install): a Warning notification
+	// LICENSING_MODE_NOT_SET is raised until one is.
+	LicensingMode_LICENSING_MODE_UNSET LicensingMode = 1
+	// Smart Licensing through Cisco SSM (recommended).
+	LicensingMode_LICENSING_MODE_SMART LicensingMode = 2
+	// Traditional licence files on the Call Bridges (being phased out).
+	LicensingMode_LICENSING_MODE_TRADITIONAL LicensingMode = 3
+	// No licensing: another instance of a resilient pair does it (LI-05).
+	LicensingMode_LICENSING_MODE_NONE LicensingMode = 4
+)
+
+// Enum value maps for LicensingMode.
+var (
+	LicensingMode_name = map[int32]string{
+		0: "LICENSING_MODE_UNSPECIFIED",
+		1: "LICENSING_MODE_UNSET",
+		2: "LICENSING_MODE_SMART",
+		3: "LICENSING_MODE_TRADITIONAL",
+		4: "LICENSING_MODE_NONE",
+	}
+	LicensingMode_value = map[string]int32{
+		"LICENSING_MODE_UNSPECIFIED": 0,
+		"LICENSING_MODE_UNSET":       1,
+		"LICENSING_MODE_SMART":       2,
+		"LICENSING_MODE_TRADITIONAL": 3,
+		"LICENSING_MODE_NONE":        4,
+	}
+)
+
+func (x LicensingMode) Enum() *LicensingMode {
+	p := new(LicensingMode)
+	*p = x
+	return p
+}
+
+func (x LicensingMode) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (LicensingMode) Descriptor() protoreflect.EnumDescriptor {
+	return file_switchboard_licensing_v1_licensing_service_proto_enumTypes[0].Descriptor()
+}
+
+func (LicensingMode) Type() protoreflect.EnumType {
+	return &file_switchboard_licensing_v1_licensing_service_proto_enumTypes[0]
+}
+
+func (x LicensingMode) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use LicensingMode.Descriptor instead.
+func (LicensingMode) EnumDescriptor() ([]byte, []int) {
+	return file_switchboard_licensing_v1_licensing_service_proto_rawDescGZIP(), []int{0}
+}
+
+// Feature is a licensed feature (LI-09).
+type Feature int32
+
+const (
+	// Not set.
+	Feature_FEATURE_UNSPECIFIED Feature = 0
+	// Meetings: Call Bridge activation and PMP Plus / SMP Plus licences.
+	Feature_FEATURE_MEETINGS Feature = 1
+	// Recording or streaming.
+	Feature_FEATURE_RECORDING_STREAMING Feature = 2
+	// Customization (customised layouts).
+	Feature_FEATURE_CUSTOMIZATION Feature = 3
+)
+
+// Enum value maps for Feature.
+var (
+	Feature_name = map[int32]string{
+		0: "FEATURE_UNSPECIFIED",
+		1: "FEATURE_MEETINGS",
+		2: "FEATURE_RECORDING_STREAMING",
+		3: "FEATURE_CUSTOMIZATION",
+	}
+	Feature_value = map[string]int32{
+		"FEATURE_UNSPECIFIED":         0,
+		"FEATURE_MEETINGS":            1,
+		"FEATURE_RECORDING_STREAMING": 2,
+		"FEATURE_CUSTOMIZATION":       3,
+	}
+)
+
+func (x Feature) Enum() *Feature {
+	p := new(Feature)
+	*p = x
+	return p
+}
+
+func (x Feature) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (Feature) Descriptor() protoreflect.EnumDescriptor {
+	return file_switchboard_licensing_v1_licensing_service_proto_enumTypes[1].Descriptor()
+}
+
+func (Feature) Type() protoreflect.EnumType {
+	return &file_switchboard_licensing_v1_licensing_service_proto_enumTypes[1]
+}
+
+func (x Feature) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use Feature.Descriptor instead.
+func (Feature) EnumDescriptor() ([]byte, []int) {
+	return file_switchboard_licensing_v1_licensing_service_proto_rawDescGZIP(), []int{1}
+}
+
+// LicenseStatus is the status of a feature (LI-15, LI-19).
+type LicenseStatus int32
+
+const (
+	// Not set.
+	LicenseStatus_LICENSE_STATUS_UNSPECIFIED LicenseStatus = 0
+	// No licences allocated (and no trial).
+	LicenseStatus_LICENSE_STATUS_UNLICENSED LicenseStatus = 1
+	// Usage at or below 80 % of the allocation.
+	LicenseStatus_LICENSE_STATUS_IN_COMPLIANCE LicenseStatus = 2
+	// Usage above 80 %, but no day over the allocation.
+	LicenseStatus_LICENSE_STATUS_OVER_THRESHOLD LicenseStatus = 3
+	// Over the allocation on 1 to 14 of the last 90 days.
+	LicenseStatus_LICENSE_STATUS_INSUFFICIENT LicenseStatus = 4
+	// Over the allocation on 15 or more of the last 90 days; for
+	// Customization (Smart only), allocated Yes while SSM has none.
+	LicenseStatus_LICENSE_STATUS_OUT_OF_COMPLIANCE LicenseStatus = 5
+	// Customization: a licence exists.
+	LicenseStatus_LICENSE_STATUS_LICENSED LicenseStatus = 6
+)
+
+// Enum value maps for LicenseStatus.
+var (
+	LicenseStatus_name = map[int32]string{
+		0: "LICENSE_STATUS_UNSPECIFIED",
+		1: "LICENSE_STATUS_UNLICENSED",
+		2: "LICENSE_STATUS_IN_COMPLIANCE",
+		3: "LICENSE_STATUS_OVER_THRESHOLD",
+		4: "LICENSE_STATUS_INSUFFICIENT",
+		5: "LICENSE_STATUS_OUT_OF_COMPLIANCE",
+		6: "LICENSE_STATUS_LICENSED",
+	}
+	LicenseStatus_value = map[string]int32{
+		"LICENSE_STATUS_UNSPECIFIED":       0,
+		"LICENSE_STATUS_UNLICENSED":        1,
+		"LICENSE_STATUS_IN_COMPLIANCE":     2,
+		"LICENSE_STATUS_OVER_THRESHOLD":    3,
+		"LICENSE_STATUS_INSUFFICIENT":      4,
+		"LICENSE_STATUS_OUT_OF_COMPLIANCE": 5,
+		"LICENSE_STATUS_LICENSED":          6,
+	}
+)
+
+func (x LicenseStatus) Enum() *LicenseStatus {
+	p := new(LicenseStatus)
+	*p = x
+	return p
+}
+
+func (x LicenseStatus) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (LicenseStatus) Descriptor() protoreflect.EnumDescriptor {
+	return file_switchboard_licensing_v1_licensing_service_proto_enumTypes[2].Descriptor()
+}
+
+func (LicenseStatus) Type() protoreflect.EnumType {
+	return &file_switchboard_licensing_v1_licensing_service_proto_enumTypes[2]
+}
+
+func (x LicenseStatus) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use LicenseStatus.Descriptor instead.
+func (LicenseStatus) EnumDescriptor() ([]byte, []int) {
+	return file_switchboard_licensing_v1_licensing_service_proto_rawDescGZIP(), []int{2}
+}
+
+// EnforcementStage is the warning of a feature's box (LI-36, LI-39).
+type EnforcementStage int32
+
+const (
+	// Not set.
+	EnforcementStage_ENFORCEMENT_STAGE_UNSPECIFIED EnforcementStage = 0
+	// No warning.
+	EnforcementStage_ENFORCEMENT_STAGE_NONE EnforcementStage = 1
+	// Meetings, Alarm 1: "Enforcement in N days".
+	EnforcementStage_ENFORCEMENT_STAGE_ALARM_1 EnforcementStage = 2
+	// Meetings, Alarm 2: "Enforcement active, high enforcement in N days".
+	EnforcementStage_ENFORCEMENT_STAGE_ALARM_2 EnforcementStage = 3
+	// Meetings, Alarm 3: "High enforcement active".
+	EnforcementStage_ENFORCEMENT_STAGE_ALARM_3 EnforcementStage = 4
+	// Recording or streaming, Customization: "Available for N more days".
+	EnforcementStage_ENFORCEMENT_STAGE_AVAILABLE_COUNTDOWN EnforcementStage = 5
+	// Recording or streaming, Customization: "Not available".
+	EnforcementStage_ENFORCEMENT_STAGE_NOT_AVAILABLE EnforcementStage = 6
+)
+
+// Enum value maps for EnforcementStage.
+var (
+	EnforcementStage_name = map[int32]string{
+		0: "ENFORCEMENT_STAGE_UNSPECIFIED",
+		1: "ENFORCEMENT_STAGE_NONE",
+		2: "ENFORCEMENT_STAGE_ALARM_1",
+		3: "ENFORCEMENT_STAGE_ALARM_2",
+		4: "ENFORCEMENT_STAGE_ALARM_3",
+		5: "ENFORCEMENT_STAGE_AVAILABLE_COUNTDOWN",
+		6: "ENFORCEMENT_STAGE_NOT_AVAILABLE",
+	}
+	EnforcementStage_value = map[string]int32{
+		"ENFORCEMENT_STAGE_UNSPECIFIED":         0,
+		"ENFORCEMENT_STAGE_NONE":                1,
+		"ENFORCEMENT_STAGE_ALARM_1":             2,
+		"ENFORCEMENT_STAGE_ALARM_2":             3,
+		"ENFORCEMENT_STAGE_ALARM_3":             4,
+		"ENFORCEMENT_STAGE_AVAILABLE_COUNTDOWN": 5,
+		"ENFORCEMENT_STAGE_NOT_AVAILABLE":       6,
+	}
+)
+
+func (x EnforcementStage) Enum() *EnforcementStage {
+	p := new(EnforcementStage)
+	*p = x
+	return p
+}
+
+func (x EnforcementStage) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (EnforcementStage) Descriptor() protoreflect.EnumDescriptor {
+	return file_switchboard_licensing_v1_licensing_service_proto_enumTypes[3].Descriptor()
+}
+
+func (EnforcementStage) Type() protoreflect.EnumType {
+	return &file_switchboard_licensing_v1_licensing_service_proto_enumTypes[3]
+}
+
+func (x EnforcementStage) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use EnforcementStage.Descriptor instead.
+func (EnforcementStage) EnumDescriptor() ([]byte, []int) {
+	return file_switchboard_licensing_v1_licensing_service_proto_rawDescGZIP(), []int{3}
+}
+
+// AllocationType is a licence type with an allocation (LI-13).
+type AllocationType int32
+
+const (
+	// Not set.
+	AllocationType_ALLOCATION_TYPE_UNSPECIFIED AllocationType = 0
+	// PMP Plus (personal) licences; usage is the bridges' pmp.
+	AllocationType_ALLOCATION_TYPE_PMP_PLUS AllocationType = 1
+	// SMP Plus (shared) licences; usage is smpAud + smpPtP + smpFull.
+	AllocationType_ALLOCATION_TYPE_SMP_PLUS AllocationType = 2
+	// Recording licences; usage is rec.
+	AllocationType_ALLOCATION_TYPE_RECORDING AllocationType = 3
+	// Streaming licences; usage is str.
+	AllocationType_ALLOCATION_TYPE_STREAMING AllocationType = 4
+)
+
+// Enum value maps for AllocationType.
+var (
+	AllocationType_name = map[int32]string{
+		0: "ALLOCATION_TYPE_UNSPECIFIED",
+		1: "ALLOCATION_TYPE_PMP_PLUS",
+		2: "ALLOCATION_TYPE_SMP_PLUS",
+		3: "ALLOCATION_TYPE_RECORDING",
+		4: "ALLOCATION_TYPE_STREAMING",
+	}
+	AllocationType_value = map[string]int32{
+		"ALLOCATION_TYPE_UNSPECIFIED": 0,
+		"ALLOCATION_TYPE_PMP_PLUS":    1,
+		"ALLOCATION_TYPE_SMP_PLUS":    2,
+		"ALLOCATION_TYPE_RECORDING":   3,
+		"ALLOCATION_TYPE_STREAMING":   4,
+	}
+)
+
+func (x AllocationType) Enum() *AllocationType {
+	p := new(AllocationType)
+	*p = x
+	return p
+}
+
+func (x AllocationType) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (AllocationType) Descriptor() protoreflect.EnumDescriptor {
+	return file_switchboard_licensing_v1_licensing_service_proto_enumTypes[4].Descriptor()
+}
+
+func (AllocationType) Type() protoreflect.EnumType {
+	return &file_switchboard_licensing_v1_licensing_service_proto_enumTypes[4]
+}
+
+func (x AllocationType) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use AllocationType.Descriptor instead.
+func (AllocationType) EnumDescriptor() ([]byte, []int) {
+	return file_switchboard_licensing_v1_licensing_service_proto_rawDescGZIP(), []int{4}
+}
+
+// SsmCompliance is the answer of SSM for a feature (Smart, LI-47, LI-79).
+type SsmCompliance int32
+
+const (
+	// Not set: not Smart, or no answer yet.
+	SsmCompliance_SSM_COMPLIANCE_UNSPECIFIED SsmCompliance = 0
+	// SSM counts enough purchased licences for the allocation.
+	SsmCompliance_SSM_COMPLIANCE_IN_COMPLIANCE SsmCompliance = 1
+	// SSM counts fewer purchased licences than allocated.
+	SsmCompliance_SSM_COMPLIANCE_SHORTFALL SsmCompliance = 2
+)
+
+// Enum value maps for SsmCompliance.
+var (
+	SsmCompliance_name = map[int32]string{
+		0: "SSM_COMPLIANCE_UNSPECIFIED",
+		1: "SSM_COMPLIANCE_IN_COMPLIANCE",
+		2: "SSM_COMPLIANCE_SHORTFALL",
+	}
+	SsmCompliance_value = map[string]int32{
+		"SSM_COMPLIANCE_UNSPECIFIED":   0,
+		"SSM_COMPLIANCE_IN_COMPLIANCE": 1,
+		"SSM_COMPLIANCE_SHORTFALL":     2,
+	}
+)
+
+func (x SsmCompliance) Enum() *SsmCompliance {
+	p := new(SsmCompliance)
+	*p = x
+	return p
+}
+
+func (x SsmCompliance) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (SsmCompliance) Descriptor() protoreflect.EnumDescriptor {
+	return file_switchboard_licensing_v1_licensing_service_proto_enumTypes[5].Descriptor()
+}
+
+func (SsmCompliance) Type() protoreflect.EnumType {
+	return &file_switchboard_licensing_v1_licensing_service_proto_enumTypes[5]
+}
+
+func (x SsmCompliance) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use SsmCompliance.Descriptor instead.
+func (SsmCompliance) EnumDescriptor() ([]byte, []int) {
+	return file_switchboard_licensing_v1_licensing_service_proto_rawDescGZIP(), []int{5}
+}
 
 // LicenseType is a licence type as the bridges report it (LI-13).
 type LicenseType int32
@@ -44,6 +417,9 @@ const (
 	LicenseType_LICENSE_TYPE_RECORDING LicenseType = 6
 	// Streaming licences in use (str).
 	LicenseType_LICENSE_TYPE_STREAMING LicenseType = 7
+	// All shared multiparty plus use: smpAud + smpPtP + smpFull, the usage
+	// of the SMP Plus allocation.
+	LicenseType_LICENSE_TYPE_SMP_PLUS LicenseType = 8
 )
 
 // Enum value maps for LicenseType.
@@ -57,6 +433,7 @@ var (
 		5: "LICENSE_TYPE_SMP_FULL",
 		6: "LICENSE_TYPE_RECORDING",
 		7: "LICENSE_TYPE_STREAMING",
+		8: "LICENSE_TYPE_SMP_PLUS",
 	}
 	LicenseType_value = map[string]int32{
 		"LICENSE_TYPE_UNSPECIFIED":        0,
@@ -67,6 +444,7 @@ var (
 		"LICENSE_TYPE_SMP_FULL":           5,
 		"LICENSE_TYPE_RECORDING":          6,
 		"LICENSE_TYPE_STREAMING":          7,
+		"LICENSE_TYPE_SMP_PLUS":           8,
 	}
 )
 
@@ -81,11 +459,11 @@ func (x LicenseType) String() string {
 }
 
 func (LicenseType) Descriptor() protoreflect.EnumDescriptor {
-	return file_switchboard_licensing_v1_licensing_service_proto_enumTypes[0].Descriptor()
+	return file_switchboard_licensing_v1_licensing_service_proto_enumTypes[6].Descriptor()
 }
 
 func (LicenseType) Type() protoreflect.EnumType {
-	return &file_switchboard_licensing_v1_licensing_service_proto_enumTypes[0]
+	return &file_switchboard_licensing_v1_licensing_service_proto_enumTypes[6]
 }
 
 func (x LicenseType) Number() protoreflect.EnumNumber {
@@ -94,7 +472,7 @@ func (x LicenseType) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use LicenseType.Descriptor instead.
 func (LicenseType) EnumDescriptor() ([]byte, []int) {
-	return file_switchboard_licensing_v1_licensing_service_proto_rawDescGZIP(), []int{0}
+	return file_switchboard_licensing_v1_licensing_service_proto_rawDescGZIP(), []int{6}
 }
 
 // Granularity is the step of a utilisation series.
@@ -134,11 +512,11 @@ func (x Granularity) String() string {
 }
 
 func (Granularity) Descriptor() protoreflect.EnumDescriptor {
-	return file_switchboard_licensing_v1_licensing_service_proto_enumTypes[1].Descriptor()
+	return file_switchboard_licensing_v1_licensing_service_proto_enumTypes[7].Descriptor()
 }
 
 func (Granularity) Type() protoreflect.EnumType {
-	return &file_switchboard_licensing_v1_licensing_service_proto_enumTypes[1]
+	return &file_switchboard_licensing_v1_licensing_service_proto_enumTypes[7]
 }
 
 func (x Granularity) Number() protoreflect.EnumNumber {
@@ -147,7 +525,7 @@ func (x Granularity) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use Granularity.Descriptor instead.
 func (Granularity) EnumDescriptor() ([]byte, []int) {
-	return file_switchboard_licensing_v1_licensing_service_proto_rawDescGZIP(), []int{1}
+	return file_switchboard_licensing_v1_licensing_service_proto_rawDescGZIP(), []int{7}
 }
 
 // PercentageState says whether a point's percentage of the allocation
@@ -157,8 +535,8 @@ type PercentageState int32
 const (
 	// Not set.
 	PercentageState_PERCENTAGE_STATE_UNSPECIFIED PercentageState = 0
-	// No percentage: no allocation is known for the licence type (LI-22).
-	// Allocations are not stored yet, so every point is in this state today.
+	// No percentage: nothing is allocated or installed for the licence
+	// type, or the type has no allocation of its own (pmpAssigned), LI-22.
 	PercentageState_PERCENTAGE_STATE_NOT_COMPUTABLE PercentageState = 1
 	// The percentage field holds usage as a percentage of the allocation.
 	PercentageState_PERCENTAGE_STATE_COMPUTED PercentageState = 2
@@ -189,11 +567,11 @@ func (x PercentageState) String() string {
 }
 
 func (PercentageState) Descriptor() protoreflect.EnumDescriptor {
-	return file_switchboard_licensing_v1_licensing_service_proto_enumTypes[2].Descriptor()
+	return file_switchboard_licensing_v1_licensing_service_proto_enumTypes[8].Descriptor()
 }
 
 func (PercentageState) Type() protoreflect.EnumType {
-	return &file_switchboard_licensing_v1_licensing_service_proto_enumTypes[2]
+	return &file_switchboard_licensing_v1_licensing_service_proto_enumTypes[8]
 }
 
 func (x PercentageState) Number() protoreflect.EnumNumber {
@@ -202,7 +580,1411 @@ func (x PercentageState) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use PercentageState.Descriptor instead.
 func (PercentageState) EnumDescriptor() ([]byte, []int) {
+	return file_switchboard_licensing_v1_licensing_service_proto_rawDescGZIP(), []int{8}
+}
+
+// Enforcement is a feature's enforcement warning.
+type Enforcement struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The stage.
+	Stage EnforcementStage `protobuf:"varint,1,opt,name=stage,proto3,enum=switchboard.licensing.v1.EnforcementStage" json:"stage,omitempty"`
+	// Days until the next stage (Alarm 1, Alarm 2, countdowns); 0 otherwise.
+	DaysLeft int32 `protobuf:"varint,2,opt,name=days_left,json=daysLeft,proto3" json:"days_left,omitempty"`
+	// When the next stage begins, for Alarm 1, Alarm 2 and countdowns.
+	NextStageTime *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=next_stage_time,json=nextStageTime,proto3" json:"next_stage_time,omitempty"`
+	// The warning as shown, e.g. "Enforcement in 12 days"; empty for none.
+	Message string `protobuf:"bytes,4,opt,name=message,proto3" json:"message,omitempty"`
+	// Why: e.g. "a Call Bridge of the cluster has no activation key" (LI-42).
+	Reason        string `protobuf:"bytes,5,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Enforcement) Reset() {
+	*x = Enforcement{}
+	mi := &file_switchboard_licensing_v1_licensing_service_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Enforcement) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Enforcement) ProtoMessage() {}
+
+func (x *Enforcement) ProtoReflect() protoreflect.Message {
+	mi := &file_switchboard_licensing_v1_licensing_service_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Enforcement.ProtoReflect.Descriptor instead.
+func (*Enforcement) Descriptor() ([]byte, []int) {
+	return file_switchboard_licensing_v1_licensing_service_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *Enforcement) GetStage() EnforcementStage {
+	if x != nil {
+		return x.Stage
+	}
+	return EnforcementStage_ENFORCEMENT_STAGE_UNSPECIFIED
+}
+
+func (x *Enforcement) GetDaysLeft() int32 {
+	if x != nil {
+		return x.DaysLeft
+	}
+	return 0
+}
+
+func (x *Enforcement) GetNextStageTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.NextStageTime
+	}
+	return nil
+}
+
+func (x *Enforcement) GetMessage() string {
+	if x != nil {
+		return x.Message
+	}
+	return ""
+}
+
+func (x *Enforcement) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+// Trial is the state of a feature's trial (LI-23 … LI-35).
+type Trial struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Whether a trial may be started now (LI-24 … LI-29).
+	Available bool `protobuf:"varint,1,opt,name=available,proto3" json:"available,omitempty"`
+	// Whether the trial runs now.
+	Active bool `protobuf:"varint,2,opt,name=active,proto3" json:"active,omitempty"`
+	// Whether it was ever used (here, or by another instance on one of the
+	// clusters, LI-28, LI-30).
+	Used bool `protobuf:"varint,3,opt,name=used,proto3" json:"used,omitempty"`
+	// Days left while active (LI-35).
+	DaysLeft int32 `protobuf:"varint,4,opt,name=days_left,json=daysLeft,proto3" json:"days_left,omitempty"`
+	// When it started, if it was started here.
+	StartTime *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=start_time,json=startTime,proto3" json:"start_time,omitempty"`
+	// When it ends or ended.
+	EndTime *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=end_time,json=endTime,proto3" json:"end_time,omitempty"`
+	// The Meetings trial covers this feature too (LI-23).
+	CoveredByMeetingsTrial bool `protobuf:"varint,7,opt,name=covered_by_meetings_trial,json=coveredByMeetingsTrial,proto3" json:"covered_by_meetings_trial,omitempty"`
+	unknownFields          protoimpl.UnknownFields
+	sizeCache              protoimpl.SizeCache
+}
+
+func (x *Trial) Reset() {
+	*x = Trial{}
+	mi := &file_switchboard_licensing_v1_licensing_service_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Trial) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Trial) ProtoMessage() {}
+
+func (x *Trial) ProtoReflect() protoreflect.Message {
+	mi := &file_switchboard_licensing_v1_licensing_service_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Trial.ProtoReflect.Descriptor instead.
+func (*Trial) Descriptor() ([]byte, []int) {
+	return file_switchboard_licensing_v1_licensing_service_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *Trial) GetAvailable() bool {
+	if x != nil {
+		return x.Available
+	}
+	return false
+}
+
+func (x *Trial) GetActive() bool {
+	if x != nil {
+		return x.Active
+	}
+	return false
+}
+
+func (x *Trial) GetUsed() bool {
+	if x != nil {
+		return x.Used
+	}
+	return false
+}
+
+func (x *Trial) GetDaysLeft() int32 {
+	if x != nil {
+		return x.DaysLeft
+	}
+	return 0
+}
+
+func (x *Trial) GetStartTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.StartTime
+	}
+	return nil
+}
+
+func (x *Trial) GetEndTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.EndTime
+	}
+	return nil
+}
+
+func (x *Trial) GetCoveredByMeetingsTrial() bool {
+	if x != nil {
+		return x.CoveredByMeetingsTrial
+	}
+	return false
+}
+
+// TypeUsage is one licence type of a feature box.
+type TypeUsage struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The type.
+	Type AllocationType `protobuf:"varint,1,opt,name=type,proto3,enum=switchboard.licensing.v1.AllocationType" json:"type,omitempty"`
+	// Allocated licences (LI-46): entered in Smart mode, from the bridges'
+	// licence files in Traditional mode.
+	Allocated int32 `protobuf:"varint,2,opt,name=allocated,proto3" json:"allocated,omitempty"`
+	// The highest smoothed daily peak of the last 90 UTC days (LI-50).
+	Peak_90Day float64 `protobuf:"fixed64,3,opt,name=peak_90_day,json=peak90Day,proto3" json:"peak_90_day,omitempty"`
+	// The 90-day peak as a percentage of the allocation; absent when
+	// nothing is allocated.
+	PeakPercentage *float64 `protobuf:"fixed64,4,opt,name=peak_percentage,json=peakPercentage,proto3,oneof" json:"peak_percentage,omitempty"`
+	// Days over the allocation in the window (LI-16).
+	DaysOver int32 `protobuf:"varint,5,opt,name=days_over,json=daysOver,proto3" json:"days_over,omitempty"`
+	// The type's own status (LI-14).
+	Status LicenseStatus `protobuf:"varint,6,opt,name=status,proto3,enum=switchboard.licensing.v1.LicenseStatus" json:"status,omitempty"`
+	// Traditional: in use but no licence installed, so no percentage
+	// (LI-22).
+	NotInstalled  bool `protobuf:"varint,7,opt,name=not_installed,json=notInstalled,proto3" json:"not_installed,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TypeUsage) Reset() {
+	*x = TypeUsage{}
+	mi := &file_switchboard_licensing_v1_licensing_service_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TypeUsage) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TypeUsage) ProtoMessage() {}
+
+func (x *TypeUsage) ProtoReflect() protoreflect.Message {
+	mi := &file_switchboard_licensing_v1_licensing_service_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TypeUsage.ProtoReflect.Descriptor instead.
+func (*TypeUsage) Descriptor() ([]byte, []int) {
 	return file_switchboard_licensing_v1_licensing_service_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *TypeUsage) GetType() AllocationType {
+	if x != nil {
+		return x.Type
+	}
+	return AllocationType_ALLOCATION_TYPE_UNSPECIFIED
+}
+
+func (x *TypeUsage) GetAllocated() int32 {
+	if x != nil {
+		return x.Allocated
+	}
+	return 0
+}
+
+func (x *TypeUsage) GetPeak_90Day() float64 {
+	if x != nil {
+		return x.Peak_90Day
+	}
+	return 0
+}
+
+func (x *TypeUsage) GetPeakPercentage() float64 {
+	if x != nil && x.PeakPercentage != nil {
+		return *x.PeakPercentage
+	}
+	return 0
+}
+
+func (x *TypeUsage) GetDaysOver() int32 {
+	if x != nil {
+		return x.DaysOver
+	}
+	return 0
+}
+
+func (x *TypeUsage) GetStatus() LicenseStatus {
+	if x != nil {
+		return x.Status
+	}
+	return LicenseStatus_LICENSE_STATUS_UNSPECIFIED
+}
+
+func (x *TypeUsage) GetNotInstalled() bool {
+	if x != nil {
+		return x.NotInstalled
+	}
+	return false
+}
+
+// FeatureBox is one feature of the Licenses view (LI-40, LI-46).
+type FeatureBox struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The feature.
+	Feature Feature `protobuf:"varint,1,opt,name=feature,proto3,enum=switchboard.licensing.v1.Feature" json:"feature,omitempty"`
+	// Its status.
+	Status LicenseStatus `protobuf:"varint,2,opt,name=status,proto3,enum=switchboard.licensing.v1.LicenseStatus" json:"status,omitempty"`
+	// Its enforcement warning.
+	Enforcement *Enforcement `protobuf:"bytes,3,opt,name=enforcement,proto3" json:"enforcement,omitempty"`
+	// Its trial.
+	Trial *Trial `protobuf:"bytes,4,opt,name=trial,proto3" json:"trial,omitempty"`
+	// Its licence types with allocations and peaks (none for
+	// Customization).
+	Types []*TypeUsage `protobuf:"bytes,5,rep,name=types,proto3" json:"types,omitempty"`
+	// Customization: allocated Yes (Smart) or a licence installed
+	// (Traditional).
+	CustomizationAllocated bool `protobuf:"varint,6,opt,name=customization_allocated,json=customizationAllocated,proto3" json:"customization_allocated,omitempty"`
+	// Smart: what SSM answered about this feature's allocation (LI-47).
+	SsmCompliance SsmCompliance `protobuf:"varint,7,opt,name=ssm_compliance,json=ssmCompliance,proto3,enum=switchboard.licensing.v1.SsmCompliance" json:"ssm_compliance,omitempty"`
+	// Smart: what SSM counts as purchased, per type, when known.
+	SsmPurchased map[string]int32 `protobuf:"bytes,8,rep,name=ssm_purchased,json=ssmPurchased,proto3" json:"ssm_purchased,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"varint,2,opt,name=value"`
+	// Remedies to show, e.g. for Customization out of compliance (LI-44).
+	Remedies      []string `protobuf:"bytes,9,rep,name=remedies,proto3" json:"remedies,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *FeatureBox) Reset() {
+	*x = FeatureBox{}
+	mi := &file_switchboard_licensing_v1_licensing_service_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *FeatureBox) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*FeatureBox) ProtoMessage() {}
+
+func (x *FeatureBox) ProtoReflect() protoreflect.Message {
+	mi := &file_switchboard_licensing_v1_licensing_service_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use FeatureBox.ProtoReflect.Descriptor instead.
+func (*FeatureBox) Descriptor() ([]byte, []int) {
+	return file_switchboard_licensing_v1_licensing_service_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *FeatureBox) GetFeature() Feature {
+	if x != nil {
+		return x.Feature
+	}
+	return Feature_FEATURE_UNSPECIFIED
+}
+
+func (x *FeatureBox) GetStatus() LicenseStatus {
+	if x != nil {
+		return x.Status
+	}
+	return LicenseStatus_LICENSE_STATUS_UNSPECIFIED
+}
+
+func (x *FeatureBox) GetEnforcement() *Enforcement {
+	if x != nil {
+		return x.Enforcement
+	}
+	return nil
+}
+
+func (x *FeatureBox) GetTrial() *Trial {
+	if x != nil {
+		return x.Trial
+	}
+	return nil
+}
+
+func (x *FeatureBox) GetTypes() []*TypeUsage {
+	if x != nil {
+		return x.Types
+	}
+	return nil
+}
+
+func (x *FeatureBox) GetCustomizationAllocated() bool {
+	if x != nil {
+		return x.CustomizationAllocated
+	}
+	return false
+}
+
+func (x *FeatureBox) GetSsmCompliance() SsmCompliance {
+	if x != nil {
+		return x.SsmCompliance
+	}
+	return SsmCompliance_SSM_COMPLIANCE_UNSPECIFIED
+}
+
+func (x *FeatureBox) GetSsmPurchased() map[string]int32 {
+	if x != nil {
+		return x.SsmPurchased
+	}
+	return nil
+}
+
+func (x *FeatureBox) GetRemedies() []string {
+	if x != nil {
+		return x.Remedies
+	}
+	return nil
+}
+
+// GetLicensingModeRequest is empty.
+type GetLicensingModeRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetLicensingModeRequest) Reset() {
+	*x = GetLicensingModeRequest{}
+	mi := &file_switchboard_licensing_v1_licensing_service_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetLicensingModeRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetLicensingModeRequest) ProtoMessage() {}
+
+func (x *GetLicensingModeRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_switchboard_licensing_v1_licensing_service_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetLicensingModeRequest.ProtoReflect.Descriptor instead.
+func (*GetLicensingModeRequest) Descriptor() ([]byte, []int) {
+	return file_switchboard_licensing_v1_licensing_service_proto_rawDescGZIP(), []int{4}
+}
+
+// GetLicensingModeResponse is the mode.
+type GetLicensingModeResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The mode.
+	Mode LicensingMode `protobuf:"varint,1,opt,name=mode,proto3,enum=switchboard.licensing.v1.LicensingMode" json:"mode,omitempty"`
+	// Whether Traditional may be chosen: a connected bridge has licence
+	// files (LI-04).
+	TraditionalAvailable bool `protobuf:"varint,2,opt,name=traditional_available,json=traditionalAvailable,proto3" json:"traditional_available,omitempty"`
+	unknownFields        protoimpl.UnknownFields
+	sizeCache            protoimpl.SizeCache
+}
+
+func (x *GetLicensingModeResponse) Reset() {
+	*x = GetLicensingModeResponse{}
+	mi := &file_switchboard_licensing_v1_licensing_service_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetLicensingModeResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetLicensingModeResponse) ProtoMessage() {}
+
+func (x *GetLicensingModeResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_switchboard_licensing_v1_licensing_service_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetLicensingModeResponse.ProtoReflect.Descriptor instead.
+func (*GetLicensingModeResponse) Descriptor() ([]byte, []int) {
+	return file_switchboard_licensing_v1_licensing_service_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *GetLicensingModeResponse) GetMode() LicensingMode {
+	if x != nil {
+		return x.Mode
+	}
+	return LicensingMode_LICENSING_MODE_UNSPECIFIED
+}
+
+func (x *GetLicensingModeResponse) GetTraditionalAvailable() bool {
+	if x != nil {
+		return x.TraditionalAvailable
+	}
+	return false
+}
+
+// SetLicensingModeRequest chooses a mode.
+type SetLicensingModeRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The mode: SMART, TRADITIONAL or NONE.
+	Mode LicensingMode `protobuf:"varint,1,opt,name=mode,proto3,enum=switchboard.licensing.v1.LicensingMode" json:"mode,omitempty"`
+	// Required true for NONE: another instance of the resilient pair does
+	// the licensing (LI-05, RS-04).
+	AcknowledgeOtherInstanceLicenses bool `protobuf:"varint,2,opt,name=acknowledge_other_instance_licenses,json=acknowledgeOtherInstanceLicenses,proto3" json:"acknowledge_other_instance_licenses,omitempty"`
+	unknownFields                    protoimpl.UnknownFields
+	sizeCache                        protoimpl.SizeCache
+}
+
+func (x *SetLicensingModeRequest) Reset() {
+	*x = SetLicensingModeRequest{}
+	mi := &file_switchboard_licensing_v1_licensing_service_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetLicensingModeRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetLicensingModeRequest) ProtoMessage() {}
+
+func (x *SetLicensingModeRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_switchboard_licensing_v1_licensing_service_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetLicensingModeRequest.ProtoReflect.Descriptor instead.
+func (*SetLicensingModeRequest) Descriptor() ([]byte, []int) {
+	return file_switchboard_licensing_v1_licensing_service_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *SetLicensingModeRequest) GetMode() LicensingMode {
+	if x != nil {
+		return x.Mode
+	}
+	return LicensingMode_LICENSING_MODE_UNSPECIFIED
+}
+
+func (x *SetLicensingModeRequest) GetAcknowledgeOtherInstanceLicenses() bool {
+	if x != nil {
+		return x.AcknowledgeOtherInstanceLicenses
+	}
+	return false
+}
+
+// SetLicensingModeResponse is the new mode.
+type SetLicensingModeResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The mode.
+	Mode LicensingMode `protobuf:"varint,1,opt,name=mode,proto3,enum=switchboard.licensing.v1.LicensingMode" json:"mode,omitempty"`
+	// True when leaving Smart deregistered this instance (LI-07).
+	Deregistered bool `protobuf:"varint,2,opt,name=deregistered,proto3" json:"deregistered,omitempty"`
+	// When deregistered: whether SSM was told; false when it could not be
+	// reached and only the local registration was removed (LI-77).
+	SsmNotified   bool `protobuf:"varint,3,opt,name=ssm_notified,json=ssmNotified,proto3" json:"ssm_notified,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetLicensingModeResponse) Reset() {
+	*x = SetLicensingModeResponse{}
+	mi := &file_switchboard_licensing_v1_licensing_service_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetLicensingModeResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetLicensingModeResponse) ProtoMessage() {}
+
+func (x *SetLicensingModeResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_switchboard_licensing_v1_licensing_service_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetLicensingModeResponse.ProtoReflect.Descriptor instead.
+func (*SetLicensingModeResponse) Descriptor() ([]byte, []int) {
+	return file_switchboard_licensing_v1_licensing_service_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *SetLicensingModeResponse) GetMode() LicensingMode {
+	if x != nil {
+		return x.Mode
+	}
+	return LicensingMode_LICENSING_MODE_UNSPECIFIED
+}
+
+func (x *SetLicensingModeResponse) GetDeregistered() bool {
+	if x != nil {
+		return x.Deregistered
+	}
+	return false
+}
+
+func (x *SetLicensingModeResponse) GetSsmNotified() bool {
+	if x != nil {
+		return x.SsmNotified
+	}
+	return false
+}
+
+// GetLicenseDetailsRequest selects the scope.
+type GetLicenseDetailsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The cluster: required in Traditional mode, empty in Smart mode.
+	ClusterId     string `protobuf:"bytes,1,opt,name=cluster_id,json=clusterId,proto3" json:"cluster_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetLicenseDetailsRequest) Reset() {
+	*x = GetLicenseDetailsRequest{}
+	mi := &file_switchboard_licensing_v1_licensing_service_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetLicenseDetailsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetLicenseDetailsRequest) ProtoMessage() {}
+
+func (x *GetLicenseDetailsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_switchboard_licensing_v1_licensing_service_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetLicenseDetailsRequest.ProtoReflect.Descriptor instead.
+func (*GetLicenseDetailsRequest) Descriptor() ([]byte, []int) {
+	return file_switchboard_licensing_v1_licensing_service_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *GetLicenseDetailsRequest) GetClusterId() string {
+	if x != nil {
+		return x.ClusterId
+	}
+	return ""
+}
+
+// GetLicenseDetailsResponse is the Licenses view.
+type GetLicenseDetailsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The mode.
+	Mode LicensingMode `protobuf:"varint,1,opt,name=mode,proto3,enum=switchboard.licensing.v1.LicensingMode" json:"mode,omitempty"`
+	// The cluster of the view (Traditional); empty for the deployment.
+	ClusterId string `protobuf:"bytes,2,opt,name=cluster_id,json=clusterId,proto3" json:"cluster_id,omitempty"`
+	// Meetings, Recording or streaming, Customization, in that order; empty
+	// with mode None or unset.
+	Features []*FeatureBox `protobuf:"bytes,3,rep,name=features,proto3" json:"features,omitempty"`
+	// Usage history of a bridge is still being fetched, so peaks and
+	// statuses may rise when it arrives (LI-58).
+	UsageBackfillInProgress bool `protobuf:"varint,4,opt,name=usage_backfill_in_progress,json=usageBackfillInProgress,proto3" json:"usage_backfill_in_progress,omitempty"`
+	// When the status was last evaluated.
+	EvaluateTime  *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=evaluate_time,json=evaluateTime,proto3" json:"evaluate_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetLicenseDetailsResponse) Reset() {
+	*x = GetLicenseDetailsResponse{}
+	mi := &file_switchboard_licensing_v1_licensing_service_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetLicenseDetailsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetLicenseDetailsResponse) ProtoMessage() {}
+
+func (x *GetLicenseDetailsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_switchboard_licensing_v1_licensing_service_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetLicenseDetailsResponse.ProtoReflect.Descriptor instead.
+func (*GetLicenseDetailsResponse) Descriptor() ([]byte, []int) {
+	return file_switchboard_licensing_v1_licensing_service_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *GetLicenseDetailsResponse) GetMode() LicensingMode {
+	if x != nil {
+		return x.Mode
+	}
+	return LicensingMode_LICENSING_MODE_UNSPECIFIED
+}
+
+func (x *GetLicenseDetailsResponse) GetClusterId() string {
+	if x != nil {
+		return x.ClusterId
+	}
+	return ""
+}
+
+func (x *GetLicenseDetailsResponse) GetFeatures() []*FeatureBox {
+	if x != nil {
+		return x.Features
+	}
+	return nil
+}
+
+func (x *GetLicenseDetailsResponse) GetUsageBackfillInProgress() bool {
+	if x != nil {
+		return x.UsageBackfillInProgress
+	}
+	return false
+}
+
+func (x *GetLicenseDetailsResponse) GetEvaluateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.EvaluateTime
+	}
+	return nil
+}
+
+// GetLicenseStatusRequest is empty.
+type GetLicenseStatusRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetLicenseStatusRequest) Reset() {
+	*x = GetLicenseStatusRequest{}
+	mi := &file_switchboard_licensing_v1_licensing_service_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetLicenseStatusRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetLicenseStatusRequest) ProtoMessage() {}
+
+func (x *GetLicenseStatusRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_switchboard_licensing_v1_licensing_service_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetLicenseStatusRequest.ProtoReflect.Descriptor instead.
+func (*GetLicenseStatusRequest) Descriptor() ([]byte, []int) {
+	return file_switchboard_licensing_v1_licensing_service_proto_rawDescGZIP(), []int{10}
+}
+
+// FeatureSummary is one feature of a status row.
+type FeatureSummary struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The feature.
+	Feature Feature `protobuf:"varint,1,opt,name=feature,proto3,enum=switchboard.licensing.v1.Feature" json:"feature,omitempty"`
+	// Its status.
+	Status LicenseStatus `protobuf:"varint,2,opt,name=status,proto3,enum=switchboard.licensing.v1.LicenseStatus" json:"status,omitempty"`
+	// Its enforcement warning.
+	Enforcement   *Enforcement `protobuf:"bytes,3,opt,name=enforcement,proto3" json:"enforcement,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *FeatureSummary) Reset() {
+	*x = FeatureSummary{}
+	mi := &file_switchboard_licensing_v1_licensing_service_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *FeatureSummary) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*FeatureSummary) ProtoMessage() {}
+
+func (x *FeatureSummary) ProtoReflect() protoreflect.Message {
+	mi := &file_switchboard_licensing_v1_licensing_service_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use FeatureSummary.ProtoReflect.Descriptor instead.
+func (*FeatureSummary) Descriptor() ([]byte, []int) {
+	return file_switchboard_licensing_v1_licensing_service_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *FeatureSummary) GetFeature() Feature {
+	if x != nil {
+		return x.Feature
+	}
+	return Feature_FEATURE_UNSPECIFIED
+}
+
+func (x *FeatureSummary) GetStatus() LicenseStatus {
+	if x != nil {
+		return x.Status
+	}
+	return LicenseStatus_LICENSE_STATUS_UNSPECIFIED
+}
+
+func (x *FeatureSummary) GetEnforcement() *Enforcement {
+	if x != nil {
+		return x.Enforcement
+	}
+	return nil
+}
+
+// LicenseStatusRow is the status of the deployment (Smart) or of one
+// cluster (Traditional).
+type LicenseStatusRow struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The cluster; empty for the deployment.
+	ClusterId string `protobuf:"bytes,1,opt,name=cluster_id,json=clusterId,proto3" json:"cluster_id,omitempty"`
+	// The cluster's name; empty for the deployment.
+	ClusterName string `protobuf:"bytes,2,opt,name=cluster_name,json=clusterName,proto3" json:"cluster_name,omitempty"`
+	// Meetings, Recording or streaming, Customization.
+	Features      []*FeatureSummary `protobuf:"bytes,3,rep,name=features,proto3" json:"features,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *LicenseStatusRow) Reset() {
+	*x = LicenseStatusRow{}
+	mi := &file_switchboard_licensing_v1_licensing_service_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LicenseStatusRow) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LicenseStatusRow) ProtoMessage() {}
+
+func (x *LicenseStatusRow) ProtoReflect() protoreflect.Message {
+	mi := &file_switchboard_licensing_v1_licensing_service_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LicenseStatusRow.ProtoReflect.Descriptor instead.
+func (*LicenseStatusRow) Descriptor() ([]byte, []int) {
+	return file_switchboard_licensing_v1_licensing_service_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *LicenseStatusRow) GetClusterId() string {
+	if x != nil {
+		return x.ClusterId
+	}
+	return ""
+}
+
+func (x *LicenseStatusRow) GetClusterName() string {
+	if x != nil {
+		return x.ClusterName
+	}
+	return ""
+}
+
+func (x *LicenseStatusRow) GetFeatures() []*FeatureSummary {
+	if x != nil {
+		return x.Features
+	}
+	return nil
+}
+
+// GetLicenseStatusResponse is the summary.
+type GetLicenseStatusResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The mode.
+	Mode LicensingMode `protobuf:"varint,1,opt,name=mode,proto3,enum=switchboard.licensing.v1.LicensingMode" json:"mode,omitempty"`
+	// One row in Smart mode, one per cluster in Traditional mode, none
+	// otherwise.
+	Rows          []*LicenseStatusRow `protobuf:"bytes,2,rep,name=rows,proto3" json:"rows,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetLicenseStatusResponse) Reset() {
+	*x = GetLicenseStatusResponse{}
+	mi := &file_switchboard_licensing_v1_licensing_service_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetLicenseStatusResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetLicenseStatusResponse) ProtoMessage() {}
+
+func (x *GetLicenseStatusResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_switchboard_licensing_v1_licensing_service_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetLicenseStatusResponse.ProtoReflect.Descriptor instead.
+func (*GetLicenseStatusResponse) Descriptor() ([]byte, []int) {
+	return file_switchboard_licensing_v1_licensing_service_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *GetLicenseStatusResponse) GetMode() LicensingMode {
+	if x != nil {
+		return x.Mode
+	}
+	return LicensingMode_LICENSING_MODE_UNSPECIFIED
+}
+
+func (x *GetLicenseStatusResponse) GetRows() []*LicenseStatusRow {
+	if x != nil {
+		return x.Rows
+	}
+	return nil
+}
+
+// SetAllocationRequest is every allocation of the deployment (Smart).
+// Every count is required: a blank is not zero (LI-48).
+type SetAllocationRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// PMP Plus licences.
+	PmpPlus *int32 `protobuf:"varint,1,opt,name=pmp_plus,json=pmpPlus,proto3,oneof" json:"pmp_plus,omitempty"`
+	// SMP Plus licences.
+	SmpPlus *int32 `protobuf:"varint,2,opt,name=smp_plus,json=smpPlus,proto3,oneof" json:"smp_plus,omitempty"`
+	// Recording licences.
+	Recording *int32 `protobuf:"varint,3,opt,name=recording,proto3,oneof" json:"recording,omitempty"`
+	// Streaming licences.
+	Streaming *int32 `protobuf:"varint,4,opt,name=streaming,proto3,oneof" json:"streaming,omitempty"`
+	// Customization: Yes or No.
+	Customization *bool `protobuf:"varint,5,opt,name=customization,proto3,oneof" json:"customization,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetAllocationRequest) Reset() {
+	*x = SetAllocationRequest{}
+	mi := &file_switchboard_licensing_v1_licensing_service_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetAllocationRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetAllocationRequest) ProtoMessage() {}
+
+func (x *SetAllocationRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_switchboard_licensing_v1_licensing_service_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetAllocationRequest.ProtoReflect.Descriptor instead.
+func (*SetAllocationRequest) Descriptor() ([]byte, []int) {
+	return file_switchboard_licensing_v1_licensing_service_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *SetAllocationRequest) GetPmpPlus() int32 {
+	if x != nil && x.PmpPlus != nil {
+		return *x.PmpPlus
+	}
+	return 0
+}
+
+func (x *SetAllocationRequest) GetSmpPlus() int32 {
+	if x != nil && x.SmpPlus != nil {
+		return *x.SmpPlus
+	}
+	return 0
+}
+
+func (x *SetAllocationRequest) GetRecording() int32 {
+	if x != nil && x.Recording != nil {
+		return *x.Recording
+	}
+	return 0
+}
+
+func (x *SetAllocationRequest) GetStreaming() int32 {
+	if x != nil && x.Streaming != nil {
+		return *x.Streaming
+	}
+	return 0
+}
+
+func (x *SetAllocationRequest) GetCustomization() bool {
+	if x != nil && x.Customization != nil {
+		return *x.Customization
+	}
+	return false
+}
+
+// Allocations are the stored allocations.
+type Allocations struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// PMP Plus licences.
+	PmpPlus int32 `protobuf:"varint,1,opt,name=pmp_plus,json=pmpPlus,proto3" json:"pmp_plus,omitempty"`
+	// SMP Plus licences.
+	SmpPlus int32 `protobuf:"varint,2,opt,name=smp_plus,json=smpPlus,proto3" json:"smp_plus,omitempty"`
+	// Recording licences.
+	Recording int32 `protobuf:"varint,3,opt,name=recording,proto3" json:"recording,omitempty"`
+	// Streaming licences.
+	Streaming int32 `protobuf:"varint,4,opt,name=streaming,proto3" json:"streaming,omitempty"`
+	// Customization.
+	Customization bool `protobuf:"varint,5,opt,name=customization,proto3" json:"customization,omitempty"`
+	// When they were last changed; absent when never entered.
+	UpdateTime    *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Allocations) Reset() {
+	*x = Allocations{}
+	mi := &file_switchboard_licensing_v1_licensing_service_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Allocations) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Allocations) ProtoMessage() {}
+
+func (x *Allocations) ProtoReflect() protoreflect.Message {
+	mi := &file_switchboard_licensing_v1_licensing_service_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Allocations.ProtoReflect.Descriptor instead.
+func (*Allocations) Descriptor() ([]byte, []int) {
+	return file_switchboard_licensing_v1_licensing_service_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *Allocations) GetPmpPlus() int32 {
+	if x != nil {
+		return x.PmpPlus
+	}
+	return 0
+}
+
+func (x *Allocations) GetSmpPlus() int32 {
+	if x != nil {
+		return x.SmpPlus
+	}
+	return 0
+}
+
+func (x *Allocations) GetRecording() int32 {
+	if x != nil {
+		return x.Recording
+	}
+	return 0
+}
+
+func (x *Allocations) GetStreaming() int32 {
+	if x != nil {
+		return x.Streaming
+	}
+	return 0
+}
+
+func (x *Allocations) GetCustomization() bool {
+	if x != nil {
+		return x.Customization
+	}
+	return false
+}
+
+func (x *Allocations) GetUpdateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.UpdateTime
+	}
+	return nil
+}
+
+// SetAllocationResponse is the stored allocations.
+type SetAllocationResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The allocations.
+	Allocations   *Allocations `protobuf:"bytes,1,opt,name=allocations,proto3" json:"allocations,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetAllocationResponse) Reset() {
+	*x = SetAllocationResponse{}
+	mi := &file_switchboard_licensing_v1_licensing_service_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetAllocationResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetAllocationResponse) ProtoMessage() {}
+
+func (x *SetAllocationResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_switchboard_licensing_v1_licensing_service_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetAllocationResponse.ProtoReflect.Descriptor instead.
+func (*SetAllocationResponse) Descriptor() ([]byte, []int) {
+	return file_switchboard_licensing_v1_licensing_service_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *SetAllocationResponse) GetAllocations() *Allocations {
+	if x != nil {
+		return x.Allocations
+	}
+	return nil
+}
+
+// StartTrialRequest starts a trial.
+type StartTrialRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The feature.
+	Feature Feature `protobuf:"varint,1,opt,name=feature,proto3,enum=switchboard.licensing.v1.Feature" json:"feature,omitempty"`
+	// The cluster: required in Traditional mode, empty in Smart mode.
+	ClusterId     string `protobuf:"bytes,2,opt,name=cluster_id,json=clusterId,proto3" json:"cluster_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *StartTrialRequest) Reset() {
+	*x = StartTrialRequest{}
+	mi := &file_switchboard_licensing_v1_licensing_service_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *StartTrialRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*StartTrialRequest) ProtoMessage() {}
+
+func (x *StartTrialRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_switchboard_licensing_v1_licensing_service_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use StartTrialRequest.ProtoReflect.Descriptor instead.
+func (*StartTrialRequest) Descriptor() ([]byte, []int) {
+	return file_switchboard_licensing_v1_licensing_service_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *StartTrialRequest) GetFeature() Feature {
+	if x != nil {
+		return x.Feature
+	}
+	return Feature_FEATURE_UNSPECIFIED
+}
+
+func (x *StartTrialRequest) GetClusterId() string {
+	if x != nil {
+		return x.ClusterId
+	}
+	return ""
+}
+
+// StartTrialResponse is the started trial.
+type StartTrialResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The trial.
+	Trial         *Trial `protobuf:"bytes,1,opt,name=trial,proto3" json:"trial,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *StartTrialResponse) Reset() {
+	*x = StartTrialResponse{}
+	mi := &file_switchboard_licensing_v1_licensing_service_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *StartTrialResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*StartTrialResponse) ProtoMessage() {}
+
+func (x *StartTrialResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_switchboard_licensing_v1_licensing_service_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use StartTrialResponse.ProtoReflect.Descriptor instead.
+func (*StartTrialResponse) Descriptor() ([]byte, []int) {
+	return file_switchboard_licensing_v1_licensing_service_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *StartTrialResponse) GetTrial() *Trial {
+	if x != nil {
+		return x.Trial
+	}
+	return nil
+}
+
+// DownloadReportRequest selects the report's scope.
+type DownloadReportRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The cluster: required in Traditional mode, empty in Smart mode.
+	ClusterId     string `protobuf:"bytes,1,opt,name=cluster_id,json=clusterId,proto3" json:"cluster_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DownloadReportRequest) Reset() {
+	*x = DownloadReportRequest{}
+	mi := &file_switchboard_licensing_v1_licensing_service_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DownloadReportRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DownloadReportRequest) ProtoMessage() {}
+
+func (x *DownloadReportRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_switchboard_licensing_v1_licensing_service_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DownloadReportRequest.ProtoReflect.Descriptor instead.
+func (*DownloadReportRequest) Descriptor() ([]byte, []int) {
+	return file_switchboard_licensing_v1_licensing_service_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *DownloadReportRequest) GetClusterId() string {
+	if x != nil {
+		return x.ClusterId
+	}
+	return ""
+}
+
+// ReportProgress travels in the extensions of each DownloadReport message.
+type ReportProgress struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The file being written: host-reported.csv, cluster-bins.csv or
+	// daily-peaks.csv.
+	File string `protobuf:"bytes,1,opt,name=file,proto3" json:"file,omitempty"`
+	// Rows written so far, over the three files.
+	RowsWritten int64 `protobuf:"varint,2,opt,name=rows_written,json=rowsWritten,proto3" json:"rows_written,omitempty"`
+	// Rows the report will hold, over the three files.
+	RowsTotal     int64 `protobuf:"varint,3,opt,name=rows_total,json=rowsTotal,proto3" json:"rows_total,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReportProgress) Reset() {
+	*x = ReportProgress{}
+	mi := &file_switchboard_licensing_v1_licensing_service_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReportProgress) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReportProgress) ProtoMessage() {}
+
+func (x *ReportProgress) ProtoReflect() protoreflect.Message {
+	mi := &file_switchboard_licensing_v1_licensing_service_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReportProgress.ProtoReflect.Descriptor instead.
+func (*ReportProgress) Descriptor() ([]byte, []int) {
+	return file_switchboard_licensing_v1_licensing_service_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *ReportProgress) GetFile() string {
+	if x != nil {
+		return x.File
+	}
+	return ""
+}
+
+func (x *ReportProgress) GetRowsWritten() int64 {
+	if x != nil {
+		return x.RowsWritten
+	}
+	return 0
+}
+
+func (x *ReportProgress) GetRowsTotal() int64 {
+	if x != nil {
+		return x.RowsTotal
+	}
+	return 0
 }
 
 // GetUtilizationRequest selects a series.
@@ -224,7 +2006,7 @@ type GetUtilizationRequest struct {
 
 func (x *GetUtilizationRequest) Reset() {
 	*x = GetUtilizationRequest{}
-	mi := &file_switchboard_licensing_v1_licensing_service_proto_msgTypes[0]
+	mi := &file_switchboard_licensing_v1_licensing_service_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -236,7 +2018,7 @@ func (x *GetUtilizationRequest) String() string {
 func (*GetUtilizationRequest) ProtoMessage() {}
 
 func (x *GetUtilizationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_switchboard_licensing_v1_licensing_service_proto_msgTypes[0]
+	mi := &file_switchboard_licensing_v1_licensing_service_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -249,7 +2031,7 @@ func (x *GetUtilizationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetUtilizationRequest.ProtoReflect.Descriptor instead.
 func (*GetUtilizationRequest) Descriptor() ([]byte, []int) {
-	return file_switchboard_licensing_v1_licensing_service_proto_rawDescGZIP(), []int{0}
+	return file_switchboard_licensing_v1_licensing_service_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *GetUtilizationRequest) GetClusterId() string {
@@ -289,8 +2071,7 @@ type UtilizationPoint struct {
 	// sample in the interval, or the day's peak after 3-point median
 	// smoothing. Bridges report hundredths (a call spread over bridges).
 	Value float64 `protobuf:"fixed64,2,opt,name=value,proto3" json:"value,omitempty"`
-	// Whether percentage is set. Allocations are not stored yet, so this is
-	// PERCENTAGE_STATE_NOT_COMPUTABLE on every point for now.
+	// Whether percentage is set.
 	PercentageState PercentageState `protobuf:"varint,3,opt,name=percentage_state,json=percentageState,proto3,enum=switchboard.licensing.v1.PercentageState" json:"percentage_state,omitempty"`
 	// Usage as a percentage of the allocation, when percentage_state is
 	// PERCENTAGE_STATE_COMPUTED; absent otherwise.
@@ -301,7 +2082,7 @@ type UtilizationPoint struct {
 
 func (x *UtilizationPoint) Reset() {
 	*x = UtilizationPoint{}
-	mi := &file_switchboard_licensing_v1_licensing_service_proto_msgTypes[1]
+	mi := &file_switchboard_licensing_v1_licensing_service_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -313,7 +2094,7 @@ func (x *UtilizationPoint) String() string {
 func (*UtilizationPoint) ProtoMessage() {}
 
 func (x *UtilizationPoint) ProtoReflect() protoreflect.Message {
-	mi := &file_switchboard_licensing_v1_licensing_service_proto_msgTypes[1]
+	mi := &file_switchboard_licensing_v1_licensing_service_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -326,7 +2107,7 @@ func (x *UtilizationPoint) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UtilizationPoint.ProtoReflect.Descriptor instead.
 func (*UtilizationPoint) Descriptor() ([]byte, []int) {
-	return file_switchboard_licensing_v1_licensing_service_proto_rawDescGZIP(), []int{1}
+	return file_switchboard_licensing_v1_licensing_service_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *UtilizationPoint) GetTime() *timestamppb.Timestamp {
@@ -363,14 +2144,19 @@ type GetUtilizationResponse struct {
 	// The step of the points.
 	Granularity Granularity `protobuf:"varint,1,opt,name=granularity,proto3,enum=switchboard.licensing.v1.Granularity" json:"granularity,omitempty"`
 	// The points in time order: 288 for one day, one per day otherwise.
-	Points        []*UtilizationPoint `protobuf:"bytes,2,rep,name=points,proto3" json:"points,omitempty"`
+	Points []*UtilizationPoint `protobuf:"bytes,2,rep,name=points,proto3" json:"points,omitempty"`
+	// The allocation the percentages are of; absent when none applies.
+	Allocated *int32 `protobuf:"varint,3,opt,name=allocated,proto3,oneof" json:"allocated,omitempty"`
+	// Traditional: the type is in use but no licence is installed, so no
+	// percentage can be computed and graphs break the y-axis (LI-22).
+	NotInstalled  bool `protobuf:"varint,4,opt,name=not_installed,json=notInstalled,proto3" json:"not_installed,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *GetUtilizationResponse) Reset() {
 	*x = GetUtilizationResponse{}
-	mi := &file_switchboard_licensing_v1_licensing_service_proto_msgTypes[2]
+	mi := &file_switchboard_licensing_v1_licensing_service_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -382,7 +2168,7 @@ func (x *GetUtilizationResponse) String() string {
 func (*GetUtilizationResponse) ProtoMessage() {}
 
 func (x *GetUtilizationResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_switchboard_licensing_v1_licensing_service_proto_msgTypes[2]
+	mi := &file_switchboard_licensing_v1_licensing_service_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -395,7 +2181,7 @@ func (x *GetUtilizationResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetUtilizationResponse.ProtoReflect.Descriptor instead.
 func (*GetUtilizationResponse) Descriptor() ([]byte, []int) {
-	return file_switchboard_licensing_v1_licensing_service_proto_rawDescGZIP(), []int{2}
+	return file_switchboard_licensing_v1_licensing_service_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *GetUtilizationResponse) GetGranularity() Granularity {
@@ -412,11 +2198,135 @@ func (x *GetUtilizationResponse) GetPoints() []*UtilizationPoint {
 	return nil
 }
 
+func (x *GetUtilizationResponse) GetAllocated() int32 {
+	if x != nil && x.Allocated != nil {
+		return *x.Allocated
+	}
+	return 0
+}
+
+func (x *GetUtilizationResponse) GetNotInstalled() bool {
+	if x != nil {
+		return x.NotInstalled
+	}
+	return false
+}
+
 var File_switchboard_licensing_v1_licensing_service_proto protoreflect.FileDescriptor
 
 const file_switchboard_licensing_v1_licensing_service_proto_rawDesc = "" +
 	"\n" +
-	"0switchboard/licensing/v1/licensing_service.proto\x12\x18switchboard.licensing.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x94\x02\n" +
+	"0switchboard/licensing/v1/licensing_service.proto\x12\x18switchboard.licensing.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x19google/api/httpbody.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xe2\x01\n" +
+	"\vEnforcement\x12@\n" +
+	"\x05stage\x18\x01 \x01(\x0e2*.switchboard.licensing.v1.EnforcementStageR\x05stage\x12\x1b\n" +
+	"\tdays_left\x18\x02 \x01(\x05R\bdaysLeft\x12B\n" +
+	"\x0fnext_stage_time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\rnextStageTime\x12\x18\n" +
+	"\amessage\x18\x04 \x01(\tR\amessage\x12\x16\n" +
+	"\x06reason\x18\x05 \x01(\tR\x06reason\"\x9b\x02\n" +
+	"\x05Trial\x12\x1c\n" +
+	"\tavailable\x18\x01 \x01(\bR\tavailable\x12\x16\n" +
+	"\x06active\x18\x02 \x01(\bR\x06active\x12\x12\n" +
+	"\x04used\x18\x03 \x01(\bR\x04used\x12\x1b\n" +
+	"\tdays_left\x18\x04 \x01(\x05R\bdaysLeft\x129\n" +
+	"\n" +
+	"start_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\tstartTime\x125\n" +
+	"\bend_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\aendTime\x129\n" +
+	"\x19covered_by_meetings_trial\x18\a \x01(\bR\x16coveredByMeetingsTrial\"\xcc\x02\n" +
+	"\tTypeUsage\x12<\n" +
+	"\x04type\x18\x01 \x01(\x0e2(.switchboard.licensing.v1.AllocationTypeR\x04type\x12\x1c\n" +
+	"\tallocated\x18\x02 \x01(\x05R\tallocated\x12\x1e\n" +
+	"\vpeak_90_day\x18\x03 \x01(\x01R\tpeak90Day\x12,\n" +
+	"\x0fpeak_percentage\x18\x04 \x01(\x01H\x00R\x0epeakPercentage\x88\x01\x01\x12\x1b\n" +
+	"\tdays_over\x18\x05 \x01(\x05R\bdaysOver\x12?\n" +
+	"\x06status\x18\x06 \x01(\x0e2'.switchboard.licensing.v1.LicenseStatusR\x06status\x12#\n" +
+	"\rnot_installed\x18\a \x01(\bR\fnotInstalledB\x12\n" +
+	"\x10_peak_percentage\"\x88\x05\n" +
+	"\n" +
+	"FeatureBox\x12;\n" +
+	"\afeature\x18\x01 \x01(\x0e2!.switchboard.licensing.v1.FeatureR\afeature\x12?\n" +
+	"\x06status\x18\x02 \x01(\x0e2'.switchboard.licensing.v1.LicenseStatusR\x06status\x12G\n" +
+	"\venforcement\x18\x03 \x01(\v2%.switchboard.licensing.v1.EnforcementR\venforcement\x125\n" +
+	"\x05trial\x18\x04 \x01(\v2\x1f.switchboard.licensing.v1.TrialR\x05trial\x129\n" +
+	"\x05types\x18\x05 \x03(\v2#.switchboard.licensing.v1.TypeUsageR\x05types\x127\n" +
+	"\x17customization_allocated\x18\x06 \x01(\bR\x16customizationAllocated\x12N\n" +
+	"\x0essm_compliance\x18\a \x01(\x0e2'.switchboard.licensing.v1.SsmComplianceR\rssmCompliance\x12[\n" +
+	"\rssm_purchased\x18\b \x03(\v26.switchboard.licensing.v1.FeatureBox.SsmPurchasedEntryR\fssmPurchased\x12\x1a\n" +
+	"\bremedies\x18\t \x03(\tR\bremedies\x1a?\n" +
+	"\x11SsmPurchasedEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\x05R\x05value:\x028\x01\"\x19\n" +
+	"\x17GetLicensingModeRequest\"\x8c\x01\n" +
+	"\x18GetLicensingModeResponse\x12;\n" +
+	"\x04mode\x18\x01 \x01(\x0e2'.switchboard.licensing.v1.LicensingModeR\x04mode\x123\n" +
+	"\x15traditional_available\x18\x02 \x01(\bR\x14traditionalAvailable\"\xb5\x01\n" +
+	"\x17SetLicensingModeRequest\x12K\n" +
+	"\x04mode\x18\x01 \x01(\x0e2'.switchboard.licensing.v1.LicensingModeB\x0e\xbaH\v\x82\x01\b\x10\x01\x18\x02\x18\x03\x18\x04R\x04mode\x12M\n" +
+	"#acknowledge_other_instance_licenses\x18\x02 \x01(\bR acknowledgeOtherInstanceLicenses\"\x9e\x01\n" +
+	"\x18SetLicensingModeResponse\x12;\n" +
+	"\x04mode\x18\x01 \x01(\x0e2'.switchboard.licensing.v1.LicensingModeR\x04mode\x12\"\n" +
+	"\fderegistered\x18\x02 \x01(\bR\fderegistered\x12!\n" +
+	"\fssm_notified\x18\x03 \x01(\bR\vssmNotified\"L\n" +
+	"\x18GetLicenseDetailsRequest\x120\n" +
+	"\n" +
+	"cluster_id\x18\x01 \x01(\tB\x11\xbaH\x0er\f\x18\x142\b^[0-9]*$R\tclusterId\"\xb7\x02\n" +
+	"\x19GetLicenseDetailsResponse\x12;\n" +
+	"\x04mode\x18\x01 \x01(\x0e2'.switchboard.licensing.v1.LicensingModeR\x04mode\x12\x1d\n" +
+	"\n" +
+	"cluster_id\x18\x02 \x01(\tR\tclusterId\x12@\n" +
+	"\bfeatures\x18\x03 \x03(\v2$.switchboard.licensing.v1.FeatureBoxR\bfeatures\x12;\n" +
+	"\x1ausage_backfill_in_progress\x18\x04 \x01(\bR\x17usageBackfillInProgress\x12?\n" +
+	"\revaluate_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\fevaluateTime\"\x19\n" +
+	"\x17GetLicenseStatusRequest\"\xd7\x01\n" +
+	"\x0eFeatureSummary\x12;\n" +
+	"\afeature\x18\x01 \x01(\x0e2!.switchboard.licensing.v1.FeatureR\afeature\x12?\n" +
+	"\x06status\x18\x02 \x01(\x0e2'.switchboard.licensing.v1.LicenseStatusR\x06status\x12G\n" +
+	"\venforcement\x18\x03 \x01(\v2%.switchboard.licensing.v1.EnforcementR\venforcement\"\x9a\x01\n" +
+	"\x10LicenseStatusRow\x12\x1d\n" +
+	"\n" +
+	"cluster_id\x18\x01 \x01(\tR\tclusterId\x12!\n" +
+	"\fcluster_name\x18\x02 \x01(\tR\vclusterName\x12D\n" +
+	"\bfeatures\x18\x03 \x03(\v2(.switchboard.licensing.v1.FeatureSummaryR\bfeatures\"\x97\x01\n" +
+	"\x18GetLicenseStatusResponse\x12;\n" +
+	"\x04mode\x18\x01 \x01(\x0e2'.switchboard.licensing.v1.LicensingModeR\x04mode\x12>\n" +
+	"\x04rows\x18\x02 \x03(\v2*.switchboard.licensing.v1.LicenseStatusRowR\x04rows\"\xd7\x02\n" +
+	"\x14SetAllocationRequest\x12.\n" +
+	"\bpmp_plus\x18\x01 \x01(\x05B\x0e\xbaH\v\xc8\x01\x01\x1a\x06\x18\xc0\x84=(\x00H\x00R\apmpPlus\x88\x01\x01\x12.\n" +
+	"\bsmp_plus\x18\x02 \x01(\x05B\x0e\xbaH\v\xc8\x01\x01\x1a\x06\x18\xc0\x84=(\x00H\x01R\asmpPlus\x88\x01\x01\x121\n" +
+	"\trecording\x18\x03 \x01(\x05B\x0e\xbaH\v\xc8\x01\x01\x1a\x06\x18\xc0\x84=(\x00H\x02R\trecording\x88\x01\x01\x121\n" +
+	"\tstreaming\x18\x04 \x01(\x05B\x0e\xbaH\v\xc8\x01\x01\x1a\x06\x18\xc0\x84=(\x00H\x03R\tstreaming\x88\x01\x01\x121\n" +
+	"\rcustomization\x18\x05 \x01(\bB\x06\xbaH\x03\xc8\x01\x01H\x04R\rcustomization\x88\x01\x01B\v\n" +
+	"\t_pmp_plusB\v\n" +
+	"\t_smp_plusB\f\n" +
+	"\n" +
+	"_recordingB\f\n" +
+	"\n" +
+	"_streamingB\x10\n" +
+	"\x0e_customization\"\xe2\x01\n" +
+	"\vAllocations\x12\x19\n" +
+	"\bpmp_plus\x18\x01 \x01(\x05R\apmpPlus\x12\x19\n" +
+	"\bsmp_plus\x18\x02 \x01(\x05R\asmpPlus\x12\x1c\n" +
+	"\trecording\x18\x03 \x01(\x05R\trecording\x12\x1c\n" +
+	"\tstreaming\x18\x04 \x01(\x05R\tstreaming\x12$\n" +
+	"\rcustomization\x18\x05 \x01(\bR\rcustomization\x12;\n" +
+	"\vupdate_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"updateTime\"`\n" +
+	"\x15SetAllocationResponse\x12G\n" +
+	"\vallocations\x18\x01 \x01(\v2%.switchboard.licensing.v1.AllocationsR\vallocations\"\x8e\x01\n" +
+	"\x11StartTrialRequest\x12G\n" +
+	"\afeature\x18\x01 \x01(\x0e2!.switchboard.licensing.v1.FeatureB\n" +
+	"\xbaH\a\x82\x01\x04\x10\x01 \x00R\afeature\x120\n" +
+	"\n" +
+	"cluster_id\x18\x02 \x01(\tB\x11\xbaH\x0er\f\x18\x142\b^[0-9]*$R\tclusterId\"K\n" +
+	"\x12StartTrialResponse\x125\n" +
+	"\x05trial\x18\x01 \x01(\v2\x1f.switchboard.licensing.v1.TrialR\x05trial\"I\n" +
+	"\x15DownloadReportRequest\x120\n" +
+	"\n" +
+	"cluster_id\x18\x01 \x01(\tB\x11\xbaH\x0er\f\x18\x142\b^[0-9]*$R\tclusterId\"f\n" +
+	"\x0eReportProgress\x12\x12\n" +
+	"\x04file\x18\x01 \x01(\tR\x04file\x12!\n" +
+	"\frows_written\x18\x02 \x01(\x03R\vrowsWritten\x12\x1d\n" +
+	"\n" +
+	"rows_total\x18\x03 \x01(\x03R\trowsTotal\"\x94\x02\n" +
 	"\x15GetUtilizationRequest\x120\n" +
 	"\n" +
 	"cluster_id\x18\x01 \x01(\tB\x11\xbaH\x0er\f\x18\x142\b^[0-9]*$R\tclusterId\x12E\n" +
@@ -432,10 +2342,51 @@ const file_switchboard_licensing_v1_licensing_service_proto_rawDesc = "" +
 	"\n" +
 	"percentage\x18\x04 \x01(\x01H\x00R\n" +
 	"percentage\x88\x01\x01B\r\n" +
-	"\v_percentage\"\xa5\x01\n" +
+	"\v_percentage\"\xfb\x01\n" +
 	"\x16GetUtilizationResponse\x12G\n" +
 	"\vgranularity\x18\x01 \x01(\x0e2%.switchboard.licensing.v1.GranularityR\vgranularity\x12B\n" +
-	"\x06points\x18\x02 \x03(\v2*.switchboard.licensing.v1.UtilizationPointR\x06points*\xf4\x01\n" +
+	"\x06points\x18\x02 \x03(\v2*.switchboard.licensing.v1.UtilizationPointR\x06points\x12!\n" +
+	"\tallocated\x18\x03 \x01(\x05H\x00R\tallocated\x88\x01\x01\x12#\n" +
+	"\rnot_installed\x18\x04 \x01(\bR\fnotInstalledB\f\n" +
+	"\n" +
+	"_allocated*\x9c\x01\n" +
+	"\rLicensingMode\x12\x1e\n" +
+	"\x1aLICENSING_MODE_UNSPECIFIED\x10\x00\x12\x18\n" +
+	"\x14LICENSING_MODE_UNSET\x10\x01\x12\x18\n" +
+	"\x14LICENSING_MODE_SMART\x10\x02\x12\x1e\n" +
+	"\x1aLICENSING_MODE_TRADITIONAL\x10\x03\x12\x17\n" +
+	"\x13LICENSING_MODE_NONE\x10\x04*t\n" +
+	"\aFeature\x12\x17\n" +
+	"\x13FEATURE_UNSPECIFIED\x10\x00\x12\x14\n" +
+	"\x10FEATURE_MEETINGS\x10\x01\x12\x1f\n" +
+	"\x1bFEATURE_RECORDING_STREAMING\x10\x02\x12\x19\n" +
+	"\x15FEATURE_CUSTOMIZATION\x10\x03*\xf7\x01\n" +
+	"\rLicenseStatus\x12\x1e\n" +
+	"\x1aLICENSE_STATUS_UNSPECIFIED\x10\x00\x12\x1d\n" +
+	"\x19LICENSE_STATUS_UNLICENSED\x10\x01\x12 \n" +
+	"\x1cLICENSE_STATUS_IN_COMPLIANCE\x10\x02\x12!\n" +
+	"\x1dLICENSE_STATUS_OVER_THRESHOLD\x10\x03\x12\x1f\n" +
+	"\x1bLICENSE_STATUS_INSUFFICIENT\x10\x04\x12$\n" +
+	" LICENSE_STATUS_OUT_OF_COMPLIANCE\x10\x05\x12\x1b\n" +
+	"\x17LICENSE_STATUS_LICENSED\x10\x06*\xfe\x01\n" +
+	"\x10EnforcementStage\x12!\n" +
+	"\x1dENFORCEMENT_STAGE_UNSPECIFIED\x10\x00\x12\x1a\n" +
+	"\x16ENFORCEMENT_STAGE_NONE\x10\x01\x12\x1d\n" +
+	"\x19ENFORCEMENT_STAGE_ALARM_1\x10\x02\x12\x1d\n" +
+	"\x19ENFORCEMENT_STAGE_ALARM_2\x10\x03\x12\x1d\n" +
+	"\x19ENFORCEMENT_STAGE_ALARM_3\x10\x04\x12)\n" +
+	"%ENFORCEMENT_STAGE_AVAILABLE_COUNTDOWN\x10\x05\x12#\n" +
+	"\x1fENFORCEMENT_STAGE_NOT_AVAILABLE\x10\x06*\xab\x01\n" +
+	"\x0eAllocationType\x12\x1f\n" +
+	"\x1bALLOCATION_TYPE_UNSPECIFIED\x10\x00\x12\x1c\n" +
+	"\x18ALLOCATION_TYPE_PMP_PLUS\x10\x01\x12\x1c\n" +
+	"\x18ALLOCATION_TYPE_SMP_PLUS\x10\x02\x12\x1d\n" +
+	"\x19ALLOCATION_TYPE_RECORDING\x10\x03\x12\x1d\n" +
+	"\x19ALLOCATION_TYPE_STREAMING\x10\x04*o\n" +
+	"\rSsmCompliance\x12\x1e\n" +
+	"\x1aSSM_COMPLIANCE_UNSPECIFIED\x10\x00\x12 \n" +
+	"\x1cSSM_COMPLIANCE_IN_COMPLIANCE\x10\x01\x12\x1c\n" +
+	"\x18SSM_COMPLIANCE_SHORTFALL\x10\x02*\x8f\x02\n" +
 	"\vLicenseType\x12\x1c\n" +
 	"\x18LICENSE_TYPE_UNSPECIFIED\x10\x00\x12\x14\n" +
 	"\x10LICENSE_TYPE_PMP\x10\x01\x12\x1d\n" +
@@ -444,7 +2395,8 @@ const file_switchboard_licensing_v1_licensing_service_proto_rawDesc = "" +
 	"\x1fLICENSE_TYPE_SMP_POINT_TO_POINT\x10\x04\x12\x19\n" +
 	"\x15LICENSE_TYPE_SMP_FULL\x10\x05\x12\x1a\n" +
 	"\x16LICENSE_TYPE_RECORDING\x10\x06\x12\x1a\n" +
-	"\x16LICENSE_TYPE_STREAMING\x10\a*]\n" +
+	"\x16LICENSE_TYPE_STREAMING\x10\a\x12\x19\n" +
+	"\x15LICENSE_TYPE_SMP_PLUS\x10\b*]\n" +
 	"\vGranularity\x12\x1b\n" +
 	"\x17GRANULARITY_UNSPECIFIED\x10\x00\x12\x1c\n" +
 	"\x18GRANULARITY_FIVE_MINUTES\x10\x01\x12\x13\n" +
@@ -452,9 +2404,17 @@ const file_switchboard_licensing_v1_licensing_service_proto_rawDesc = "" +
 	"\x0fPercentageState\x12 \n" +
 	"\x1cPERCENTAGE_STATE_UNSPECIFIED\x10\x00\x12#\n" +
 	"\x1fPERCENTAGE_STATE_NOT_COMPUTABLE\x10\x01\x12\x1d\n" +
-	"\x19PERCENTAGE_STATE_COMPUTED\x10\x022\xb2\x01\n" +
-	"\x10LicensingService\x12\x9d\x01\n" +
-	"\x0eGetUtilization\x12/.switchboard.licensing.v1.GetUtilizationRequest\x1a0.switchboard.licensing.v1.GetUtilizationResponse\"(\x82\xd3\xe4\x93\x02\x1f\x12\x1d/api/v1/licensing/utilization\x90\x02\x01BOZMgithub.com/switchboardhq/switchboard/gen/switchboard/licensing/v1;licensingv1b\x06proto3"
+	"\x19PERCENTAGE_STATE_COMPUTED\x10\x022\xe8\t\n" +
+	"\x10LicensingService\x12\x9c\x01\n" +
+	"\x10GetLicensingMode\x121.switchboard.licensing.v1.GetLicensingModeRequest\x1a2.switchboard.licensing.v1.GetLicensingModeResponse\"!\x82\xd3\xe4\x93\x02\x18\x12\x16/api/v1/licensing/mode\x90\x02\x01\x12\x9f\x01\n" +
+	"\x10SetLicensingMode\x121.switchboard.licensing.v1.SetLicensingModeRequest\x1a2.switchboard.licensing.v1.SetLicensingModeResponse\"$\x82\xd3\xe4\x93\x02\x1b:\x01*\x1a\x16/api/v1/licensing/mode\x90\x02\x02\x12\xa2\x01\n" +
+	"\x11GetLicenseDetails\x122.switchboard.licensing.v1.GetLicenseDetailsRequest\x1a3.switchboard.licensing.v1.GetLicenseDetailsResponse\"$\x82\xd3\xe4\x93\x02\x1b\x12\x19/api/v1/licensing/details\x90\x02\x01\x12\x9e\x01\n" +
+	"\x10GetLicenseStatus\x121.switchboard.licensing.v1.GetLicenseStatusRequest\x1a2.switchboard.licensing.v1.GetLicenseStatusResponse\"#\x82\xd3\xe4\x93\x02\x1a\x12\x18/api/v1/licensing/status\x90\x02\x01\x12\x9d\x01\n" +
+	"\rSetAllocation\x12..switchboard.licensing.v1.SetAllocationRequest\x1a/.switchboard.licensing.v1.SetAllocationResponse\"+\x82\xd3\xe4\x93\x02\":\x01*\x1a\x1d/api/v1/licensing/allocations\x90\x02\x02\x12\x8c\x01\n" +
+	"\n" +
+	"StartTrial\x12+.switchboard.licensing.v1.StartTrialRequest\x1a,.switchboard.licensing.v1.StartTrialResponse\"#\x82\xd3\xe4\x93\x02\x1d:\x01*\"\x18/api/v1/licensing/trials\x12\x9d\x01\n" +
+	"\x0eGetUtilization\x12/.switchboard.licensing.v1.GetUtilizationRequest\x1a0.switchboard.licensing.v1.GetUtilizationResponse\"(\x82\xd3\xe4\x93\x02\x1f\x12\x1d/api/v1/licensing/utilization\x90\x02\x01\x12~\n" +
+	"\x0eDownloadReport\x12/.switchboard.licensing.v1.DownloadReportRequest\x1a\x14.google.api.HttpBody\"#\x82\xd3\xe4\x93\x02\x1a\x12\x18/api/v1/licensing/report\x90\x02\x010\x01BOZMgithub.com/switchboardhq/switchboard/gen/switchboard/licensing/v1;licensingv1b\x06proto3"
 
 var (
 	file_switchboard_licensing_v1_licensing_service_proto_rawDescOnce sync.Once
@@ -468,30 +2428,102 @@ func file_switchboard_licensing_v1_licensing_service_proto_rawDescGZIP() []byte 
 	return file_switchboard_licensing_v1_licensing_service_proto_rawDescData
 }
 
-var file_switchboard_licensing_v1_licensing_service_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_switchboard_licensing_v1_licensing_service_proto_msgTypes = make([]protoimpl.MessageInfo, 3)
+var file_switchboard_licensing_v1_licensing_service_proto_enumTypes = make([]protoimpl.EnumInfo, 9)
+var file_switchboard_licensing_v1_licensing_service_proto_msgTypes = make([]protoimpl.MessageInfo, 25)
 var file_switchboard_licensing_v1_licensing_service_proto_goTypes = []any{
-	(LicenseType)(0),               // 0: switchboard.licensing.v1.LicenseType
-	(Granularity)(0),               // 1: switchboard.licensing.v1.Granularity
-	(PercentageState)(0),           // 2: switchboard.licensing.v1.PercentageState
-	(*GetUtilizationRequest)(nil),  // 3: switchboard.licensing.v1.GetUtilizationRequest
-	(*UtilizationPoint)(nil),       // 4: switchboard.licensing.v1.UtilizationPoint
-	(*GetUtilizationResponse)(nil), // 5: switchboard.licensing.v1.GetUtilizationResponse
-	(*timestamppb.Timestamp)(nil),  // 6: google.protobuf.Timestamp
+	(LicensingMode)(0),                // 0: switchboard.licensing.v1.LicensingMode
+	(Feature)(0),                      // 1: switchboard.licensing.v1.Feature
+	(LicenseStatus)(0),                // 2: switchboard.licensing.v1.LicenseStatus
+	(EnforcementStage)(0),             // 3: switchboard.licensing.v1.EnforcementStage
+	(AllocationType)(0),               // 4: switchboard.licensing.v1.AllocationType
+	(SsmCompliance)(0),                // 5: switchboard.licensing.v1.SsmCompliance
+	(LicenseType)(0),                  // 6: switchboard.licensing.v1.LicenseType
+	(Granularity)(0),                  // 7: switchboard.licensing.v1.Granularity
+	(PercentageState)(0),              // 8: switchboard.licensing.v1.PercentageState
+	(*Enforcement)(nil),               // 9: switchboard.licensing.v1.Enforcement
+	(*Trial)(nil),                     // 10: switchboard.licensing.v1.Trial
+	(*TypeUsage)(nil),                 // 11: switchboard.licensing.v1.TypeUsage
+	(*FeatureBox)(nil),                // 12: switchboard.licensing.v1.FeatureBox
+	(*GetLicensingModeRequest)(nil),   // 13: switchboard.licensing.v1.GetLicensingModeRequest
+	(*GetLicensingModeResponse)(nil),  // 14: switchboard.licensing.v1.GetLicensingModeResponse
+	(*SetLicensingModeRequest)(nil),   // 15: switchboard.licensing.v1.SetLicensingModeRequest
+	(*SetLicensingModeResponse)(nil),  // 16: switchboard.licensing.v1.SetLicensingModeResponse
+	(*GetLicenseDetailsRequest)(nil),  // 17: switchboard.licensing.v1.GetLicenseDetailsRequest
+	(*GetLicenseDetailsResponse)(nil), // 18: switchboard.licensing.v1.GetLicenseDetailsResponse
+	(*GetLicenseStatusRequest)(nil),   // 19: switchboard.licensing.v1.GetLicenseStatusRequest
+	(*FeatureSummary)(nil),            // 20: switchboard.licensing.v1.FeatureSummary
+	(*LicenseStatusRow)(nil),          // 21: switchboard.licensing.v1.LicenseStatusRow
+	(*GetLicenseStatusResponse)(nil),  // 22: switchboard.licensing.v1.GetLicenseStatusResponse
+	(*SetAllocationRequest)(nil),      // 23: switchboard.licensing.v1.SetAllocationRequest
+	(*Allocations)(nil),               // 24: switchboard.licensing.v1.Allocations
+	(*SetAllocationResponse)(nil),     // 25: switchboard.licensing.v1.SetAllocationResponse
+	(*StartTrialRequest)(nil),         // 26: switchboard.licensing.v1.StartTrialRequest
+	(*StartTrialResponse)(nil),        // 27: switchboard.licensing.v1.StartTrialResponse
+	(*DownloadReportRequest)(nil),     // 28: switchboard.licensing.v1.DownloadReportRequest
+	(*ReportProgress)(nil),            // 29: switchboard.licensing.v1.ReportProgress
+	(*GetUtilizationRequest)(nil),     // 30: switchboard.licensing.v1.GetUtilizationRequest
+	(*UtilizationPoint)(nil),          // 31: switchboard.licensing.v1.UtilizationPoint
+	(*GetUtilizationResponse)(nil),    // 32: switchboard.licensing.v1.GetUtilizationResponse
+	nil,                               // 33: switchboard.licensing.v1.FeatureBox.SsmPurchasedEntry
+	(*timestamppb.Timestamp)(nil),     // 34: google.protobuf.Timestamp
+	(*httpbody.HttpBody)(nil),         // 35: google.api.HttpBody
 }
 var file_switchboard_licensing_v1_licensing_service_proto_depIdxs = []int32{
-	0, // 0: switchboard.licensing.v1.GetUtilizationRequest.type:type_name -> switchboard.licensing.v1.LicenseType
-	6, // 1: switchboard.licensing.v1.UtilizationPoint.time:type_name -> google.protobuf.Timestamp
-	2, // 2: switchboard.licensing.v1.UtilizationPoint.percentage_state:type_name -> switchboard.licensing.v1.PercentageState
-	1, // 3: switchboard.licensing.v1.GetUtilizationResponse.granularity:type_name -> switchboard.licensing.v1.Granularity
-	4, // 4: switchboard.licensing.v1.GetUtilizationResponse.points:type_name -> switchboard.licensing.v1.UtilizationPoint
-	3, // 5: switchboard.licensing.v1.LicensingService.GetUtilization:input_type -> switchboard.licensing.v1.GetUtilizationRequest
-	5, // 6: switchboard.licensing.v1.LicensingService.GetUtilization:output_type -> switchboard.licensing.v1.GetUtilizationResponse
-	6, // [6:7] is the sub-list for method output_type
-	5, // [5:6] is the sub-list for method input_type
-	5, // [5:5] is the sub-list for extension type_name
-	5, // [5:5] is the sub-list for extension extendee
-	0, // [0:5] is the sub-list for field type_name
+	3,  // 0: switchboard.licensing.v1.Enforcement.stage:type_name -> switchboard.licensing.v1.EnforcementStage
+	34, // 1: switchboard.licensing.v1.Enforcement.next_stage_time:type_name -> google.protobuf.Timestamp
+	34, // 2: switchboard.licensing.v1.Trial.start_time:type_name -> google.protobuf.Timestamp
+	34, // 3: switchboard.licensing.v1.Trial.end_time:type_name -> google.protobuf.Timestamp
+	4,  // 4: switchboard.licensing.v1.TypeUsage.type:type_name -> switchboard.licensing.v1.AllocationType
+	2,  // 5: switchboard.licensing.v1.TypeUsage.status:type_name -> switchboard.licensing.v1.LicenseStatus
+	1,  // 6: switchboard.licensing.v1.FeatureBox.feature:type_name -> switchboard.licensing.v1.Feature
+	2,  // 7: switchboard.licensing.v1.FeatureBox.status:type_name -> switchboard.licensing.v1.LicenseStatus
+	9,  // 8: switchboard.licensing.v1.FeatureBox.enforcement:type_name -> switchboard.licensing.v1.Enforcement
+	10, // 9: switchboard.licensing.v1.FeatureBox.trial:type_name -> switchboard.licensing.v1.Trial
+	11, // 10: switchboard.licensing.v1.FeatureBox.types:type_name -> switchboard.licensing.v1.TypeUsage
+	5,  // 11: switchboard.licensing.v1.FeatureBox.ssm_compliance:type_name -> switchboard.licensing.v1.SsmCompliance
+	33, // 12: switchboard.licensing.v1.FeatureBox.ssm_purchased:type_name -> switchboard.licensing.v1.FeatureBox.SsmPurchasedEntry
+	0,  // 13: switchboard.licensing.v1.GetLicensingModeResponse.mode:type_name -> switchboard.licensing.v1.LicensingMode
+	0,  // 14: switchboard.licensing.v1.SetLicensingModeRequest.mode:type_name -> switchboard.licensing.v1.LicensingMode
+	0,  // 15: switchboard.licensing.v1.SetLicensingModeResponse.mode:type_name -> switchboard.licensing.v1.LicensingMode
+	0,  // 16: switchboard.licensing.v1.GetLicenseDetailsResponse.mode:type_name -> switchboard.licensing.v1.LicensingMode
+	12, // 17: switchboard.licensing.v1.GetLicenseDetailsResponse.features:type_name -> switchboard.licensing.v1.FeatureBox
+	34, // 18: switchboard.licensing.v1.GetLicenseDetailsResponse.evaluate_time:type_name -> google.protobuf.Timestamp
+	1,  // 19: switchboard.licensing.v1.FeatureSummary.feature:type_name -> switchboard.licensing.v1.Feature
+	2,  // 20: switchboard.licensing.v1.FeatureSummary.status:type_name -> switchboard.licensing.v1.LicenseStatus
+	9,  // 21: switchboard.licensing.v1.FeatureSummary.enforcement:type_name -> switchboard.licensing.v1.Enforcement
+	20, // 22: switchboard.licensing.v1.LicenseStatusRow.features:type_name -> switchboard.licensing.v1.FeatureSummary
+	0,  // 23: switchboard.licensing.v1.GetLicenseStatusResponse.mode:type_name -> switchboard.licensing.v1.LicensingMode
+	21, // 24: switchboard.licensing.v1.GetLicenseStatusResponse.rows:type_name -> switchboard.licensing.v1.LicenseStatusRow
+	34, // 25: switchboard.licensing.v1.Allocations.update_time:type_name -> google.protobuf.Timestamp
+	24, // 26: switchboard.licensing.v1.SetAllocationResponse.allocations:type_name -> switchboard.licensing.v1.Allocations
+	1,  // 27: switchboard.licensing.v1.StartTrialRequest.feature:type_name -> switchboard.licensing.v1.Feature
+	10, // 28: switchboard.licensing.v1.StartTrialResponse.trial:type_name -> switchboard.licensing.v1.Trial
+	6,  // 29: switchboard.licensing.v1.GetUtilizationRequest.type:type_name -> switchboard.licensing.v1.LicenseType
+	34, // 30: switchboard.licensing.v1.UtilizationPoint.time:type_name -> google.protobuf.Timestamp
+	8,  // 31: switchboard.licensing.v1.UtilizationPoint.percentage_state:type_name -> switchboard.licensing.v1.PercentageState
+	7,  // 32: switchboard.licensing.v1.GetUtilizationResponse.granularity:type_name -> switchboard.licensing.v1.Granularity
+	31, // 33: switchboard.licensing.v1.GetUtilizationResponse.points:type_name -> switchboard.licensing.v1.UtilizationPoint
+	13, // 34: switchboard.licensing.v1.LicensingService.GetLicensingMode:input_type -> switchboard.licensing.v1.GetLicensingModeRequest
+	15, // 35: switchboard.licensing.v1.LicensingService.SetLicensingMode:input_type -> switchboard.licensing.v1.SetLicensingModeRequest
+	17, // 36: switchboard.licensing.v1.LicensingService.GetLicenseDetails:input_type -> switchboard.licensing.v1.GetLicenseDetailsRequest
+	19, // 37: switchboard.licensing.v1.LicensingService.GetLicenseStatus:input_type -> switchboard.licensing.v1.GetLicenseStatusRequest
+	23, // 38: switchboard.licensing.v1.LicensingService.SetAllocation:input_type -> switchboard.licensing.v1.SetAllocationRequest
+	26, // 39: switchboard.licensing.v1.LicensingService.StartTrial:input_type -> switchboard.licensing.v1.StartTrialRequest
+	30, // 40: switchboard.licensing.v1.LicensingService.GetUtilization:input_type -> switchboard.licensing.v1.GetUtilizationRequest
+	28, // 41: switchboard.licensing.v1.LicensingService.DownloadReport:input_type -> switchboard.licensing.v1.DownloadReportRequest
+	14, // 42: switchboard.licensing.v1.LicensingService.GetLicensingMode:output_type -> switchboard.licensing.v1.GetLicensingModeResponse
+	16, // 43: switchboard.licensing.v1.LicensingService.SetLicensingMode:output_type -> switchboard.licensing.v1.SetLicensingModeResponse
+	18, // 44: switchboard.licensing.v1.LicensingService.GetLicenseDetails:output_type -> switchboard.licensing.v1.GetLicenseDetailsResponse
+	22, // 45: switchboard.licensing.v1.LicensingService.GetLicenseStatus:output_type -> switchboard.licensing.v1.GetLicenseStatusResponse
+	25, // 46: switchboard.licensing.v1.LicensingService.SetAllocation:output_type -> switchboard.licensing.v1.SetAllocationResponse
+	27, // 47: switchboard.licensing.v1.LicensingService.StartTrial:output_type -> switchboard.licensing.v1.StartTrialResponse
+	32, // 48: switchboard.licensing.v1.LicensingService.GetUtilization:output_type -> switchboard.licensing.v1.GetUtilizationResponse
+	35, // 49: switchboard.licensing.v1.LicensingService.DownloadReport:output_type -> google.api.HttpBody
+	42, // [42:50] is the sub-list for method output_type
+	34, // [34:42] is the sub-list for method input_type
+	34, // [34:34] is the sub-list for extension type_name
+	34, // [34:34] is the sub-list for extension extendee
+	0,  // [0:34] is the sub-list for field type_name
 }
 
 func init() { file_switchboard_licensing_v1_licensing_service_proto_init() }
@@ -499,14 +2531,17 @@ func file_switchboard_licensing_v1_licensing_service_proto_init() {
 	if File_switchboard_licensing_v1_licensing_service_proto != nil {
 		return
 	}
-	file_switchboard_licensing_v1_licensing_service_proto_msgTypes[1].OneofWrappers = []any{}
+	file_switchboard_licensing_v1_licensing_service_proto_msgTypes[2].OneofWrappers = []any{}
+	file_switchboard_licensing_v1_licensing_service_proto_msgTypes[14].OneofWrappers = []any{}
+	file_switchboard_licensing_v1_licensing_service_proto_msgTypes[22].OneofWrappers = []any{}
+	file_switchboard_licensing_v1_licensing_service_proto_msgTypes[23].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_switchboard_licensing_v1_licensing_service_proto_rawDesc), len(file_switchboard_licensing_v1_licensing_service_proto_rawDesc)),
-			NumEnums:      3,
-			NumMessages:   3,
+			NumEnums:      9,
+			NumMessages:   25,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -8,6 +8,7 @@ package licensingv1
 
 import (
 	context "context"
+	httpbody "google.golang.org/genproto/googleapis/api/httpbody"
 	grpc "google.golang.org/grpc"
 	codes "google.golang.org/grpc/codes"
 	status "google.golang.org/grpc/status"
@@ -19,17 +20,68 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	LicensingService_GetUtilization_FullMethodName = "/switchboard.licensing.v1.LicensingService/GetUtilization"
+	LicensingService_GetLicensingMode_FullMethodName  = "/switchboard.licensing.v1.LicensingService/GetLicensingMode"
+	LicensingService_SetLicensingMode_FullMethodName  = "/switchboard.licensing.v1.LicensingService/SetLicensingMode"
+	LicensingService_GetLicenseDetails_FullMethodName = "/switchboard.licensing.v1.LicensingService/GetLicenseDetails"
+	LicensingService_GetLicenseStatus_FullMethodName  = "/switchboard.licensing.v1.LicensingService/GetLicenseStatus"
+	LicensingService_SetAllocation_FullMethodName     = "/switchboard.licensing.v1.LicensingService/SetAllocation"
+	LicensingService_StartTrial_FullMethodName        = "/switchboard.licensing.v1.LicensingService/StartTrial"
+	LicensingService_GetUtilization_FullMethodName    = "/switchboard.licensing.v1.LicensingService/GetUtilization"
+	LicensingService_DownloadReport_FullMethodName    = "/switchboard.licensing.v1.LicensingService/DownloadReport"
 )
 
 // LicensingServiceClient is the client API for LicensingService service.
 //
 // For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
 //
-// LicensingService reports the licence usage Switchboard collects from the
-// Call Bridges (§7 of the specification). Only the utilisation graphs
-// (LI-52 … LI-55) are served so far.
+// LicensingService is licensing (§7 of the specification): the licensing
+// mode, the status of each feature with its trials and enforcement, the
+// allocations, the utilisation graphs and the 90-day report. The Smart
+// Licensing registration with Cisco SSM is SmartLicensingService.
 type LicensingServiceClient interface {
+	// GetLicensingMode returns the instance's licensing mode (LI-01) and
+	// whether Traditional licensing may be chosen (LI-04).
+	//
+	// Side effects: none. Required role: administrator.
+	GetLicensingMode(ctx context.Context, in *GetLicensingModeRequest, opts ...grpc.CallOption) (*GetLicensingModeResponse, error)
+	// SetLicensingMode chooses the licensing mode. Traditional is
+	// FAILED_PRECONDITION unless a connected Call Bridge has traditional
+	// licences (LI-04); None is FAILED_PRECONDITION without
+	// acknowledge_other_instance_licenses (LI-05). Leaving Smart deregisters
+	// from SSM (LI-07). The bridges get the new status within 5 minutes
+	// (LI-58).
+	//
+	// Side effects: stores the mode; audited. Required role: administrator.
+	SetLicensingMode(ctx context.Context, in *SetLicensingModeRequest, opts ...grpc.CallOption) (*SetLicensingModeResponse, error)
+	// GetLicenseDetails returns the Licenses view: one box per feature
+	// (LI-09, LI-46) with status, enforcement warning, trial, allocations
+	// and 90-day peaks. In Traditional mode cluster_id is required (LI-49);
+	// in Smart mode it must be empty (one status for the deployment, LI-20).
+	// With mode None or unset the features are empty and the mode says why.
+	//
+	// Side effects: none. Required role: administrator.
+	GetLicenseDetails(ctx context.Context, in *GetLicenseDetailsRequest, opts ...grpc.CallOption) (*GetLicenseDetailsResponse, error)
+	// GetLicenseStatus returns the licence status summary of the Overview:
+	// one row for the deployment in Smart mode (OV-13), one row per cluster
+	// in Traditional mode (OV-14), no rows with mode None or unset (OV-12).
+	//
+	// Side effects: none. Required role: any signed-in user (OV-15).
+	GetLicenseStatus(ctx context.Context, in *GetLicenseStatusRequest, opts ...grpc.CallOption) (*GetLicenseStatusResponse, error)
+	// SetAllocation stores the allocations the administrator entered in
+	// Smart mode (LI-47, LI-48): every count is required, an integer >= 0.
+	// FAILED_PRECONDITION in any other mode (LI-49). The bridges get the new
+	// status within 5 minutes (LI-51).
+	//
+	// Side effects: stores the allocations; audited. Required role:
+	// administrator.
+	SetAllocation(ctx context.Context, in *SetAllocationRequest, opts ...grpc.CallOption) (*SetAllocationResponse, error)
+	// StartTrial starts the 90-day trial of a feature (LI-23, LI-27):
+	// FAILED_PRECONDITION when it is not offered (LI-24 … LI-26, LI-28,
+	// LI-29). In Traditional mode the trial is the cluster's.
+	//
+	// Side effects: records the trial here and on the cluster's bridges
+	// (LI-30); audited. Required role: administrator.
+	StartTrial(ctx context.Context, in *StartTrialRequest, opts ...grpc.CallOption) (*StartTrialResponse, error)
 	// GetUtilization returns the usage series of one licence type over a
 	// range of whole UTC days: one point per 5-minute interval for a range of
 	// one day (LI-53), otherwise one point per day, that day's smoothed peak
@@ -38,6 +90,15 @@ type LicensingServiceClient interface {
 	//
 	// Side effects: none. Required role: administrator.
 	GetUtilization(ctx context.Context, in *GetUtilizationRequest, opts ...grpc.CallOption) (*GetUtilizationResponse, error)
+	// DownloadReport streams the 90-day report, license-data.zip, holding
+	// host-reported.csv, cluster-bins.csv and daily-peaks.csv (LI-60 …
+	// LI-67). The first message has content_type "application/zip"; every
+	// message carries a chunk of the file and, in extensions, a
+	// ReportProgress. In Traditional mode cluster_id is required; in Smart
+	// mode the report covers every cluster.
+	//
+	// Side effects: audited (LI-68). Required role: administrator.
+	DownloadReport(ctx context.Context, in *DownloadReportRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[httpbody.HttpBody], error)
 }
 
 type licensingServiceClient struct {
@@ -46,6 +107,66 @@ type licensingServiceClient struct {
 
 func NewLicensingServiceClient(cc grpc.ClientConnInterface) LicensingServiceClient {
 	return &licensingServiceClient{cc}
+}
+
+func (c *licensingServiceClient) GetLicensingMode(ctx context.Context, in *GetLicensingModeRequest, opts ...grpc.CallOption) (*GetLicensingModeResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetLicensingModeResponse)
+	err := c.cc.Invoke(ctx, LicensingService_GetLicensingMode_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *licensingServiceClient) SetLicensingMode(ctx context.Context, in *SetLicensingModeRequest, opts ...grpc.CallOption) (*SetLicensingModeResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SetLicensingModeResponse)
+	err := c.cc.Invoke(ctx, LicensingService_SetLicensingMode_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *licensingServiceClient) GetLicenseDetails(ctx context.Context, in *GetLicenseDetailsRequest, opts ...grpc.CallOption) (*GetLicenseDetailsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetLicenseDetailsResponse)
+	err := c.cc.Invoke(ctx, LicensingService_GetLicenseDetails_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *licensingServiceClient) GetLicenseStatus(ctx context.Context, in *GetLicenseStatusRequest, opts ...grpc.CallOption) (*GetLicenseStatusResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetLicenseStatusResponse)
+	err := c.cc.Invoke(ctx, LicensingService_GetLicenseStatus_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *licensingServiceClient) SetAllocation(ctx context.Context, in *SetAllocationRequest, opts ...grpc.CallOption) (*SetAllocationResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SetAllocationResponse)
+	err := c.cc.Invoke(ctx, LicensingService_SetAllocation_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *licensingServiceClient) StartTrial(ctx context.Context, in *StartTrialRequest, opts ...grpc.CallOption) (*StartTrialResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(StartTrialResponse)
+	err := c.cc.Invoke(ctx, LicensingService_StartTrial_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 func (c *licensingServiceClient) GetUtilization(ctx context.Context, in *GetUtilizationRequest, opts ...grpc.CallOption) (*GetUtilizationResponse, error) {
@@ -58,14 +179,77 @@ func (c *licensingServiceClient) GetUtilization(ctx context.Context, in *GetUtil
 	return out, nil
 }
 
+func (c *licensingServiceClient) DownloadReport(ctx context.Context, in *DownloadReportRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[httpbody.HttpBody], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &LicensingService_ServiceDesc.Streams[0], LicensingService_DownloadReport_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[DownloadReportRequest, httpbody.HttpBody]{ClientStream: stream}
+	if err := x.ClientStream.SendMsg(in); err != nil {
+		return nil, err
+	}
+	if err := x.ClientStream.CloseSend(); err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type LicensingService_DownloadReportClient = grpc.ServerStreamingClient[httpbody.HttpBody]
+
 // LicensingServiceServer is the server API for LicensingService service.
 // All implementations must embed UnimplementedLicensingServiceServer
 // for forward compatibility.
 //
-// LicensingService reports the licence usage Switchboard collects from the
-// Call Bridges (§7 of the specification). Only the utilisation graphs
-// (LI-52 … LI-55) are served so far.
+// LicensingService is licensing (§7 of the specification): the licensing
+// mode, the status of each feature with its trials and enforcement, the
+// allocations, the utilisation graphs and the 90-day report. The Smart
+// Licensing registration with Cisco SSM is SmartLicensingService.
 type LicensingServiceServer interface {
+	// GetLicensingMode returns the instance's licensing mode (LI-01) and
+	// whether Traditional licensing may be chosen (LI-04).
+	//
+	// Side effects: none. Required role: administrator.
+	GetLicensingMode(context.Context, *GetLicensingModeRequest) (*GetLicensingModeResponse, error)
+	// SetLicensingMode chooses the licensing mode. Traditional is
+	// FAILED_PRECONDITION unless a connected Call Bridge has traditional
+	// licences (LI-04); None is FAILED_PRECONDITION without
+	// acknowledge_other_instance_licenses (LI-05). Leaving Smart deregisters
+	// from SSM (LI-07). The bridges get the new status within 5 minutes
+	// (LI-58).
+	//
+	// Side effects: stores the mode; audited. Required role: administrator.
+	SetLicensingMode(context.Context, *SetLicensingModeRequest) (*SetLicensingModeResponse, error)
+	// GetLicenseDetails returns the Licenses view: one box per feature
+	// (LI-09, LI-46) with status, enforcement warning, trial, allocations
+	// and 90-day peaks. In Traditional mode cluster_id is required (LI-49);
+	// in Smart mode it must be empty (one status for the deployment, LI-20).
+	// With mode None or unset the features are empty and the mode says why.
+	//
+	// Side effects: none. Required role: administrator.
+	GetLicenseDetails(context.Context, *GetLicenseDetailsRequest) (*GetLicenseDetailsResponse, error)
+	// GetLicenseStatus returns the licence status summary of the Overview:
+	// one row for the deployment in Smart mode (OV-13), one row per cluster
+	// in Traditional mode (OV-14), no rows with mode None or unset (OV-12).
+	//
+	// Side effects: none. Required role: any signed-in user (OV-15).
+	GetLicenseStatus(context.Context, *GetLicenseStatusRequest) (*GetLicenseStatusResponse, error)
+	// SetAllocation stores the allocations the administrator entered in
+	// Smart mode (LI-47, LI-48): every count is required, an integer >= 0.
+	// FAILED_PRECONDITION in any other mode (LI-49). The bridges get the new
+	// status within 5 minutes (LI-51).
+	//
+	// Side effects: stores the allocations; audited. Required role:
+	// administrator.
+	SetAllocation(context.Context, *SetAllocationRequest) (*SetAllocationResponse, error)
+	// StartTrial starts the 90-day trial of a feature (LI-23, LI-27):
+	// FAILED_PRECONDITION when it is not offered (LI-24 … LI-26, LI-28,
+	// LI-29). In Traditional mode the trial is the cluster's.
+	//
+	// Side effects: records the trial here and on the cluster's bridges
+	// (LI-30); audited. Required role: administrator.
+	StartTrial(context.Context, *StartTrialRequest) (*StartTrialResponse, error)
 	// GetUtilization returns the usage series of one licence type over a
 	// range of whole UTC days: one point per 5-minute interval for a range of
 	// one day (LI-53), otherwise one point per day, that day's smoothed peak
@@ -74,6 +258,15 @@ type LicensingServiceServer interface {
 	//
 	// Side effects: none. Required role: administrator.
 	GetUtilization(context.Context, *GetUtilizationRequest) (*GetUtilizationResponse, error)
+	// DownloadReport streams the 90-day report, license-data.zip, holding
+	// host-reported.csv, cluster-bins.csv and daily-peaks.csv (LI-60 …
+	// LI-67). The first message has content_type "application/zip"; every
+	// message carries a chunk of the file and, in extensions, a
+	// ReportProgress. In Traditional mode cluster_id is required; in Smart
+	// mode the report covers every cluster.
+	//
+	// Side effects: audited (LI-68). Required role: administrator.
+	DownloadReport(*DownloadReportRequest, grpc.ServerStreamingServer[httpbody.HttpBody]) error
 	mustEmbedUnimplementedLicensingServiceServer()
 }
 
@@ -84,8 +277,29 @@ type LicensingServiceServer interface {
 // pointer dereference when methods are called.
 type UnimplementedLicensingServiceServer struct{}
 
+func (UnimplementedLicensingServiceServer) GetLicensingMode(context.Context, *GetLicensingModeRequest) (*GetLicensingModeResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetLicensingMode not implemented")
+}
+func (UnimplementedLicensingServiceServer) SetLicensingMode(context.Context, *SetLicensingModeRequest) (*SetLicensingModeResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method SetLicensingMode not implemented")
+}
+func (UnimplementedLicensingServiceServer) GetLicenseDetails(context.Context, *GetLicenseDetailsRequest) (*GetLicenseDetailsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetLicenseDetails not implemented")
+}
+func (UnimplementedLicensingServiceServer) GetLicenseStatus(context.Context, *GetLicenseStatusRequest) (*GetLicenseStatusResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetLicenseStatus not implemented")
+}
+func (UnimplementedLicensingServiceServer) SetAllocation(context.Context, *SetAllocationRequest) (*SetAllocationResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method SetAllocation not implemented")
+}
+func (UnimplementedLicensingServiceServer) StartTrial(context.Context, *StartTrialRequest) (*StartTrialResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method StartTrial not implemented")
+}
 func (UnimplementedLicensingServiceServer) GetUtilization(context.Context, *GetUtilizationRequest) (*GetUtilizationResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetUtilization not implemented")
+}
+func (UnimplementedLicensingServiceServer) DownloadReport(*DownloadReportRequest, grpc.ServerStreamingServer[httpbody.HttpBody]) error {
+	return status.Error(codes.Unimplemented, "method DownloadReport not implemented")
 }
 func (UnimplementedLicensingServiceServer) mustEmbedUnimplementedLicensingServiceServer() {}
 func (UnimplementedLicensingServiceServer) testEmbeddedByValue()                          {}
@@ -108,6 +322,114 @@ func RegisterLicensingServiceServer(s grpc.ServiceRegistrar, srv LicensingServic
 	s.RegisterService(&LicensingService_ServiceDesc, srv)
 }
 
+func _LicensingService_GetLicensingMode_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetLicensingModeRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(LicensingServiceServer).GetLicensingMode(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: LicensingService_GetLicensingMode_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(LicensingServiceServer).GetLicensingMode(ctx, req.(*GetLicensingModeRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _LicensingService_SetLicensingMode_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SetLicensingModeRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(LicensingServiceServer).SetLicensingMode(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: LicensingService_SetLicensingMode_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(LicensingServiceServer).SetLicensingMode(ctx, req.(*SetLicensingModeRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _LicensingService_GetLicenseDetails_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetLicenseDetailsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(LicensingServiceServer).GetLicenseDetails(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: LicensingService_GetLicenseDetails_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(LicensingServiceServer).GetLicenseDetails(ctx, req.(*GetLicenseDetailsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _LicensingService_GetLicenseStatus_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetLicenseStatusRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(LicensingServiceServer).GetLicenseStatus(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: LicensingService_GetLicenseStatus_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(LicensingServiceServer).GetLicenseStatus(ctx, req.(*GetLicenseStatusRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _LicensingService_SetAllocation_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SetAllocationRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(LicensingServiceServer).SetAllocation(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: LicensingService_SetAllocation_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(LicensingServiceServer).SetAllocation(ctx, req.(*SetAllocationRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _LicensingService_StartTrial_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(StartTrialRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(LicensingServiceServer).StartTrial(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: LicensingService_StartTrial_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(LicensingServiceServer).StartTrial(ctx, req.(*StartTrialRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _LicensingService_GetUtilization_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(GetUtilizationRequest)
 	if err := dec(in); err != nil {
@@ -126,6 +448,17 @@ func _LicensingService_GetUtilization_Handler(srv interface{}, ctx context.Conte
 	return interceptor(ctx, in, info, handler)
 }
 
+func _LicensingService_DownloadReport_Handler(srv interface{}, stream grpc.ServerStream) error {
+	m := new(DownloadReportRequest)
+	if err := stream.RecvMsg(m); err != nil {
+		return err
+	}
+	return srv.(LicensingServiceServer).DownloadReport(m, &grpc.GenericServerStream[DownloadReportRequest, httpbody.HttpBody]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type LicensingService_DownloadReportServer = grpc.ServerStreamingServer[httpbody.HttpBody]
+
 // LicensingService_ServiceDesc is the grpc.ServiceDesc for LicensingService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -134,10 +467,40 @@ var LicensingService_ServiceDesc = grpc.ServiceDesc{
 	HandlerType: (*LicensingServiceServer)(nil),
 	Methods: []grpc.MethodDesc{
 		{
+			MethodName: "GetLicensingMode",
+			Handler:    _LicensingService_GetLicensingMode_Handler,
+		},
+		{
+			MethodName: "SetLicensingMode",
+			Handler:    _LicensingService_SetLicensingMode_Handler,
+		},
+		{
+			MethodName: "GetLicenseDetails",
+			Handler:    _LicensingService_GetLicenseDetails_Handler,
+		},
+		{
+			MethodName: "GetLicenseStatus",
+			Handler:    _LicensingService_GetLicenseStatus_Handler,
+		},
+		{
+			MethodName: "SetAllocation",
+			Handler:    _LicensingService_SetAllocation_Handler,
+		},
+		{
+			MethodName: "StartTrial",
+			Handler:    _LicensingService_StartTrial_Handler,
+		},
+		{
 			MethodName: "GetUtilization",
 			Handler:    _LicensingService_GetUtilization_Handler,
 		},
 	},
-	Streams:  []grpc.StreamDesc{},
+	Streams: []grpc.StreamDesc{
+		{
+			StreamName:    "DownloadReport",
+			Handler:       _LicensingService_DownloadReport_Handler,
+			ServerStreams: true,
+		},
+	},
 	Metadata: "switchboard/licensing/v1/licensing_service.proto",
 }

@@ -8,6 +8,7 @@ package overviewv1
 
 import (
 	_ "buf.build/gen/go/bufbuild/protovalidate/protocolbuffers/go/buf/validate"
+	v1 "github.com/switchboardhq/switchboard/gen/switchboard/licensing/v1"
 	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
@@ -437,12 +438,17 @@ type GetOverviewResponse struct {
 	TotalNotifications int32 `protobuf:"varint,2,opt,name=total_notifications,json=totalNotifications,proto3" json:"total_notifications,omitempty"`
 	// The summary.
 	Summary *NotificationSummary `protobuf:"bytes,3,opt,name=summary,proto3" json:"summary,omitempty"`
-	// Licence status (OV-12); a placeholder today.
+	// Deprecated placeholder of the licence status, kept for old clients:
+	// configured is true when license_status is set.
 	Licence *PlaceholderStatus `protobuf:"bytes,4,opt,name=licence,proto3" json:"licence,omitempty"`
 	// Cloud connector status (OV-16); a placeholder today.
 	CloudConnector *PlaceholderStatus `protobuf:"bytes,5,opt,name=cloud_connector,json=cloudConnector,proto3" json:"cloud_connector,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// The licence status summary (OV-12 … OV-15): set only in Smart or
+	// Traditional mode; one row for the deployment (Smart) or one per
+	// cluster (Traditional).
+	LicenseStatus *v1.GetLicenseStatusResponse `protobuf:"bytes,6,opt,name=license_status,json=licenseStatus,proto3" json:"license_status,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *GetOverviewResponse) Reset() {
@@ -506,6 +512,13 @@ func (x *GetOverviewResponse) GetLicence() *PlaceholderStatus {
 func (x *GetOverviewResponse) GetCloudConnector() *PlaceholderStatus {
 	if x != nil {
 		return x.CloudConnector
+	}
+	return nil
+}
+
+func (x *GetOverviewResponse) GetLicenseStatus() *v1.GetLicenseStatusResponse {
+	if x != nil {
+		return x.LicenseStatus
 	}
 	return nil
 }
@@ -992,7 +1005,7 @@ var File_switchboard_overview_v1_overview_service_proto protoreflect.FileDescrip
 
 const file_switchboard_overview_v1_overview_service_proto_rawDesc = "" +
 	"\n" +
-	".switchboard/overview/v1/overview_service.proto\x12\x17switchboard.overview.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"P\n" +
+	".switchboard/overview/v1/overview_service.proto\x12\x17switchboard.overview.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a0switchboard/licensing/v1/licensing_service.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"P\n" +
 	"\aSubject\x12\x12\n" +
 	"\x04kind\x18\x01 \x01(\tR\x04kind\x12\x0e\n" +
 	"\x02id\x18\x02 \x01(\tR\x02id\x12!\n" +
@@ -1019,13 +1032,14 @@ const file_switchboard_overview_v1_overview_service_proto_rawDesc = "" +
 	"\n" +
 	"configured\x18\x01 \x01(\bR\n" +
 	"configured\x12\x18\n" +
-	"\amessage\x18\x02 \x01(\tR\amessage\"\xf6\x02\n" +
+	"\amessage\x18\x02 \x01(\tR\amessage\"\xd1\x03\n" +
 	"\x13GetOverviewResponse\x12K\n" +
 	"\rnotifications\x18\x01 \x03(\v2%.switchboard.overview.v1.NotificationR\rnotifications\x12/\n" +
 	"\x13total_notifications\x18\x02 \x01(\x05R\x12totalNotifications\x12F\n" +
 	"\asummary\x18\x03 \x01(\v2,.switchboard.overview.v1.NotificationSummaryR\asummary\x12D\n" +
 	"\alicence\x18\x04 \x01(\v2*.switchboard.overview.v1.PlaceholderStatusR\alicence\x12S\n" +
-	"\x0fcloud_connector\x18\x05 \x01(\v2*.switchboard.overview.v1.PlaceholderStatusR\x0ecloudConnector\"\xb5\x02\n" +
+	"\x0fcloud_connector\x18\x05 \x01(\v2*.switchboard.overview.v1.PlaceholderStatusR\x0ecloudConnector\x12Y\n" +
+	"\x0elicense_status\x18\x06 \x01(\v22.switchboard.licensing.v1.GetLicenseStatusResponseR\rlicenseStatus\"\xb5\x02\n" +
 	"\x18ListNotificationsRequest\x12G\n" +
 	"\bseverity\x18\x01 \x01(\x0e2!.switchboard.overview.v1.SeverityB\b\xbaH\x05\x82\x01\x02\x10\x01R\bseverity\x12*\n" +
 	"\fsubject_kind\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x18@R\vsubjectKind\x12'\n" +
@@ -1099,6 +1113,7 @@ var file_switchboard_overview_v1_overview_service_proto_goTypes = []any{
 	(*WatchNotificationsRequest)(nil),      // 14: switchboard.overview.v1.WatchNotificationsRequest
 	(*WatchNotificationsResponse)(nil),     // 15: switchboard.overview.v1.WatchNotificationsResponse
 	(*timestamppb.Timestamp)(nil),          // 16: google.protobuf.Timestamp
+	(*v1.GetLicenseStatusResponse)(nil),    // 17: switchboard.licensing.v1.GetLicenseStatusResponse
 }
 var file_switchboard_overview_v1_overview_service_proto_depIdxs = []int32{
 	0,  // 0: switchboard.overview.v1.Notification.severity:type_name -> switchboard.overview.v1.Severity
@@ -1110,28 +1125,29 @@ var file_switchboard_overview_v1_overview_service_proto_depIdxs = []int32{
 	3,  // 6: switchboard.overview.v1.GetOverviewResponse.summary:type_name -> switchboard.overview.v1.NotificationSummary
 	5,  // 7: switchboard.overview.v1.GetOverviewResponse.licence:type_name -> switchboard.overview.v1.PlaceholderStatus
 	5,  // 8: switchboard.overview.v1.GetOverviewResponse.cloud_connector:type_name -> switchboard.overview.v1.PlaceholderStatus
-	0,  // 9: switchboard.overview.v1.ListNotificationsRequest.severity:type_name -> switchboard.overview.v1.Severity
-	2,  // 10: switchboard.overview.v1.ListNotificationsResponse.notifications:type_name -> switchboard.overview.v1.Notification
-	3,  // 11: switchboard.overview.v1.GetNotificationSummaryResponse.summary:type_name -> switchboard.overview.v1.NotificationSummary
-	0,  // 12: switchboard.overview.v1.NotificationCode.severity:type_name -> switchboard.overview.v1.Severity
-	12, // 13: switchboard.overview.v1.ListNotificationCodesResponse.codes:type_name -> switchboard.overview.v1.NotificationCode
-	2,  // 14: switchboard.overview.v1.WatchNotificationsResponse.notification:type_name -> switchboard.overview.v1.Notification
-	3,  // 15: switchboard.overview.v1.WatchNotificationsResponse.summary:type_name -> switchboard.overview.v1.NotificationSummary
-	4,  // 16: switchboard.overview.v1.OverviewService.GetOverview:input_type -> switchboard.overview.v1.GetOverviewRequest
-	7,  // 17: switchboard.overview.v1.OverviewService.ListNotifications:input_type -> switchboard.overview.v1.ListNotificationsRequest
-	9,  // 18: switchboard.overview.v1.OverviewService.GetNotificationSummary:input_type -> switchboard.overview.v1.GetNotificationSummaryRequest
-	11, // 19: switchboard.overview.v1.OverviewService.ListNotificationCodes:input_type -> switchboard.overview.v1.ListNotificationCodesRequest
-	14, // 20: switchboard.overview.v1.OverviewService.WatchNotifications:input_type -> switchboard.overview.v1.WatchNotificationsRequest
-	6,  // 21: switchboard.overview.v1.OverviewService.GetOverview:output_type -> switchboard.overview.v1.GetOverviewResponse
-	8,  // 22: switchboard.overview.v1.OverviewService.ListNotifications:output_type -> switchboard.overview.v1.ListNotificationsResponse
-	10, // 23: switchboard.overview.v1.OverviewService.GetNotificationSummary:output_type -> switchboard.overview.v1.GetNotificationSummaryResponse
-	13, // 24: switchboard.overview.v1.OverviewService.ListNotificationCodes:output_type -> switchboard.overview.v1.ListNotificationCodesResponse
-	15, // 25: switchboard.overview.v1.OverviewService.WatchNotifications:output_type -> switchboard.overview.v1.WatchNotificationsResponse
-	21, // [21:26] is the sub-list for method output_type
-	16, // [16:21] is the sub-list for method input_type
-	16, // [16:16] is the sub-list for extension type_name
-	16, // [16:16] is the sub-list for extension extendee
-	0,  // [0:16] is the sub-list for field type_name
+	17, // 9: switchboard.overview.v1.GetOverviewResponse.license_status:type_name -> switchboard.licensing.v1.GetLicenseStatusResponse
+	0,  // 10: switchboard.overview.v1.ListNotificationsRequest.severity:type_name -> switchboard.overview.v1.Severity
+	2,  // 11: switchboard.overview.v1.ListNotificationsResponse.notifications:type_name -> switchboard.overview.v1.Notification
+	3,  // 12: switchboard.overview.v1.GetNotificationSummaryResponse.summary:type_name -> switchboard.overview.v1.NotificationSummary
+	0,  // 13: switchboard.overview.v1.NotificationCode.severity:type_name -> switchboard.overview.v1.Severity
+	12, // 14: switchboard.overview.v1.ListNotificationCodesResponse.codes:type_name -> switchboard.overview.v1.NotificationCode
+	2,  // 15: switchboard.overview.v1.WatchNotificationsResponse.notification:type_name -> switchboard.overview.v1.Notification
+	3,  // 16: switchboard.overview.v1.WatchNotificationsResponse.summary:type_name -> switchboard.overview.v1.NotificationSummary
+	4,  // 17: switchboard.overview.v1.OverviewService.GetOverview:input_type -> switchboard.overview.v1.GetOverviewRequest
+	7,  // 18: switchboard.overview.v1.OverviewService.ListNotifications:input_type -> switchboard.overview.v1.ListNotificationsRequest
+	9,  // 19: switchboard.overview.v1.OverviewService.GetNotificationSummary:input_type -> switchboard.overview.v1.GetNotificationSummaryRequest
+	11, // 20: switchboard.overview.v1.OverviewService.ListNotificationCodes:input_type -> switchboard.overview.v1.ListNotificationCodesRequest
+	14, // 21: switchboard.overview.v1.OverviewService.WatchNotifications:input_type -> switchboard.overview.v1.WatchNotificationsRequest
+	6,  // 22: switchboard.overview.v1.OverviewService.GetOverview:output_type -> switchboard.overview.v1.GetOverviewResponse
+	8,  // 23: switchboard.overview.v1.OverviewService.ListNotifications:output_type -> switchboard.overview.v1.ListNotificationsResponse
+	10, // 24: switchboard.overview.v1.OverviewService.GetNotificationSummary:output_type -> switchboard.overview.v1.GetNotificationSummaryResponse
+	13, // 25: switchboard.overview.v1.OverviewService.ListNotificationCodes:output_type -> switchboard.overview.v1.ListNotificationCodesResponse
+	15, // 26: switchboard.overview.v1.OverviewService.WatchNotifications:output_type -> switchboard.overview.v1.WatchNotificationsResponse
+	22, // [22:27] is the sub-list for method output_type
+	17, // [17:22] is the sub-list for method input_type
+	17, // [17:17] is the sub-list for extension type_name
+	17, // [17:17] is the sub-list for extension extendee
+	0,  // [0:17] is the sub-list for field type_name
 }
 
 func init() { file_switchboard_overview_v1_overview_service_proto_init() }

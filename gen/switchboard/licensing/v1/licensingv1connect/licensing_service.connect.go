@@ -9,6 +9,7 @@ import (
 	context "context"
 	errors "errors"
 	v1 "github.com/switchboardhq/switchboard/gen/switchboard/licensing/v1"
+	httpbody "google.golang.org/genproto/googleapis/api/httpbody"
 	http "net/http"
 	strings "strings"
 )
@@ -33,13 +34,77 @@ const (
 // reflection-formatted method names, remove the leading slash and convert the remaining slash to a
 // period.
 const (
+	// LicensingServiceGetLicensingModeProcedure is the fully-qualified name of the LicensingService's
+	// GetLicensingMode RPC.
+	LicensingServiceGetLicensingModeProcedure = "/switchboard.licensing.v1.LicensingService/GetLicensingMode"
+	// LicensingServiceSetLicensingModeProcedure is the fully-qualified name of the LicensingService's
+	// SetLicensingMode RPC.
+	LicensingServiceSetLicensingModeProcedure = "/switchboard.licensing.v1.LicensingService/SetLicensingMode"
+	// LicensingServiceGetLicenseDetailsProcedure is the fully-qualified name of the LicensingService's
+	// GetLicenseDetails RPC.
+	LicensingServiceGetLicenseDetailsProcedure = "/switchboard.licensing.v1.LicensingService/GetLicenseDetails"
+	// LicensingServiceGetLicenseStatusProcedure is the fully-qualified name of the LicensingService's
+	// GetLicenseStatus RPC.
+	LicensingServiceGetLicenseStatusProcedure = "/switchboard.licensing.v1.LicensingService/GetLicenseStatus"
+	// LicensingServiceSetAllocationProcedure is the fully-qualified name of the LicensingService's
+	// SetAllocation RPC.
+	LicensingServiceSetAllocationProcedure = "/switchboard.licensing.v1.LicensingService/SetAllocation"
+	// LicensingServiceStartTrialProcedure is the fully-qualified name of the LicensingService's
+	// StartTrial RPC.
+	LicensingServiceStartTrialProcedure = "/switchboard.licensing.v1.LicensingService/StartTrial"
 	// LicensingServiceGetUtilizationProcedure is the fully-qualified name of the LicensingService's
 	// GetUtilization RPC.
 	LicensingServiceGetUtilizationProcedure = "/switchboard.licensing.v1.LicensingService/GetUtilization"
+	// LicensingServiceDownloadReportProcedure is the fully-qualified name of the LicensingService's
+	// DownloadReport RPC.
+	LicensingServiceDownloadReportProcedure = "/switchboard.licensing.v1.LicensingService/DownloadReport"
 )
 
 // LicensingServiceClient is a client for the switchboard.licensing.v1.LicensingService service.
 type LicensingServiceClient interface {
+	// GetLicensingMode returns the instance's licensing mode (LI-01) and
+	// whether Traditional licensing may be chosen (LI-04).
+	//
+	// Side effects: none. Required role: administrator.
+	GetLicensingMode(context.Context, *connect.Request[v1.GetLicensingModeRequest]) (*connect.Response[v1.GetLicensingModeResponse], error)
+	// SetLicensingMode chooses the licensing mode. Traditional is
+	// FAILED_PRECONDITION unless a connected Call Bridge has traditional
+	// licences (LI-04); None is FAILED_PRECONDITION without
+	// acknowledge_other_instance_licenses (LI-05). Leaving Smart deregisters
+	// from SSM (LI-07). The bridges get the new status within 5 minutes
+	// (LI-58).
+	//
+	// Side effects: stores the mode; audited. Required role: administrator.
+	SetLicensingMode(context.Context, *connect.Request[v1.SetLicensingModeRequest]) (*connect.Response[v1.SetLicensingModeResponse], error)
+	// GetLicenseDetails returns the Licenses view: one box per feature
+	// (LI-09, LI-46) with status, enforcement warning, trial, allocations
+	// and 90-day peaks. In Traditional mode cluster_id is required (LI-49);
+	// in Smart mode it must be empty (one status for the deployment, LI-20).
+	// With mode None or unset the features are empty and the mode says why.
+	//
+	// Side effects: none. Required role: administrator.
+	GetLicenseDetails(context.Context, *connect.Request[v1.GetLicenseDetailsRequest]) (*connect.Response[v1.GetLicenseDetailsResponse], error)
+	// GetLicenseStatus returns the licence status summary of the Overview:
+	// one row for the deployment in Smart mode (OV-13), one row per cluster
+	// in Traditional mode (OV-14), no rows with mode None or unset (OV-12).
+	//
+	// Side effects: none. Required role: any signed-in user (OV-15).
+	GetLicenseStatus(context.Context, *connect.Request[v1.GetLicenseStatusRequest]) (*connect.Response[v1.GetLicenseStatusResponse], error)
+	// SetAllocation stores the allocations the administrator entered in
+	// Smart mode (LI-47, LI-48): every count is required, an integer >= 0.
+	// FAILED_PRECONDITION in any other mode (LI-49). The bridges get the new
+	// status within 5 minutes (LI-51).
+	//
+	// Side effects: stores the allocations; audited. Required role:
+	// administrator.
+	SetAllocation(context.Context, *connect.Request[v1.SetAllocationRequest]) (*connect.Response[v1.SetAllocationResponse], error)
+	// StartTrial starts the 90-day trial of a feature (LI-23, LI-27):
+	// FAILED_PRECONDITION when it is not offered (LI-24 … LI-26, LI-28,
+	// LI-29). In Traditional mode the trial is the cluster's.
+	//
+	// Side effects: records the trial here and on the cluster's bridges
+	// (LI-30); audited. Required role: administrator.
+	StartTrial(context.Context, *connect.Request[v1.StartTrialRequest]) (*connect.Response[v1.StartTrialResponse], error)
 	// GetUtilization returns the usage series of one licence type over a
 	// range of whole UTC days: one point per 5-minute interval for a range of
 	// one day (LI-53), otherwise one point per day, that day's smoothed peak
@@ -48,6 +113,15 @@ type LicensingServiceClient interface {
 	//
 	// Side effects: none. Required role: administrator.
 	GetUtilization(context.Context, *connect.Request[v1.GetUtilizationRequest]) (*connect.Response[v1.GetUtilizationResponse], error)
+	// DownloadReport streams the 90-day report, license-data.zip, holding
+	// host-reported.csv, cluster-bins.csv and daily-peaks.csv (LI-60 …
+	// LI-67). The first message has content_type "application/zip"; every
+	// message carries a chunk of the file and, in extensions, a
+	// ReportProgress. In Traditional mode cluster_id is required; in Smart
+	// mode the report covers every cluster.
+	//
+	// Side effects: audited (LI-68). Required role: administrator.
+	DownloadReport(context.Context, *connect.Request[v1.DownloadReportRequest]) (*connect.ServerStreamForClient[httpbody.HttpBody], error)
 }
 
 // NewLicensingServiceClient constructs a client for the switchboard.licensing.v1.LicensingService
@@ -61,10 +135,58 @@ func NewLicensingServiceClient(httpClient connect.HTTPClient, baseURL string, op
 	baseURL = strings.TrimRight(baseURL, "/")
 	licensingServiceMethods := v1.File_switchboard_licensing_v1_licensing_service_proto.Services().ByName("LicensingService").Methods()
 	return &licensingServiceClient{
+		getLicensingMode: connect.NewClient[v1.GetLicensingModeRequest, v1.GetLicensingModeResponse](
+			httpClient,
+			baseURL+LicensingServiceGetLicensingModeProcedure,
+			connect.WithSchema(licensingServiceMethods.ByName("GetLicensingMode")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+			connect.WithClientOptions(opts...),
+		),
+		setLicensingMode: connect.NewClient[v1.SetLicensingModeRequest, v1.SetLicensingModeResponse](
+			httpClient,
+			baseURL+LicensingServiceSetLicensingModeProcedure,
+			connect.WithSchema(licensingServiceMethods.ByName("SetLicensingMode")),
+			connect.WithIdempotency(connect.IdempotencyIdempotent),
+			connect.WithClientOptions(opts...),
+		),
+		getLicenseDetails: connect.NewClient[v1.GetLicenseDetailsRequest, v1.GetLicenseDetailsResponse](
+			httpClient,
+			baseURL+LicensingServiceGetLicenseDetailsProcedure,
+			connect.WithSchema(licensingServiceMethods.ByName("GetLicenseDetails")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+			connect.WithClientOptions(opts...),
+		),
+		getLicenseStatus: connect.NewClient[v1.GetLicenseStatusRequest, v1.GetLicenseStatusResponse](
+			httpClient,
+			baseURL+LicensingServiceGetLicenseStatusProcedure,
+			connect.WithSchema(licensingServiceMethods.ByName("GetLicenseStatus")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+			connect.WithClientOptions(opts...),
+		),
+		setAllocation: connect.NewClient[v1.SetAllocationRequest, v1.SetAllocationResponse](
+			httpClient,
+			baseURL+LicensingServiceSetAllocationProcedure,
+			connect.WithSchema(licensingServiceMethods.ByName("SetAllocation")),
+			connect.WithIdempotency(connect.IdempotencyIdempotent),
+			connect.WithClientOptions(opts...),
+		),
+		startTrial: connect.NewClient[v1.StartTrialRequest, v1.StartTrialResponse](
+			httpClient,
+			baseURL+LicensingServiceStartTrialProcedure,
+			connect.WithSchema(licensingServiceMethods.ByName("StartTrial")),
+			connect.WithClientOptions(opts...),
+		),
 		getUtilization: connect.NewClient[v1.GetUtilizationRequest, v1.GetUtilizationResponse](
 			httpClient,
 			baseURL+LicensingServiceGetUtilizationProcedure,
 			connect.WithSchema(licensingServiceMethods.ByName("GetUtilization")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+			connect.WithClientOptions(opts...),
+		),
+		downloadReport: connect.NewClient[v1.DownloadReportRequest, httpbody.HttpBody](
+			httpClient,
+			baseURL+LicensingServiceDownloadReportProcedure,
+			connect.WithSchema(licensingServiceMethods.ByName("DownloadReport")),
 			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 			connect.WithClientOptions(opts...),
 		),
@@ -73,7 +195,44 @@ func NewLicensingServiceClient(httpClient connect.HTTPClient, baseURL string, op
 
 // licensingServiceClient implements LicensingServiceClient.
 type licensingServiceClient struct {
-	getUtilization *connect.Client[v1.GetUtilizationRequest, v1.GetUtilizationResponse]
+	getLicensingMode  *connect.Client[v1.GetLicensingModeRequest, v1.GetLicensingModeResponse]
+	setLicensingMode  *connect.Client[v1.SetLicensingModeRequest, v1.SetLicensingModeResponse]
+	getLicenseDetails *connect.Client[v1.GetLicenseDetailsRequest, v1.GetLicenseDetailsResponse]
+	getLicenseStatus  *connect.Client[v1.GetLicenseStatusRequest, v1.GetLicenseStatusResponse]
+	setAllocation     *connect.Client[v1.SetAllocationRequest, v1.SetAllocationResponse]
+	startTrial        *connect.Client[v1.StartTrialRequest, v1.StartTrialResponse]
+	getUtilization    *connect.Client[v1.GetUtilizationRequest, v1.GetUtilizationResponse]
+	downloadReport    *connect.Client[v1.DownloadReportRequest, httpbody.HttpBody]
+}
+
+// GetLicensingMode calls switchboard.licensing.v1.LicensingService.GetLicensingMode.
+func (c *licensingServiceClient) GetLicensingMode(ctx context.Context, req *connect.Request[v1.GetLicensingModeRequest]) (*connect.Response[v1.GetLicensingModeResponse], error) {
+	return c.getLicensingMode.CallUnary(ctx, req)
+}
+
+// SetLicensingMode calls switchboard.licensing.v1.LicensingService.SetLicensingMode.
+func (c *licensingServiceClient) SetLicensingMode(ctx context.Context, req *connect.Request[v1.SetLicensingModeRequest]) (*connect.Response[v1.SetLicensingModeResponse], error) {
+	return c.setLicensingMode.CallUnary(ctx, req)
+}
+
+// GetLicenseDetails calls switchboard.licensing.v1.LicensingService.GetLicenseDetails.
+func (c *licensingServiceClient) GetLicenseDetails(ctx context.Context, req *connect.Request[v1.GetLicenseDetailsRequest]) (*connect.Response[v1.GetLicenseDetailsResponse], error) {
+	return c.getLicenseDetails.CallUnary(ctx, req)
+}
+
+// GetLicenseStatus calls switchboard.licensing.v1.LicensingService.GetLicenseStatus.
+func (c *licensingServiceClient) GetLicenseStatus(ctx context.Context, req *connect.Request[v1.GetLicenseStatusRequest]) (*connect.Response[v1.GetLicenseStatusResponse], error) {
+	return c.getLicenseStatus.CallUnary(ctx, req)
+}
+
+// SetAllocation calls switchboard.licensing.v1.LicensingService.SetAllocation.
+func (c *licensingServiceClient) SetAllocation(ctx context.Context, req *connect.Request[v1.SetAllocationRequest]) (*connect.Response[v1.SetAllocationResponse], error) {
+	return c.setAllocation.CallUnary(ctx, req)
+}
+
+// StartTrial calls switchboard.licensing.v1.LicensingService.StartTrial.
+func (c *licensingServiceClient) StartTrial(ctx context.Context, req *connect.Request[v1.StartTrialRequest]) (*connect.Response[v1.StartTrialResponse], error) {
+	return c.startTrial.CallUnary(ctx, req)
 }
 
 // GetUtilization calls switchboard.licensing.v1.LicensingService.GetUtilization.
@@ -81,9 +240,57 @@ func (c *licensingServiceClient) GetUtilization(ctx context.Context, req *connec
 	return c.getUtilization.CallUnary(ctx, req)
 }
 
+// DownloadReport calls switchboard.licensing.v1.LicensingService.DownloadReport.
+func (c *licensingServiceClient) DownloadReport(ctx context.Context, req *connect.Request[v1.DownloadReportRequest]) (*connect.ServerStreamForClient[httpbody.HttpBody], error) {
+	return c.downloadReport.CallServerStream(ctx, req)
+}
+
 // LicensingServiceHandler is an implementation of the switchboard.licensing.v1.LicensingService
 // service.
 type LicensingServiceHandler interface {
+	// GetLicensingMode returns the instance's licensing mode (LI-01) and
+	// whether Traditional licensing may be chosen (LI-04).
+	//
+	// Side effects: none. Required role: administrator.
+	GetLicensingMode(context.Context, *connect.Request[v1.GetLicensingModeRequest]) (*connect.Response[v1.GetLicensingModeResponse], error)
+	// SetLicensingMode chooses the licensing mode. Traditional is
+	// FAILED_PRECONDITION unless a connected Call Bridge has traditional
+	// licences (LI-04); None is FAILED_PRECONDITION without
+	// acknowledge_other_instance_licenses (LI-05). Leaving Smart deregisters
+	// from SSM (LI-07). The bridges get the new status within 5 minutes
+	// (LI-58).
+	//
+	// Side effects: stores the mode; audited. Required role: administrator.
+	SetLicensingMode(context.Context, *connect.Request[v1.SetLicensingModeRequest]) (*connect.Response[v1.SetLicensingModeResponse], error)
+	// GetLicenseDetails returns the Licenses view: one box per feature
+	// (LI-09, LI-46) with status, enforcement warning, trial, allocations
+	// and 90-day peaks. In Traditional mode cluster_id is required (LI-49);
+	// in Smart mode it must be empty (one status for the deployment, LI-20).
+	// With mode None or unset the features are empty and the mode says why.
+	//
+	// Side effects: none. Required role: administrator.
+	GetLicenseDetails(context.Context, *connect.Request[v1.GetLicenseDetailsRequest]) (*connect.Response[v1.GetLicenseDetailsResponse], error)
+	// GetLicenseStatus returns the licence status summary of the Overview:
+	// one row for the deployment in Smart mode (OV-13), one row per cluster
+	// in Traditional mode (OV-14), no rows with mode None or unset (OV-12).
+	//
+	// Side effects: none. Required role: any signed-in user (OV-15).
+	GetLicenseStatus(context.Context, *connect.Request[v1.GetLicenseStatusRequest]) (*connect.Response[v1.GetLicenseStatusResponse], error)
+	// SetAllocation stores the allocations the administrator entered in
+	// Smart mode (LI-47, LI-48): every count is required, an integer >= 0.
+	// FAILED_PRECONDITION in any other mode (LI-49). The bridges get the new
+	// status within 5 minutes (LI-51).
+	//
+	// Side effects: stores the allocations; audited. Required role:
+	// administrator.
+	SetAllocation(context.Context, *connect.Request[v1.SetAllocationRequest]) (*connect.Response[v1.SetAllocationResponse], error)
+	// StartTrial starts the 90-day trial of a feature (LI-23, LI-27):
+	// FAILED_PRECONDITION when it is not offered (LI-24 … LI-26, LI-28,
+	// LI-29). In Traditional mode the trial is the cluster's.
+	//
+	// Side effects: records the trial here and on the cluster's bridges
+	// (LI-30); audited. Required role: administrator.
+	StartTrial(context.Context, *connect.Request[v1.StartTrialRequest]) (*connect.Response[v1.StartTrialResponse], error)
 	// GetUtilization returns the usage series of one licence type over a
 	// range of whole UTC days: one point per 5-minute interval for a range of
 	// one day (LI-53), otherwise one point per day, that day's smoothed peak
@@ -92,6 +299,15 @@ type LicensingServiceHandler interface {
 	//
 	// Side effects: none. Required role: administrator.
 	GetUtilization(context.Context, *connect.Request[v1.GetUtilizationRequest]) (*connect.Response[v1.GetUtilizationResponse], error)
+	// DownloadReport streams the 90-day report, license-data.zip, holding
+	// host-reported.csv, cluster-bins.csv and daily-peaks.csv (LI-60 …
+	// LI-67). The first message has content_type "application/zip"; every
+	// message carries a chunk of the file and, in extensions, a
+	// ReportProgress. In Traditional mode cluster_id is required; in Smart
+	// mode the report covers every cluster.
+	//
+	// Side effects: audited (LI-68). Required role: administrator.
+	DownloadReport(context.Context, *connect.Request[v1.DownloadReportRequest], *connect.ServerStream[httpbody.HttpBody]) error
 }
 
 // NewLicensingServiceHandler builds an HTTP handler from the service implementation. It returns the
@@ -101,6 +317,47 @@ type LicensingServiceHandler interface {
 // and JSON codecs. They also support gzip compression.
 func NewLicensingServiceHandler(svc LicensingServiceHandler, opts ...connect.HandlerOption) (string, http.Handler) {
 	licensingServiceMethods := v1.File_switchboard_licensing_v1_licensing_service_proto.Services().ByName("LicensingService").Methods()
+	licensingServiceGetLicensingModeHandler := connect.NewUnaryHandler(
+		LicensingServiceGetLicensingModeProcedure,
+		svc.GetLicensingMode,
+		connect.WithSchema(licensingServiceMethods.ByName("GetLicensingMode")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+		connect.WithHandlerOptions(opts...),
+	)
+	licensingServiceSetLicensingModeHandler := connect.NewUnaryHandler(
+		LicensingServiceSetLicensingModeProcedure,
+		svc.SetLicensingMode,
+		connect.WithSchema(licensingServiceMethods.ByName("SetLicensingMode")),
+		connect.WithIdempotency(connect.IdempotencyIdempotent),
+		connect.WithHandlerOptions(opts...),
+	)
+	licensingServiceGetLicenseDetailsHandler := connect.NewUnaryHandler(
+		LicensingServiceGetLicenseDetailsProcedure,
+		svc.GetLicenseDetails,
+		connect.WithSchema(licensingServiceMethods.ByName("GetLicenseDetails")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+		connect.WithHandlerOptions(opts...),
+	)
+	licensingServiceGetLicenseStatusHandler := connect.NewUnaryHandler(
+		LicensingServiceGetLicenseStatusProcedure,
+		svc.GetLicenseStatus,
+		connect.WithSchema(licensingServiceMethods.ByName("GetLicenseStatus")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+		connect.WithHandlerOptions(opts...),
+	)
+	licensingServiceSetAllocationHandler := connect.NewUnaryHandler(
+		LicensingServiceSetAllocationProcedure,
+		svc.SetAllocation,
+		connect.WithSchema(licensingServiceMethods.ByName("SetAllocation")),
+		connect.WithIdempotency(connect.IdempotencyIdempotent),
+		connect.WithHandlerOptions(opts...),
+	)
+	licensingServiceStartTrialHandler := connect.NewUnaryHandler(
+		LicensingServiceStartTrialProcedure,
+		svc.StartTrial,
+		connect.WithSchema(licensingServiceMethods.ByName("StartTrial")),
+		connect.WithHandlerOptions(opts...),
+	)
 	licensingServiceGetUtilizationHandler := connect.NewUnaryHandler(
 		LicensingServiceGetUtilizationProcedure,
 		svc.GetUtilization,
@@ -108,10 +365,31 @@ func NewLicensingServiceHandler(svc LicensingServiceHandler, opts ...connect.Han
 		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 		connect.WithHandlerOptions(opts...),
 	)
+	licensingServiceDownloadReportHandler := connect.NewServerStreamHandler(
+		LicensingServiceDownloadReportProcedure,
+		svc.DownloadReport,
+		connect.WithSchema(licensingServiceMethods.ByName("DownloadReport")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+		connect.WithHandlerOptions(opts...),
+	)
 	return "/switchboard.licensing.v1.LicensingService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
+		case LicensingServiceGetLicensingModeProcedure:
+			licensingServiceGetLicensingModeHandler.ServeHTTP(w, r)
+		case LicensingServiceSetLicensingModeProcedure:
+			licensingServiceSetLicensingModeHandler.ServeHTTP(w, r)
+		case LicensingServiceGetLicenseDetailsProcedure:
+			licensingServiceGetLicenseDetailsHandler.ServeHTTP(w, r)
+		case LicensingServiceGetLicenseStatusProcedure:
+			licensingServiceGetLicenseStatusHandler.ServeHTTP(w, r)
+		case LicensingServiceSetAllocationProcedure:
+			licensingServiceSetAllocationHandler.ServeHTTP(w, r)
+		case LicensingServiceStartTrialProcedure:
+			licensingServiceStartTrialHandler.ServeHTTP(w, r)
 		case LicensingServiceGetUtilizationProcedure:
 			licensingServiceGetUtilizationHandler.ServeHTTP(w, r)
+		case LicensingServiceDownloadReportProcedure:
+			licensingServiceDownloadReportHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -121,6 +399,34 @@ func NewLicensingServiceHandler(svc LicensingServiceHandler, opts ...connect.Han
 // UnimplementedLicensingServiceHandler returns CodeUnimplemented from all methods.
 type UnimplementedLicensingServiceHandler struct{}
 
+func (UnimplementedLicensingServiceHandler) GetLicensingMode(context.Context, *connect.Request[v1.GetLicensingModeRequest]) (*connect.Response[v1.GetLicensingModeResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("switchboard.licensing.v1.LicensingService.GetLicensingMode is not implemented"))
+}
+
+func (UnimplementedLicensingServiceHandler) SetLicensingMode(context.Context, *connect.Request[v1.SetLicensingModeRequest]) (*connect.Response[v1.SetLicensingModeResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("switchboard.licensing.v1.LicensingService.SetLicensingMode is not implemented"))
+}
+
+func (UnimplementedLicensingServiceHandler) GetLicenseDetails(context.Context, *connect.Request[v1.GetLicenseDetailsRequest]) (*connect.Response[v1.GetLicenseDetailsResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("switchboard.licensing.v1.LicensingService.GetLicenseDetails is not implemented"))
+}
+
+func (UnimplementedLicensingServiceHandler) GetLicenseStatus(context.Context, *connect.Request[v1.GetLicenseStatusRequest]) (*connect.Response[v1.GetLicenseStatusResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("switchboard.licensing.v1.LicensingService.GetLicenseStatus is not implemented"))
+}
+
+func (UnimplementedLicensingServiceHandler) SetAllocation(context.Context, *connect.Request[v1.SetAllocationRequest]) (*connect.Response[v1.SetAllocationResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("switchboard.licensing.v1.LicensingService.SetAllocation is not implemented"))
+}
+
+func (UnimplementedLicensingServiceHandler) StartTrial(context.Context, *connect.Request[v1.StartTrialRequest]) (*connect.Response[v1.StartTrialResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("switchboard.licensing.v1.LicensingService.StartTrial is not implemented"))
+}
+
 func (UnimplementedLicensingServiceHandler) GetUtilization(context.Context, *connect.Request[v1.GetUtilizationRequest]) (*connect.Response[v1.GetUtilizationResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("switchboard.licensing.v1.LicensingService.GetUtilization is not implemented"))
+}
+
+func (UnimplementedLicensingServiceHandler) DownloadReport(context.Context, *connect.Request[v1.DownloadReportRequest], *connect.ServerStream[httpbody.HttpBody]) error {
+	return connect.NewError(connect.CodeUnimplemented, errors.New("switchboard.licensing.v1.LicensingService.DownloadReport is not implemented"))
 }

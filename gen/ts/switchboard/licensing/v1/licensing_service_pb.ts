@@ -6,6 +6,8 @@ import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobu
 import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import { file_buf_validate_validate } from "../../../buf/validate/validate_pb";
 import { file_google_api_annotations } from "../../../google/api/annotations_pb";
+import type { HttpBodySchema } from "../../../google/api/httpbody_pb";
+import { file_google_api_httpbody } from "../../../google/api/httpbody_pb";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { Message } from "@bufbuild/protobuf";
@@ -14,7 +16,794 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file switchboard/licensing/v1/licensing_service.proto.
  */
 export const file_switchboard_licensing_v1_licensing_service: GenFile = /*@__PURE__*/
-  fileDesc("CjBzd2l0Y2hib2FyZC9saWNlbnNpbmcvdjEvbGljZW5zaW5nX3NlcnZpY2UucHJvdG8SGHN3aXRjaGJvYXJkLmxpY2Vuc2luZy52MSLvAQoVR2V0VXRpbGl6YXRpb25SZXF1ZXN0EiUKCmNsdXN0ZXJfaWQYASABKAlCEbpIDnIMGBQyCF5bMC05XSokEj8KBHR5cGUYAiABKA4yJS5zd2l0Y2hib2FyZC5saWNlbnNpbmcudjEuTGljZW5zZVR5cGVCCrpIB4IBBBABIAASNwoKc3RhcnRfZGF0ZRgDIAEoCUIjukggch4yHF5bMC05XXs0fS1bMC05XXsyfS1bMC05XXsyfSQSNQoIZW5kX2RhdGUYBCABKAlCI7pIIHIeMhxeWzAtOV17NH0tWzAtOV17Mn0tWzAtOV17Mn0kIrgBChBVdGlsaXphdGlvblBvaW50EigKBHRpbWUYASABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg0KBXZhbHVlGAIgASgBEkMKEHBlcmNlbnRhZ2Vfc3RhdGUYAyABKA4yKS5zd2l0Y2hib2FyZC5saWNlbnNpbmcudjEuUGVyY2VudGFnZVN0YXRlEhcKCnBlcmNlbnRhZ2UYBCABKAFIAIgBAUINCgtfcGVyY2VudGFnZSKQAQoWR2V0VXRpbGl6YXRpb25SZXNwb25zZRI6CgtncmFudWxhcml0eRgBIAEoDjIlLnN3aXRjaGJvYXJkLmxpY2Vuc2luZy52MS5HcmFudWxhcml0eRI6CgZwb2ludHMYAiADKAsyKi5zd2l0Y2hib2FyZC5saWNlbnNpbmcudjEuVXRpbGl6YXRpb25Qb2ludCr0AQoLTGljZW5zZVR5cGUSHAoYTElDRU5TRV9UWVBFX1VOU1BFQ0lGSUVEEAASFAoQTElDRU5TRV9UWVBFX1BNUBABEh0KGUxJQ0VOU0VfVFlQRV9QTVBfQVNTSUdORUQQAhIaChZMSUNFTlNFX1RZUEVfU01QX0FVRElPEAMSIwofTElDRU5TRV9UWVBFX1NNUF9QT0lOVF9UT19QT0lOVBAEEhkKFUxJQ0VOU0VfVFlQRV9TTVBfRlVMTBAFEhoKFkxJQ0VOU0VfVFlQRV9SRUNPUkRJTkcQBhIaChZMSUNFTlNFX1RZUEVfU1RSRUFNSU5HEAcqXQoLR3JhbnVsYXJpdHkSGwoXR1JBTlVMQVJJVFlfVU5TUEVDSUZJRUQQABIcChhHUkFOVUxBUklUWV9GSVZFX01JTlVURVMQARITCg9HUkFOVUxBUklUWV9EQVkQAip3Cg9QZXJjZW50YWdlU3RhdGUSIAocUEVSQ0VOVEFHRV9TVEFURV9VTlNQRUNJRklFRBAAEiMKH1BFUkNFTlRBR0VfU1RBVEVfTk9UX0NPTVBVVEFCTEUQARIdChlQRVJDRU5UQUdFX1NUQVRFX0NPTVBVVEVEEAIysgEKEExpY2Vuc2luZ1NlcnZpY2USnQEKDkdldFV0aWxpemF0aW9uEi8uc3dpdGNoYm9hcmQubGljZW5zaW5nLnYxLkdldFV0aWxpemF0aW9uUmVxdWVzdBowLnN3aXRjaGJvYXJkLmxpY2Vuc2luZy52MS5HZXRVdGlsaXphdGlvblJlc3BvbnNlIiiQAgGC0+STAh8SHS9hcGkvdjEvbGljZW5zaW5nL3V0aWxpemF0aW9uQk9aTWdpdGh1Yi5jb20vc3dpdGNoYm9hcmRocS9zd2l0Y2hib2FyZC9nZW4vc3dpdGNoYm9hcmQvbGljZW5zaW5nL3YxO2xpY2Vuc2luZ3YxYgZwcm90bzM", [file_buf_validate_validate, file_google_api_annotations, file_google_protobuf_timestamp]);
+  fileDesc("CjBzd2l0Y2hib2FyZC9saWNlbnNpbmcvdjEvbGljZW5zaW5nX3NlcnZpY2UucHJvdG8SGHN3aXRjaGJvYXJkLmxpY2Vuc2luZy52MSKxAQoLRW5mb3JjZW1lbnQSOQoFc3RhZ2UYASABKA4yKi5zd2l0Y2hib2FyZC5saWNlbnNpbmcudjEuRW5mb3JjZW1lbnRTdGFnZRIRCglkYXlzX2xlZnQYAiABKAUSMwoPbmV4dF9zdGFnZV90aW1lGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIPCgdtZXNzYWdlGAQgASgJEg4KBnJlYXNvbhgFIAEoCSLMAQoFVHJpYWwSEQoJYXZhaWxhYmxlGAEgASgIEg4KBmFjdGl2ZRgCIAEoCBIMCgR1c2VkGAMgASgIEhEKCWRheXNfbGVmdBgEIAEoBRIuCgpzdGFydF90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIsCghlbmRfdGltZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASIQoZY292ZXJlZF9ieV9tZWV0aW5nc190cmlhbBgHIAEoCCKAAgoJVHlwZVVzYWdlEjYKBHR5cGUYASABKA4yKC5zd2l0Y2hib2FyZC5saWNlbnNpbmcudjEuQWxsb2NhdGlvblR5cGUSEQoJYWxsb2NhdGVkGAIgASgFEhMKC3BlYWtfOTBfZGF5GAMgASgBEhwKD3BlYWtfcGVyY2VudGFnZRgEIAEoAUgAiAEBEhEKCWRheXNfb3ZlchgFIAEoBRI3CgZzdGF0dXMYBiABKA4yJy5zd2l0Y2hib2FyZC5saWNlbnNpbmcudjEuTGljZW5zZVN0YXR1cxIVCg1ub3RfaW5zdGFsbGVkGAcgASgIQhIKEF9wZWFrX3BlcmNlbnRhZ2UikQQKCkZlYXR1cmVCb3gSMgoHZmVhdHVyZRgBIAEoDjIhLnN3aXRjaGJvYXJkLmxpY2Vuc2luZy52MS5GZWF0dXJlEjcKBnN0YXR1cxgCIAEoDjInLnN3aXRjaGJvYXJkLmxpY2Vuc2luZy52MS5MaWNlbnNlU3RhdHVzEjoKC2VuZm9yY2VtZW50GAMgASgLMiUuc3dpdGNoYm9hcmQubGljZW5zaW5nLnYxLkVuZm9yY2VtZW50Ei4KBXRyaWFsGAQgASgLMh8uc3dpdGNoYm9hcmQubGljZW5zaW5nLnYxLlRyaWFsEjIKBXR5cGVzGAUgAygLMiMuc3dpdGNoYm9hcmQubGljZW5zaW5nLnYxLlR5cGVVc2FnZRIfChdjdXN0b21pemF0aW9uX2FsbG9jYXRlZBgGIAEoCBI/Cg5zc21fY29tcGxpYW5jZRgHIAEoDjInLnN3aXRjaGJvYXJkLmxpY2Vuc2luZy52MS5Tc21Db21wbGlhbmNlEk0KDXNzbV9wdXJjaGFzZWQYCCADKAsyNi5zd2l0Y2hib2FyZC5saWNlbnNpbmcudjEuRmVhdHVyZUJveC5Tc21QdXJjaGFzZWRFbnRyeRIQCghyZW1lZGllcxgJIAMoCRozChFTc21QdXJjaGFzZWRFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAU6AjgBIhkKF0dldExpY2Vuc2luZ01vZGVSZXF1ZXN0InAKGEdldExpY2Vuc2luZ01vZGVSZXNwb25zZRI1CgRtb2RlGAEgASgOMicuc3dpdGNoYm9hcmQubGljZW5zaW5nLnYxLkxpY2Vuc2luZ01vZGUSHQoVdHJhZGl0aW9uYWxfYXZhaWxhYmxlGAIgASgIIo0BChdTZXRMaWNlbnNpbmdNb2RlUmVxdWVzdBJFCgRtb2RlGAEgASgOMicuc3dpdGNoYm9hcmQubGljZW5zaW5nLnYxLkxpY2Vuc2luZ01vZGVCDrpIC4IBCBABGAIYAxgEEisKI2Fja25vd2xlZGdlX290aGVyX2luc3RhbmNlX2xpY2Vuc2VzGAIgASgIIn0KGFNldExpY2Vuc2luZ01vZGVSZXNwb25zZRI1CgRtb2RlGAEgASgOMicuc3dpdGNoYm9hcmQubGljZW5zaW5nLnYxLkxpY2Vuc2luZ01vZGUSFAoMZGVyZWdpc3RlcmVkGAIgASgIEhQKDHNzbV9ub3RpZmllZBgDIAEoCCJBChhHZXRMaWNlbnNlRGV0YWlsc1JlcXVlc3QSJQoKY2x1c3Rlcl9pZBgBIAEoCUIRukgOcgwYFDIIXlswLTldKiQi9QEKGUdldExpY2Vuc2VEZXRhaWxzUmVzcG9uc2USNQoEbW9kZRgBIAEoDjInLnN3aXRjaGJvYXJkLmxpY2Vuc2luZy52MS5MaWNlbnNpbmdNb2RlEhIKCmNsdXN0ZXJfaWQYAiABKAkSNgoIZmVhdHVyZXMYAyADKAsyJC5zd2l0Y2hib2FyZC5saWNlbnNpbmcudjEuRmVhdHVyZUJveBIiChp1c2FnZV9iYWNrZmlsbF9pbl9wcm9ncmVzcxgEIAEoCBIxCg1ldmFsdWF0ZV90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCIZChdHZXRMaWNlbnNlU3RhdHVzUmVxdWVzdCK5AQoORmVhdHVyZVN1bW1hcnkSMgoHZmVhdHVyZRgBIAEoDjIhLnN3aXRjaGJvYXJkLmxpY2Vuc2luZy52MS5GZWF0dXJlEjcKBnN0YXR1cxgCIAEoDjInLnN3aXRjaGJvYXJkLmxpY2Vuc2luZy52MS5MaWNlbnNlU3RhdHVzEjoKC2VuZm9yY2VtZW50GAMgASgLMiUuc3dpdGNoYm9hcmQubGljZW5zaW5nLnYxLkVuZm9yY2VtZW50IngKEExpY2Vuc2VTdGF0dXNSb3cSEgoKY2x1c3Rlcl9pZBgBIAEoCRIUCgxjbHVzdGVyX25hbWUYAiABKAkSOgoIZmVhdHVyZXMYAyADKAsyKC5zd2l0Y2hib2FyZC5saWNlbnNpbmcudjEuRmVhdHVyZVN1bW1hcnkiiwEKGEdldExpY2Vuc2VTdGF0dXNSZXNwb25zZRI1CgRtb2RlGAEgASgOMicuc3dpdGNoYm9hcmQubGljZW5zaW5nLnYxLkxpY2Vuc2luZ01vZGUSOAoEcm93cxgCIAMoCzIqLnN3aXRjaGJvYXJkLmxpY2Vuc2luZy52MS5MaWNlbnNlU3RhdHVzUm93IqACChRTZXRBbGxvY2F0aW9uUmVxdWVzdBIlCghwbXBfcGx1cxgBIAEoBUIOukgLyAEBGgYYwIQ9KABIAIgBARIlCghzbXBfcGx1cxgCIAEoBUIOukgLyAEBGgYYwIQ9KABIAYgBARImCglyZWNvcmRpbmcYAyABKAVCDrpIC8gBARoGGMCEPSgASAKIAQESJgoJc3RyZWFtaW5nGAQgASgFQg66SAvIAQEaBhjAhD0oAEgDiAEBEiIKDWN1c3RvbWl6YXRpb24YBSABKAhCBrpIA8gBAUgEiAEBQgsKCV9wbXBfcGx1c0ILCglfc21wX3BsdXNCDAoKX3JlY29yZGluZ0IMCgpfc3RyZWFtaW5nQhAKDl9jdXN0b21pemF0aW9uIp8BCgtBbGxvY2F0aW9ucxIQCghwbXBfcGx1cxgBIAEoBRIQCghzbXBfcGx1cxgCIAEoBRIRCglyZWNvcmRpbmcYAyABKAUSEQoJc3RyZWFtaW5nGAQgASgFEhUKDWN1c3RvbWl6YXRpb24YBSABKAgSLwoLdXBkYXRlX3RpbWUYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIlMKFVNldEFsbG9jYXRpb25SZXNwb25zZRI6CgthbGxvY2F0aW9ucxgBIAEoCzIlLnN3aXRjaGJvYXJkLmxpY2Vuc2luZy52MS5BbGxvY2F0aW9ucyJ6ChFTdGFydFRyaWFsUmVxdWVzdBI+CgdmZWF0dXJlGAEgASgOMiEuc3dpdGNoYm9hcmQubGljZW5zaW5nLnYxLkZlYXR1cmVCCrpIB4IBBBABIAASJQoKY2x1c3Rlcl9pZBgCIAEoCUIRukgOcgwYFDIIXlswLTldKiQiRAoSU3RhcnRUcmlhbFJlc3BvbnNlEi4KBXRyaWFsGAEgASgLMh8uc3dpdGNoYm9hcmQubGljZW5zaW5nLnYxLlRyaWFsIj4KFURvd25sb2FkUmVwb3J0UmVxdWVzdBIlCgpjbHVzdGVyX2lkGAEgASgJQhG6SA5yDBgUMgheWzAtOV0qJCJICg5SZXBvcnRQcm9ncmVzcxIMCgRmaWxlGAEgASgJEhQKDHJvd3Nfd3JpdHRlbhgCIAEoAxISCgpyb3dzX3RvdGFsGAMgASgDIu8BChVHZXRVdGlsaXphdGlvblJlcXVlc3QSJQoKY2x1c3Rlcl9pZBgBIAEoCUIRukgOcgwYFDIIXlswLTldKiQSPwoEdHlwZRgCIAEoDjIlLnN3aXRjaGJvYXJkLmxpY2Vuc2luZy52MS5MaWNlbnNlVHlwZUIKukgHggEEEAEgABI3CgpzdGFydF9kYXRlGAMgASgJQiO6SCByHjIcXlswLTldezR9LVswLTldezJ9LVswLTldezJ9JBI1CghlbmRfZGF0ZRgEIAEoCUIjukggch4yHF5bMC05XXs0fS1bMC05XXsyfS1bMC05XXsyfSQiuAEKEFV0aWxpemF0aW9uUG9pbnQSKAoEdGltZRgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDQoFdmFsdWUYAiABKAESQwoQcGVyY2VudGFnZV9zdGF0ZRgDIAEoDjIpLnN3aXRjaGJvYXJkLmxpY2Vuc2luZy52MS5QZXJjZW50YWdlU3RhdGUSFwoKcGVyY2VudGFnZRgEIAEoAUgAiAEBQg0KC19wZXJjZW50YWdlIs0BChZHZXRVdGlsaXphdGlvblJlc3BvbnNlEjoKC2dyYW51bGFyaXR5GAEgASgOMiUuc3dpdGNoYm9hcmQubGljZW5zaW5nLnYxLkdyYW51bGFyaXR5EjoKBnBvaW50cxgCIAMoCzIqLnN3aXRjaGJvYXJkLmxpY2Vuc2luZy52MS5VdGlsaXphdGlvblBvaW50EhYKCWFsbG9jYXRlZBgDIAEoBUgAiAEBEhUKDW5vdF9pbnN0YWxsZWQYBCABKAhCDAoKX2FsbG9jYXRlZCqcAQoNTGljZW5zaW5nTW9kZRIeChpMSUNFTlNJTkdfTU9ERV9VTlNQRUNJRklFRBAAEhgKFExJQ0VOU0lOR19NT0RFX1VOU0VUEAESGAoUTElDRU5TSU5HX01PREVfU01BUlQQAhIeChpMSUNFTlNJTkdfTU9ERV9UUkFESVRJT05BTBADEhcKE0xJQ0VOU0lOR19NT0RFX05PTkUQBCp0CgdGZWF0dXJlEhcKE0ZFQVRVUkVfVU5TUEVDSUZJRUQQABIUChBGRUFUVVJFX01FRVRJTkdTEAESHwobRkVBVFVSRV9SRUNPUkRJTkdfU1RSRUFNSU5HEAISGQoVRkVBVFVSRV9DVVNUT01JWkFUSU9OEAMq9wEKDUxpY2Vuc2VTdGF0dXMSHgoaTElDRU5TRV9TVEFUVVNfVU5TUEVDSUZJRUQQABIdChlMSUNFTlNFX1NUQVRVU19VTkxJQ0VOU0VEEAESIAocTElDRU5TRV9TVEFUVVNfSU5fQ09NUExJQU5DRRACEiEKHUxJQ0VOU0VfU1RBVFVTX09WRVJfVEhSRVNIT0xEEAMSHwobTElDRU5TRV9TVEFUVVNfSU5TVUZGSUNJRU5UEAQSJAogTElDRU5TRV9TVEFUVVNfT1VUX09GX0NPTVBMSUFOQ0UQBRIbChdMSUNFTlNFX1NUQVRVU19MSUNFTlNFRBAGKv4BChBFbmZvcmNlbWVudFN0YWdlEiEKHUVORk9SQ0VNRU5UX1NUQUdFX1VOU1BFQ0lGSUVEEAASGgoWRU5GT1JDRU1FTlRfU1RBR0VfTk9ORRABEh0KGUVORk9SQ0VNRU5UX1NUQUdFX0FMQVJNXzEQAhIdChlFTkZPUkNFTUVOVF9TVEFHRV9BTEFSTV8yEAMSHQoZRU5GT1JDRU1FTlRfU1RBR0VfQUxBUk1fMxAEEikKJUVORk9SQ0VNRU5UX1NUQUdFX0FWQUlMQUJMRV9DT1VOVERPV04QBRIjCh9FTkZPUkNFTUVOVF9TVEFHRV9OT1RfQVZBSUxBQkxFEAYqqwEKDkFsbG9jYXRpb25UeXBlEh8KG0FMTE9DQVRJT05fVFlQRV9VTlNQRUNJRklFRBAAEhwKGEFMTE9DQVRJT05fVFlQRV9QTVBfUExVUxABEhwKGEFMTE9DQVRJT05fVFlQRV9TTVBfUExVUxACEh0KGUFMTE9DQVRJT05fVFlQRV9SRUNPUkRJTkcQAxIdChlBTExPQ0FUSU9OX1RZUEVfU1RSRUFNSU5HEAQqbwoNU3NtQ29tcGxpYW5jZRIeChpTU01fQ09NUExJQU5DRV9VTlNQRUNJRklFRBAAEiAKHFNTTV9DT01QTElBTkNFX0lOX0NPTVBMSUFOQ0UQARIcChhTU01fQ09NUExJQU5DRV9TSE9SVEZBTEwQAiqPAgoLTGljZW5zZVR5cGUSHAoYTElDRU5TRV9UWVBFX1VOU1BFQ0lGSUVEEAASFAoQTElDRU5TRV9UWVBFX1BNUBABEh0KGUxJQ0VOU0VfVFlQRV9QTVBfQVNTSUdORUQQAhIaChZMSUNFTlNFX1RZUEVfU01QX0FVRElPEAMSIwofTElDRU5TRV9UWVBFX1NNUF9QT0lOVF9UT19QT0lOVBAEEhkKFUxJQ0VOU0VfVFlQRV9TTVBfRlVMTBAFEhoKFkxJQ0VOU0VfVFlQRV9SRUNPUkRJTkcQBhIaChZMSUNFTlNFX1RZUEVfU1RSRUFNSU5HEAcSGQoVTElDRU5TRV9UWVBFX1NNUF9QTFVTEAgqXQoLR3JhbnVsYXJpdHkSGwoXR1JBTlVMQVJJVFlfVU5TUEVDSUZJRUQQABIcChhHUkFOVUxBUklUWV9GSVZFX01JTlVURVMQARITCg9HUkFOVUxBUklUWV9EQVkQAip3Cg9QZXJjZW50YWdlU3RhdGUSIAocUEVSQ0VOVEFHRV9TVEFURV9VTlNQRUNJRklFRBAAEiMKH1BFUkNFTlRBR0VfU1RBVEVfTk9UX0NPTVBVVEFCTEUQARIdChlQRVJDRU5UQUdFX1NUQVRFX0NPTVBVVEVEEAIy6AkKEExpY2Vuc2luZ1NlcnZpY2USnAEKEEdldExpY2Vuc2luZ01vZGUSMS5zd2l0Y2hib2FyZC5saWNlbnNpbmcudjEuR2V0TGljZW5zaW5nTW9kZVJlcXVlc3QaMi5zd2l0Y2hib2FyZC5saWNlbnNpbmcudjEuR2V0TGljZW5zaW5nTW9kZVJlc3BvbnNlIiGQAgGC0+STAhgSFi9hcGkvdjEvbGljZW5zaW5nL21vZGUSnwEKEFNldExpY2Vuc2luZ01vZGUSMS5zd2l0Y2hib2FyZC5saWNlbnNpbmcudjEuU2V0TGljZW5zaW5nTW9kZVJlcXVlc3QaMi5zd2l0Y2hib2FyZC5saWNlbnNpbmcudjEuU2V0TGljZW5zaW5nTW9kZVJlc3BvbnNlIiSQAgKC0+STAhs6ASoaFi9hcGkvdjEvbGljZW5zaW5nL21vZGUSogEKEUdldExpY2Vuc2VEZXRhaWxzEjIuc3dpdGNoYm9hcmQubGljZW5zaW5nLnYxLkdldExpY2Vuc2VEZXRhaWxzUmVxdWVzdBozLnN3aXRjaGJvYXJkLmxpY2Vuc2luZy52MS5HZXRMaWNlbnNlRGV0YWlsc1Jlc3BvbnNlIiSQAgGC0+STAhsSGS9hcGkvdjEvbGljZW5zaW5nL2RldGFpbHMSngEKEEdldExpY2Vuc2VTdGF0dXMSMS5zd2l0Y2hib2FyZC5saWNlbnNpbmcudjEuR2V0TGljZW5zZVN0YXR1c1JlcXVlc3QaMi5zd2l0Y2hib2FyZC5saWNlbnNpbmcudjEuR2V0TGljZW5zZVN0YXR1c1Jlc3BvbnNlIiOQAgGC0+STAhoSGC9hcGkvdjEvbGljZW5zaW5nL3N0YXR1cxKdAQoNU2V0QWxsb2NhdGlvbhIuLnN3aXRjaGJvYXJkLmxpY2Vuc2luZy52MS5TZXRBbGxvY2F0aW9uUmVxdWVzdBovLnN3aXRjaGJvYXJkLmxpY2Vuc2luZy52MS5TZXRBbGxvY2F0aW9uUmVzcG9uc2UiK5ACAoLT5JMCIjoBKhodL2FwaS92MS9saWNlbnNpbmcvYWxsb2NhdGlvbnMSjAEKClN0YXJ0VHJpYWwSKy5zd2l0Y2hib2FyZC5saWNlbnNpbmcudjEuU3RhcnRUcmlhbFJlcXVlc3QaLC5zd2l0Y2hib2FyZC5saWNlbnNpbmcudjEuU3RhcnRUcmlhbFJlc3BvbnNlIiOC0+STAh06ASoiGC9hcGkvdjEvbGljZW5zaW5nL3RyaWFscxKdAQoOR2V0VXRpbGl6YXRpb24SLy5zd2l0Y2hib2FyZC5saWNlbnNpbmcudjEuR2V0VXRpbGl6YXRpb25SZXF1ZXN0GjAuc3dpdGNoYm9hcmQubGljZW5zaW5nLnYxLkdldFV0aWxpemF0aW9uUmVzcG9uc2UiKJACAYLT5JMCHxIdL2FwaS92MS9saWNlbnNpbmcvdXRpbGl6YXRpb24SfgoORG93bmxvYWRSZXBvcnQSLy5zd2l0Y2hib2FyZC5saWNlbnNpbmcudjEuRG93bmxvYWRSZXBvcnRSZXF1ZXN0GhQuZ29vZ2xlLmFwaS5IdHRwQm9keSIjkAIBgtPkkwIaEhgvYXBpL3YxL2xpY2Vuc2luZy9yZXBvcnQwAUJPWk1naXRodWIuY29tL3N3aXRjaGJvYXJkaHEvc3dpdGNoYm9hcmQvZ2VuL3N3aXRjaGJvYXJkL2xpY2Vuc2luZy92MTtsaWNlbnNpbmd2MWIGcHJvdG8z", [file_buf_validate_validate, file_google_api_annotations, file_google_api_httpbody, file_google_protobuf_timestamp]);
+
+/**
+ * Enforcement is a feature's enforcement warning.
+ *
+ * @generated from message switchboard.licensing.v1.Enforcement
+ */
+export type Enforcement = Message<"switchboard.licensing.v1.Enforcement"> & {
+  /**
+   * The stage.
+   *
+   * @generated from field: switchboard.licensing.v1.EnforcementStage stage = 1;
+   */
+  stage: EnforcementStage;
+
+  /**
+   * Days until the next stage (Alarm 1, Alarm 2, countdowns); 0 otherwise.
+   *
+   * @generated from field: int32 days_left = 2;
+   */
+  daysLeft: number;
+
+  /**
+   * When the next stage begins, for Alarm 1, Alarm 2 and countdowns.
+   *
+   * @generated from field: google.protobuf.Timestamp next_stage_time = 3;
+   */
+  nextStageTime?: Timestamp | undefined;
+
+  /**
+   * The warning as shown, e.g. "Enforcement in 12 days"; empty for none.
+   *
+   * @generated from field: string message = 4;
+   */
+  message: string;
+
+  /**
+   * Why: e.g. "a Call Bridge of the cluster has no activation key" (LI-42).
+   *
+   * @generated from field: string reason = 5;
+   */
+  reason: string;
+};
+
+/**
+ * Describes the message switchboard.licensing.v1.Enforcement.
+ * Use `create(EnforcementSchema)` to create a new message.
+ */
+export const EnforcementSchema: GenMessage<Enforcement> = /*@__PURE__*/
+  messageDesc(file_switchboard_licensing_v1_licensing_service, 0);
+
+/**
+ * Trial is the state of a feature's trial (LI-23 … LI-35).
+ *
+ * @generated from message switchboard.licensing.v1.Trial
+ */
+export type Trial = Message<"switchboard.licensing.v1.Trial"> & {
+  /**
+   * Whether a trial may be started now (LI-24 … LI-29).
+   *
+   * @generated from field: bool available = 1;
+   */
+  available: boolean;
+
+  /**
+   * Whether the trial runs now.
+   *
+   * @generated from field: bool active = 2;
+   */
+  active: boolean;
+
+  /**
+   * Whether it was ever used (here, or by another instance on one of the
+   * clusters, LI-28, LI-30).
+   *
+   * @generated from field: bool used = 3;
+   */
+  used: boolean;
+
+  /**
+   * Days left while active (LI-35).
+   *
+   * @generated from field: int32 days_left = 4;
+   */
+  daysLeft: number;
+
+  /**
+   * When it started, if it was started here.
+   *
+   * @generated from field: google.protobuf.Timestamp start_time = 5;
+   */
+  startTime?: Timestamp | undefined;
+
+  /**
+   * When it ends or ended.
+   *
+   * @generated from field: google.protobuf.Timestamp end_time = 6;
+   */
+  endTime?: Timestamp | undefined;
+
+  /**
+   * The Meetings trial covers this feature too (LI-23).
+   *
+   * @generated from field: bool covered_by_meetings_trial = 7;
+   */
+  coveredByMeetingsTrial: boolean;
+};
+
+/**
+ * Describes the message switchboard.licensing.v1.Trial.
+ * Use `create(TrialSchema)` to create a new message.
+ */
+export const TrialSchema: GenMessage<Trial> = /*@__PURE__*/
+  messageDesc(file_switchboard_licensing_v1_licensing_service, 1);
+
+/**
+ * TypeUsage is one licence type of a feature box.
+ *
+ * @generated from message switchboard.licensing.v1.TypeUsage
+ */
+export type TypeUsage = Message<"switchboard.licensing.v1.TypeUsage"> & {
+  /**
+   * The type.
+   *
+   * @generated from field: switchboard.licensing.v1.AllocationType type = 1;
+   */
+  type: AllocationType;
+
+  /**
+   * Allocated licences (LI-46): entered in Smart mode, from the bridges'
+   * licence files in Traditional mode.
+   *
+   * @generated from field: int32 allocated = 2;
+   */
+  allocated: number;
+
+  /**
+   * The highest smoothed daily peak of the last 90 UTC days (LI-50).
+   *
+   * @generated from field: double peak_90_day = 3;
+   */
+  peak90Day: number;
+
+  /**
+   * The 90-day peak as a percentage of the allocation; absent when
+   * nothing is allocated.
+   *
+   * @generated from field: optional double peak_percentage = 4;
+   */
+  peakPercentage?: number | undefined;
+
+  /**
+   * Days over the allocation in the window (LI-16).
+   *
+   * @generated from field: int32 days_over = 5;
+   */
+  daysOver: number;
+
+  /**
+   * The type's own status (LI-14).
+   *
+   * @generated from field: switchboard.licensing.v1.LicenseStatus status = 6;
+   */
+  status: LicenseStatus;
+
+  /**
+   * Traditional: in use but no licence installed, so no percentage
+   * (LI-22).
+   *
+   * @generated from field: bool not_installed = 7;
+   */
+  notInstalled: boolean;
+};
+
+/**
+ * Describes the message switchboard.licensing.v1.TypeUsage.
+ * Use `create(TypeUsageSchema)` to create a new message.
+ */
+export const TypeUsageSchema: GenMessage<TypeUsage> = /*@__PURE__*/
+  messageDesc(file_switchboard_licensing_v1_licensing_service, 2);
+
+/**
+ * FeatureBox is one feature of the Licenses view (LI-40, LI-46).
+ *
+ * @generated from message switchboard.licensing.v1.FeatureBox
+ */
+export type FeatureBox = Message<"switchboard.licensing.v1.FeatureBox"> & {
+  /**
+   * The feature.
+   *
+   * @generated from field: switchboard.licensing.v1.Feature feature = 1;
+   */
+  feature: Feature;
+
+  /**
+   * Its status.
+   *
+   * @generated from field: switchboard.licensing.v1.LicenseStatus status = 2;
+   */
+  status: LicenseStatus;
+
+  /**
+   * Its enforcement warning.
+   *
+   * @generated from field: switchboard.licensing.v1.Enforcement enforcement = 3;
+   */
+  enforcement?: Enforcement | undefined;
+
+  /**
+   * Its trial.
+   *
+   * @generated from field: switchboard.licensing.v1.Trial trial = 4;
+   */
+  trial?: Trial | undefined;
+
+  /**
+   * Its licence types with allocations and peaks (none for
+   * Customization).
+   *
+   * @generated from field: repeated switchboard.licensing.v1.TypeUsage types = 5;
+   */
+  types: TypeUsage[];
+
+  /**
+   * Customization: allocated Yes (Smart) or a licence installed
+   * (Traditional).
+   *
+   * @generated from field: bool customization_allocated = 6;
+   */
+  customizationAllocated: boolean;
+
+  /**
+   * Smart: what SSM answered about this feature's allocation (LI-47).
+   *
+   * @generated from field: switchboard.licensing.v1.SsmCompliance ssm_compliance = 7;
+   */
+  ssmCompliance: SsmCompliance;
+
+  /**
+   * Smart: what SSM counts as purchased, per type, when known.
+   *
+   * @generated from field: map<string, int32> ssm_purchased = 8;
+   */
+  ssmPurchased: { [key: string]: number };
+
+  /**
+   * Remedies to show, e.g. for Customization out of compliance (LI-44).
+   *
+   * @generated from field: repeated string remedies = 9;
+   */
+  remedies: string[];
+};
+
+/**
+ * Describes the message switchboard.licensing.v1.FeatureBox.
+ * Use `create(FeatureBoxSchema)` to create a new message.
+ */
+export const FeatureBoxSchema: GenMessage<FeatureBox> = /*@__PURE__*/
+  messageDesc(file_switchboard_licensing_v1_licensing_service, 3);
+
+/**
+ * GetLicensingModeRequest is empty.
+ *
+ * @generated from message switchboard.licensing.v1.GetLicensingModeRequest
+ */
+export type GetLicensingModeRequest = Message<"switchboard.licensing.v1.GetLicensingModeRequest"> & {
+};
+
+/**
+ * Describes the message switchboard.licensing.v1.GetLicensingModeRequest.
+ * Use `create(GetLicensingModeRequestSchema)` to create a new message.
+ */
+export const GetLicensingModeRequestSchema: GenMessage<GetLicensingModeRequest> = /*@__PURE__*/
+  messageDesc(file_switchboard_licensing_v1_licensing_service, 4);
+
+/**
+ * GetLicensingModeResponse is the mode.
+ *
+ * @generated from message switchboard.licensing.v1.GetLicensingModeResponse
+ */
+export type GetLicensingModeResponse = Message<"switchboard.licensing.v1.GetLicensingModeResponse"> & {
+  /**
+   * The mode.
+   *
+   * @generated from field: switchboard.licensing.v1.LicensingMode mode = 1;
+   */
+  mode: LicensingMode;
+
+  /**
+   * Whether Traditional may be chosen: a connected bridge has licence
+   * files (LI-04).
+   *
+   * @generated from field: bool traditional_available = 2;
+   */
+  traditionalAvailable: boolean;
+};
+
+/**
+ * Describes the message switchboard.licensing.v1.GetLicensingModeResponse.
+ * Use `create(GetLicensingModeResponseSchema)` to create a new message.
+ */
+export const GetLicensingModeResponseSchema: GenMessage<GetLicensingModeResponse> = /*@__PURE__*/
+  messageDesc(file_switchboard_licensing_v1_licensing_service, 5);
+
+/**
+ * SetLicensingModeRequest chooses a mode.
+ *
+ * @generated from message switchboard.licensing.v1.SetLicensingModeRequest
+ */
+export type SetLicensingModeRequest = Message<"switchboard.licensing.v1.SetLicensingModeRequest"> & {
+  /**
+   * The mode: SMART, TRADITIONAL or NONE.
+   *
+   * @generated from field: switchboard.licensing.v1.LicensingMode mode = 1;
+   */
+  mode: LicensingMode;
+
+  /**
+   * Required true for NONE: another instance of the resilient pair does
+   * the licensing (LI-05, RS-04).
+   *
+   * @generated from field: bool acknowledge_other_instance_licenses = 2;
+   */
+  acknowledgeOtherInstanceLicenses: boolean;
+};
+
+/**
+ * Describes the message switchboard.licensing.v1.SetLicensingModeRequest.
+ * Use `create(SetLicensingModeRequestSchema)` to create a new message.
+ */
+export const SetLicensingModeRequestSchema: GenMessage<SetLicensingModeRequest> = /*@__PURE__*/
+  messageDesc(file_switchboard_licensing_v1_licensing_service, 6);
+
+/**
+ * SetLicensingModeResponse is the new mode.
+ *
+ * @generated from message switchboard.licensing.v1.SetLicensingModeResponse
+ */
+export type SetLicensingModeResponse = Message<"switchboard.licensing.v1.SetLicensingModeResponse"> & {
+  /**
+   * The mode.
+   *
+   * @generated from field: switchboard.licensing.v1.LicensingMode mode = 1;
+   */
+  mode: LicensingMode;
+
+  /**
+   * True when leaving Smart deregistered this instance (LI-07).
+   *
+   * @generated from field: bool deregistered = 2;
+   */
+  deregistered: boolean;
+
+  /**
+   * When deregistered: whether SSM was told; false when it could not be
+   * reached and only the local registration was removed (LI-77).
+   *
+   * @generated from field: bool ssm_notified = 3;
+   */
+  ssmNotified: boolean;
+};
+
+/**
+ * Describes the message switchboard.licensing.v1.SetLicensingModeResponse.
+ * Use `create(SetLicensingModeResponseSchema)` to create a new message.
+ */
+export const SetLicensingModeResponseSchema: GenMessage<SetLicensingModeResponse> = /*@__PURE__*/
+  messageDesc(file_switchboard_licensing_v1_licensing_service, 7);
+
+/**
+ * GetLicenseDetailsRequest selects the scope.
+ *
+ * @generated from message switchboard.licensing.v1.GetLicenseDetailsRequest
+ */
+export type GetLicenseDetailsRequest = Message<"switchboard.licensing.v1.GetLicenseDetailsRequest"> & {
+  /**
+   * The cluster: required in Traditional mode, empty in Smart mode.
+   *
+   * @generated from field: string cluster_id = 1;
+   */
+  clusterId: string;
+};
+
+/**
+ * Describes the message switchboard.licensing.v1.GetLicenseDetailsRequest.
+ * Use `create(GetLicenseDetailsRequestSchema)` to create a new message.
+ */
+export const GetLicenseDetailsRequestSchema: GenMessage<GetLicenseDetailsRequest> = /*@__PURE__*/
+  messageDesc(file_switchboard_licensing_v1_licensing_service, 8);
+
+/**
+ * GetLicenseDetailsResponse is the Licenses view.
+ *
+ * @generated from message switchboard.licensing.v1.GetLicenseDetailsResponse
+ */
+export type GetLicenseDetailsResponse = Message<"switchboard.licensing.v1.GetLicenseDetailsResponse"> & {
+  /**
+   * The mode.
+   *
+   * @generated from field: switchboard.licensing.v1.LicensingMode mode = 1;
+   */
+  mode: LicensingMode;
+
+  /**
+   * The cluster of the view (Traditional); empty for the deployment.
+   *
+   * @generated from field: string cluster_id = 2;
+   */
+  clusterId: string;
+
+  /**
+   * Meetings, Recording or streaming, Customization, in that order; empty
+   * with mode None or unset.
+   *
+   * @generated from field: repeated switchboard.licensing.v1.FeatureBox features = 3;
+   */
+  features: FeatureBox[];
+
+  /**
+   * Usage history of a bridge is still being fetched, so peaks and
+   * statuses may rise when it arrives (LI-58).
+   *
+   * @generated from field: bool usage_backfill_in_progress = 4;
+   */
+  usageBackfillInProgress: boolean;
+
+  /**
+   * When the status was last evaluated.
+   *
+   * @generated from field: google.protobuf.Timestamp evaluate_time = 5;
+   */
+  evaluateTime?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message switchboard.licensing.v1.GetLicenseDetailsResponse.
+ * Use `create(GetLicenseDetailsResponseSchema)` to create a new message.
+ */
+export const GetLicenseDetailsResponseSchema: GenMessage<GetLicenseDetailsResponse> = /*@__PURE__*/
+  messageDesc(file_switchboard_licensing_v1_licensing_service, 9);
+
+/**
+ * GetLicenseStatusRequest is empty.
+ *
+ * @generated from message switchboard.licensing.v1.GetLicenseStatusRequest
+ */
+export type GetLicenseStatusRequest = Message<"switchboard.licensing.v1.GetLicenseStatusRequest"> & {
+};
+
+/**
+ * Describes the message switchboard.licensing.v1.GetLicenseStatusRequest.
+ * Use `create(GetLicenseStatusRequestSchema)` to create a new message.
+ */
+export const GetLicenseStatusRequestSchema: GenMessage<GetLicenseStatusRequest> = /*@__PURE__*/
+  messageDesc(file_switchboard_licensing_v1_licensing_service, 10);
+
+/**
+ * FeatureSummary is one feature of a status row.
+ *
+ * @generated from message switchboard.licensing.v1.FeatureSummary
+ */
+export type FeatureSummary = Message<"switchboard.licensing.v1.FeatureSummary"> & {
+  /**
+   * The feature.
+   *
+   * @generated from field: switchboard.licensing.v1.Feature feature = 1;
+   */
+  feature: Feature;
+
+  /**
+   * Its status.
+   *
+   * @generated from field: switchboard.licensing.v1.LicenseStatus status = 2;
+   */
+  status: LicenseStatus;
+
+  /**
+   * Its enforcement warning.
+   *
+   * @generated from field: switchboard.licensing.v1.Enforcement enforcement = 3;
+   */
+  enforcement?: Enforcement | undefined;
+};
+
+/**
+ * Describes the message switchboard.licensing.v1.FeatureSummary.
+ * Use `create(FeatureSummarySchema)` to create a new message.
+ */
+export const FeatureSummarySchema: GenMessage<FeatureSummary> = /*@__PURE__*/
+  messageDesc(file_switchboard_licensing_v1_licensing_service, 11);
+
+/**
+ * LicenseStatusRow is the status of the deployment (Smart) or of one
+ * cluster (Traditional).
+ *
+ * @generated from message switchboard.licensing.v1.LicenseStatusRow
+ */
+export type LicenseStatusRow = Message<"switchboard.licensing.v1.LicenseStatusRow"> & {
+  /**
+   * The cluster; empty for the deployment.
+   *
+   * @generated from field: string cluster_id = 1;
+   */
+  clusterId: string;
+
+  /**
+   * The cluster's name; empty for the deployment.
+   *
+   * @generated from field: string cluster_name = 2;
+   */
+  clusterName: string;
+
+  /**
+   * Meetings, Recording or streaming, Customization.
+   *
+   * @generated from field: repeated switchboard.licensing.v1.FeatureSummary features = 3;
+   */
+  features: FeatureSummary[];
+};
+
+/**
+ * Describes the message switchboard.licensing.v1.LicenseStatusRow.
+ * Use `create(LicenseStatusRowSchema)` to create a new message.
+ */
+export const LicenseStatusRowSchema: GenMessage<LicenseStatusRow> = /*@__PURE__*/
+  messageDesc(file_switchboard_licensing_v1_licensing_service, 12);
+
+/**
+ * GetLicenseStatusResponse is the summary.
+ *
+ * @generated from message switchboard.licensing.v1.GetLicenseStatusResponse
+ */
+export type GetLicenseStatusResponse = Message<"switchboard.licensing.v1.GetLicenseStatusResponse"> & {
+  /**
+   * The mode.
+   *
+   * @generated from field: switchboard.licensing.v1.LicensingMode mode = 1;
+   */
+  mode: LicensingMode;
+
+  /**
+   * One row in Smart mode, one per cluster in Traditional mode, none
+   * otherwise.
+   *
+   * @generated from field: repeated switchboard.licensing.v1.LicenseStatusRow rows = 2;
+   */
+  rows: LicenseStatusRow[];
+};
+
+/**
+ * Describes the message switchboard.licensing.v1.GetLicenseStatusResponse.
+ * Use `create(GetLicenseStatusResponseSchema)` to create a new message.
+ */
+export const GetLicenseStatusResponseSchema: GenMessage<GetLicenseStatusResponse> = /*@__PURE__*/
+  messageDesc(file_switchboard_licensing_v1_licensing_service, 13);
+
+/**
+ * SetAllocationRequest is every allocation of the deployment (Smart).
+ * Every count is required: a blank is not zero (LI-48).
+ *
+ * @generated from message switchboard.licensing.v1.SetAllocationRequest
+ */
+export type SetAllocationRequest = Message<"switchboard.licensing.v1.SetAllocationRequest"> & {
+  /**
+   * PMP Plus licences.
+   *
+   * @generated from field: optional int32 pmp_plus = 1;
+   */
+  pmpPlus?: number | undefined;
+
+  /**
+   * SMP Plus licences.
+   *
+   * @generated from field: optional int32 smp_plus = 2;
+   */
+  smpPlus?: number | undefined;
+
+  /**
+   * Recording licences.
+   *
+   * @generated from field: optional int32 recording = 3;
+   */
+  recording?: number | undefined;
+
+  /**
+   * Streaming licences.
+   *
+   * @generated from field: optional int32 streaming = 4;
+   */
+  streaming?: number | undefined;
+
+  /**
+   * Customization: Yes or No.
+   *
+   * @generated from field: optional bool customization = 5;
+   */
+  customization?: boolean | undefined;
+};
+
+/**
+ * Describes the message switchboard.licensing.v1.SetAllocationRequest.
+ * Use `create(SetAllocationRequestSchema)` to create a new message.
+ */
+export const SetAllocationRequestSchema: GenMessage<SetAllocationRequest> = /*@__PURE__*/
+  messageDesc(file_switchboard_licensing_v1_licensing_service, 14);
+
+/**
+ * Allocations are the stored allocations.
+ *
+ * @generated from message switchboard.licensing.v1.Allocations
+ */
+export type Allocations = Message<"switchboard.licensing.v1.Allocations"> & {
+  /**
+   * PMP Plus licences.
+   *
+   * @generated from field: int32 pmp_plus = 1;
+   */
+  pmpPlus: number;
+
+  /**
+   * SMP Plus licences.
+   *
+   * @generated from field: int32 smp_plus = 2;
+   */
+  smpPlus: number;
+
+  /**
+   * Recording licences.
+   *
+   * @generated from field: int32 recording = 3;
+   */
+  recording: number;
+
+  /**
+   * Streaming licences.
+   *
+   * @generated from field: int32 streaming = 4;
+   */
+  streaming: number;
+
+  /**
+   * Customization.
+   *
+   * @generated from field: bool customization = 5;
+   */
+  customization: boolean;
+
+  /**
+   * When they were last changed; absent when never entered.
+   *
+   * @generated from field: google.protobuf.Timestamp update_time = 6;
+   */
+  updateTime?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message switchboard.licensing.v1.Allocations.
+ * Use `create(AllocationsSchema)` to create a new message.
+ */
+export const AllocationsSchema: GenMessage<Allocations> = /*@__PURE__*/
+  messageDesc(file_switchboard_licensing_v1_licensing_service, 15);
+
+/**
+ * SetAllocationResponse is the stored allocations.
+ *
+ * @generated from message switchboard.licensing.v1.SetAllocationResponse
+ */
+export type SetAllocationResponse = Message<"switchboard.licensing.v1.SetAllocationResponse"> & {
+  /**
+   * The allocations.
+   *
+   * @generated from field: switchboard.licensing.v1.Allocations allocations = 1;
+   */
+  allocations?: Allocations | undefined;
+};
+
+/**
+ * Describes the message switchboard.licensing.v1.SetAllocationResponse.
+ * Use `create(SetAllocationResponseSchema)` to create a new message.
+ */
+export const SetAllocationResponseSchema: GenMessage<SetAllocationResponse> = /*@__PURE__*/
+  messageDesc(file_switchboard_licensing_v1_licensing_service, 16);
+
+/**
+ * StartTrialRequest starts a trial.
+ *
+ * @generated from message switchboard.licensing.v1.StartTrialRequest
+ */
+export type StartTrialRequest = Message<"switchboard.licensing.v1.StartTrialRequest"> & {
+  /**
+   * The feature.
+   *
+   * @generated from field: switchboard.licensing.v1.Feature feature = 1;
+   */
+  feature: Feature;
+
+  /**
+   * The cluster: required in Traditional mode, empty in Smart mode.
+   *
+   * @generated from field: string cluster_id = 2;
+   */
+  clusterId: string;
+};
+
+/**
+ * Describes the message switchboard.licensing.v1.StartTrialRequest.
+ * Use `create(StartTrialRequestSchema)` to create a new message.
+ */
+export const StartTrialRequestSchema: GenMessage<StartTrialRequest> = /*@__PURE__*/
+  messageDesc(file_switchboard_licensing_v1_licensing_service, 17);
+
+/**
+ * StartTrialResponse is the started trial.
+ *
+ * @generated from message switchboard.licensing.v1.StartTrialResponse
+ */
+export type StartTrialResponse = Message<"switchboard.licensing.v1.StartTrialResponse"> & {
+  /**
+   * The trial.
+   *
+   * @generated from field: switchboard.licensing.v1.Trial trial = 1;
+   */
+  trial?: Trial | undefined;
+};
+
+/**
+ * Describes the message switchboard.licensing.v1.StartTrialResponse.
+ * Use `create(StartTrialResponseSchema)` to create a new message.
+ */
+export const StartTrialResponseSchema: GenMessage<StartTrialResponse> = /*@__PURE__*/
+  messageDesc(file_switchboard_licensing_v1_licensing_service, 18);
+
+/**
+ * DownloadReportRequest selects the report's scope.
+ *
+ * @generated from message switchboard.licensing.v1.DownloadReportRequest
+ */
+export type DownloadReportRequest = Message<"switchboard.licensing.v1.DownloadReportRequest"> & {
+  /**
+   * The cluster: required in Traditional mode, empty in Smart mode.
+   *
+   * @generated from field: string cluster_id = 1;
+   */
+  clusterId: string;
+};
+
+/**
+ * Describes the message switchboard.licensing.v1.DownloadReportRequest.
+ * Use `create(DownloadReportRequestSchema)` to create a new message.
+ */
+export const DownloadReportRequestSchema: GenMessage<DownloadReportRequest> = /*@__PURE__*/
+  messageDesc(file_switchboard_licensing_v1_licensing_service, 19);
+
+/**
+ * ReportProgress travels in the extensions of each DownloadReport message.
+ *
+ * @generated from message switchboard.licensing.v1.ReportProgress
+ */
+export type ReportProgress = Message<"switchboard.licensing.v1.ReportProgress"> & {
+  /**
+   * The file being written: host-reported.csv, cluster-bins.csv or
+   * daily-peaks.csv.
+   *
+   * @generated from field: string file = 1;
+   */
+  file: string;
+
+  /**
+   * Rows written so far, over the three files.
+   *
+   * @generated from field: int64 rows_written = 2;
+   */
+  rowsWritten: bigint;
+
+  /**
+   * Rows the report will hold, over the three files.
+   *
+   * @generated from field: int64 rows_total = 3;
+   */
+  rowsTotal: bigint;
+};
+
+/**
+ * Describes the message switchboard.licensing.v1.ReportProgress.
+ * Use `create(ReportProgressSchema)` to create a new message.
+ */
+export const ReportProgressSchema: GenMessage<ReportProgress> = /*@__PURE__*/
+  messageDesc(file_switchboard_licensing_v1_licensing_service, 20);
 
 /**
  * GetUtilizationRequest selects a series.
@@ -58,7 +847,7 @@ export type GetUtilizationRequest = Message<"switchboard.licensing.v1.GetUtiliza
  * Use `create(GetUtilizationRequestSchema)` to create a new message.
  */
 export const GetUtilizationRequestSchema: GenMessage<GetUtilizationRequest> = /*@__PURE__*/
-  messageDesc(file_switchboard_licensing_v1_licensing_service, 0);
+  messageDesc(file_switchboard_licensing_v1_licensing_service, 21);
 
 /**
  * UtilizationPoint is the usage at one step of a series.
@@ -83,8 +872,7 @@ export type UtilizationPoint = Message<"switchboard.licensing.v1.UtilizationPoin
   value: number;
 
   /**
-   * Whether percentage is set. Allocations are not stored yet, so this is
-   * PERCENTAGE_STATE_NOT_COMPUTABLE on every point for now.
+   * Whether percentage is set.
    *
    * @generated from field: switchboard.licensing.v1.PercentageState percentage_state = 3;
    */
@@ -104,7 +892,7 @@ export type UtilizationPoint = Message<"switchboard.licensing.v1.UtilizationPoin
  * Use `create(UtilizationPointSchema)` to create a new message.
  */
 export const UtilizationPointSchema: GenMessage<UtilizationPoint> = /*@__PURE__*/
-  messageDesc(file_switchboard_licensing_v1_licensing_service, 1);
+  messageDesc(file_switchboard_licensing_v1_licensing_service, 22);
 
 /**
  * GetUtilizationResponse is the series.
@@ -125,6 +913,21 @@ export type GetUtilizationResponse = Message<"switchboard.licensing.v1.GetUtiliz
    * @generated from field: repeated switchboard.licensing.v1.UtilizationPoint points = 2;
    */
   points: UtilizationPoint[];
+
+  /**
+   * The allocation the percentages are of; absent when none applies.
+   *
+   * @generated from field: optional int32 allocated = 3;
+   */
+  allocated?: number | undefined;
+
+  /**
+   * Traditional: the type is in use but no licence is installed, so no
+   * percentage can be computed and graphs break the y-axis (LI-22).
+   *
+   * @generated from field: bool not_installed = 4;
+   */
+  notInstalled: boolean;
 };
 
 /**
@@ -132,7 +935,304 @@ export type GetUtilizationResponse = Message<"switchboard.licensing.v1.GetUtiliz
  * Use `create(GetUtilizationResponseSchema)` to create a new message.
  */
 export const GetUtilizationResponseSchema: GenMessage<GetUtilizationResponse> = /*@__PURE__*/
-  messageDesc(file_switchboard_licensing_v1_licensing_service, 2);
+  messageDesc(file_switchboard_licensing_v1_licensing_service, 23);
+
+/**
+ * LicensingMode is how this instance does licensing (LI-01).
+ *
+ * @generated from enum switchboard.licensing.v1.LicensingMode
+ */
+export enum LicensingMode {
+  /**
+   * Not set; never returned.
+   *
+   * @generated from enum value: LICENSING_MODE_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * No mode chosen yet (a fresh install): a Warning notification
+   * LICENSING_MODE_NOT_SET is raised until one is.
+   *
+   * @generated from enum value: LICENSING_MODE_UNSET = 1;
+   */
+  UNSET = 1,
+
+  /**
+   * Smart Licensing through Cisco SSM (recommended).
+   *
+   * @generated from enum value: LICENSING_MODE_SMART = 2;
+   */
+  SMART = 2,
+
+  /**
+   * Traditional licence files on the Call Bridges (being phased out).
+   *
+   * @generated from enum value: LICENSING_MODE_TRADITIONAL = 3;
+   */
+  TRADITIONAL = 3,
+
+  /**
+   * No licensing: another instance of a resilient pair does it (LI-05).
+   *
+   * @generated from enum value: LICENSING_MODE_NONE = 4;
+   */
+  NONE = 4,
+}
+
+/**
+ * Describes the enum switchboard.licensing.v1.LicensingMode.
+ */
+export const LicensingModeSchema: GenEnum<LicensingMode> = /*@__PURE__*/
+  enumDesc(file_switchboard_licensing_v1_licensing_service, 0);
+
+/**
+ * Feature is a licensed feature (LI-09).
+ *
+ * @generated from enum switchboard.licensing.v1.Feature
+ */
+export enum Feature {
+  /**
+   * Not set.
+   *
+   * @generated from enum value: FEATURE_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Meetings: Call Bridge activation and PMP Plus / SMP Plus licences.
+   *
+   * @generated from enum value: FEATURE_MEETINGS = 1;
+   */
+  MEETINGS = 1,
+
+  /**
+   * Recording or streaming.
+   *
+   * @generated from enum value: FEATURE_RECORDING_STREAMING = 2;
+   */
+  RECORDING_STREAMING = 2,
+
+  /**
+   * Customization (customised layouts).
+   *
+   * @generated from enum value: FEATURE_CUSTOMIZATION = 3;
+   */
+  CUSTOMIZATION = 3,
+}
+
+/**
+ * Describes the enum switchboard.licensing.v1.Feature.
+ */
+export const FeatureSchema: GenEnum<Feature> = /*@__PURE__*/
+  enumDesc(file_switchboard_licensing_v1_licensing_service, 1);
+
+/**
+ * LicenseStatus is the status of a feature (LI-15, LI-19).
+ *
+ * @generated from enum switchboard.licensing.v1.LicenseStatus
+ */
+export enum LicenseStatus {
+  /**
+   * Not set.
+   *
+   * @generated from enum value: LICENSE_STATUS_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * No licences allocated (and no trial).
+   *
+   * @generated from enum value: LICENSE_STATUS_UNLICENSED = 1;
+   */
+  UNLICENSED = 1,
+
+  /**
+   * Usage at or below 80 % of the allocation.
+   *
+   * @generated from enum value: LICENSE_STATUS_IN_COMPLIANCE = 2;
+   */
+  IN_COMPLIANCE = 2,
+
+  /**
+   * Usage above 80 %, but no day over the allocation.
+   *
+   * @generated from enum value: LICENSE_STATUS_OVER_THRESHOLD = 3;
+   */
+  OVER_THRESHOLD = 3,
+
+  /**
+   * Over the allocation on 1 to 14 of the last 90 days.
+   *
+   * @generated from enum value: LICENSE_STATUS_INSUFFICIENT = 4;
+   */
+  INSUFFICIENT = 4,
+
+  /**
+   * Over the allocation on 15 or more of the last 90 days; for
+   * Customization (Smart only), allocated Yes while SSM has none.
+   *
+   * @generated from enum value: LICENSE_STATUS_OUT_OF_COMPLIANCE = 5;
+   */
+  OUT_OF_COMPLIANCE = 5,
+
+  /**
+   * Customization: a licence exists.
+   *
+   * @generated from enum value: LICENSE_STATUS_LICENSED = 6;
+   */
+  LICENSED = 6,
+}
+
+/**
+ * Describes the enum switchboard.licensing.v1.LicenseStatus.
+ */
+export const LicenseStatusSchema: GenEnum<LicenseStatus> = /*@__PURE__*/
+  enumDesc(file_switchboard_licensing_v1_licensing_service, 2);
+
+/**
+ * EnforcementStage is the warning of a feature's box (LI-36, LI-39).
+ *
+ * @generated from enum switchboard.licensing.v1.EnforcementStage
+ */
+export enum EnforcementStage {
+  /**
+   * Not set.
+   *
+   * @generated from enum value: ENFORCEMENT_STAGE_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * No warning.
+   *
+   * @generated from enum value: ENFORCEMENT_STAGE_NONE = 1;
+   */
+  NONE = 1,
+
+  /**
+   * Meetings, Alarm 1: "Enforcement in N days".
+   *
+   * @generated from enum value: ENFORCEMENT_STAGE_ALARM_1 = 2;
+   */
+  ALARM_1 = 2,
+
+  /**
+   * Meetings, Alarm 2: "Enforcement active, high enforcement in N days".
+   *
+   * @generated from enum value: ENFORCEMENT_STAGE_ALARM_2 = 3;
+   */
+  ALARM_2 = 3,
+
+  /**
+   * Meetings, Alarm 3: "High enforcement active".
+   *
+   * @generated from enum value: ENFORCEMENT_STAGE_ALARM_3 = 4;
+   */
+  ALARM_3 = 4,
+
+  /**
+   * Recording or streaming, Customization: "Available for N more days".
+   *
+   * @generated from enum value: ENFORCEMENT_STAGE_AVAILABLE_COUNTDOWN = 5;
+   */
+  AVAILABLE_COUNTDOWN = 5,
+
+  /**
+   * Recording or streaming, Customization: "Not available".
+   *
+   * @generated from enum value: ENFORCEMENT_STAGE_NOT_AVAILABLE = 6;
+   */
+  NOT_AVAILABLE = 6,
+}
+
+/**
+ * Describes the enum switchboard.licensing.v1.EnforcementStage.
+ */
+export const EnforcementStageSchema: GenEnum<EnforcementStage> = /*@__PURE__*/
+  enumDesc(file_switchboard_licensing_v1_licensing_service, 3);
+
+/**
+ * AllocationType is a licence type with an allocation (LI-13).
+ *
+ * @generated from enum switchboard.licensing.v1.AllocationType
+ */
+export enum AllocationType {
+  /**
+   * Not set.
+   *
+   * @generated from enum value: ALLOCATION_TYPE_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * PMP Plus (personal) licences; usage is the bridges' pmp.
+   *
+   * @generated from enum value: ALLOCATION_TYPE_PMP_PLUS = 1;
+   */
+  PMP_PLUS = 1,
+
+  /**
+   * SMP Plus (shared) licences; usage is smpAud + smpPtP + smpFull.
+   *
+   * @generated from enum value: ALLOCATION_TYPE_SMP_PLUS = 2;
+   */
+  SMP_PLUS = 2,
+
+  /**
+   * Recording licences; usage is rec.
+   *
+   * @generated from enum value: ALLOCATION_TYPE_RECORDING = 3;
+   */
+  RECORDING = 3,
+
+  /**
+   * Streaming licences; usage is str.
+   *
+   * @generated from enum value: ALLOCATION_TYPE_STREAMING = 4;
+   */
+  STREAMING = 4,
+}
+
+/**
+ * Describes the enum switchboard.licensing.v1.AllocationType.
+ */
+export const AllocationTypeSchema: GenEnum<AllocationType> = /*@__PURE__*/
+  enumDesc(file_switchboard_licensing_v1_licensing_service, 4);
+
+/**
+ * SsmCompliance is the answer of SSM for a feature (Smart, LI-47, LI-79).
+ *
+ * @generated from enum switchboard.licensing.v1.SsmCompliance
+ */
+export enum SsmCompliance {
+  /**
+   * Not set: not Smart, or no answer yet.
+   *
+   * @generated from enum value: SSM_COMPLIANCE_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * SSM counts enough purchased licences for the allocation.
+   *
+   * @generated from enum value: SSM_COMPLIANCE_IN_COMPLIANCE = 1;
+   */
+  IN_COMPLIANCE = 1,
+
+  /**
+   * SSM counts fewer purchased licences than allocated.
+   *
+   * @generated from enum value: SSM_COMPLIANCE_SHORTFALL = 2;
+   */
+  SHORTFALL = 2,
+}
+
+/**
+ * Describes the enum switchboard.licensing.v1.SsmCompliance.
+ */
+export const SsmComplianceSchema: GenEnum<SsmCompliance> = /*@__PURE__*/
+  enumDesc(file_switchboard_licensing_v1_licensing_service, 5);
 
 /**
  * LicenseType is a licence type as the bridges report it (LI-13).
@@ -195,13 +1295,21 @@ export enum LicenseType {
    * @generated from enum value: LICENSE_TYPE_STREAMING = 7;
    */
   STREAMING = 7,
+
+  /**
+   * All shared multiparty plus use: smpAud + smpPtP + smpFull, the usage
+   * of the SMP Plus allocation.
+   *
+   * @generated from enum value: LICENSE_TYPE_SMP_PLUS = 8;
+   */
+  SMP_PLUS = 8,
 }
 
 /**
  * Describes the enum switchboard.licensing.v1.LicenseType.
  */
 export const LicenseTypeSchema: GenEnum<LicenseType> = /*@__PURE__*/
-  enumDesc(file_switchboard_licensing_v1_licensing_service, 0);
+  enumDesc(file_switchboard_licensing_v1_licensing_service, 6);
 
 /**
  * Granularity is the step of a utilisation series.
@@ -235,7 +1343,7 @@ export enum Granularity {
  * Describes the enum switchboard.licensing.v1.Granularity.
  */
 export const GranularitySchema: GenEnum<Granularity> = /*@__PURE__*/
-  enumDesc(file_switchboard_licensing_v1_licensing_service, 1);
+  enumDesc(file_switchboard_licensing_v1_licensing_service, 7);
 
 /**
  * PercentageState says whether a point's percentage of the allocation
@@ -252,8 +1360,8 @@ export enum PercentageState {
   UNSPECIFIED = 0,
 
   /**
-   * No percentage: no allocation is known for the licence type (LI-22).
-   * Allocations are not stored yet, so every point is in this state today.
+   * No percentage: nothing is allocated or installed for the licence
+   * type, or the type has no allocation of its own (pmpAssigned), LI-22.
    *
    * @generated from enum value: PERCENTAGE_STATE_NOT_COMPUTABLE = 1;
    */
@@ -271,16 +1379,108 @@ export enum PercentageState {
  * Describes the enum switchboard.licensing.v1.PercentageState.
  */
 export const PercentageStateSchema: GenEnum<PercentageState> = /*@__PURE__*/
-  enumDesc(file_switchboard_licensing_v1_licensing_service, 2);
+  enumDesc(file_switchboard_licensing_v1_licensing_service, 8);
 
 /**
- * LicensingService reports the licence usage Switchboard collects from the
- * Call Bridges (§7 of the specification). Only the utilisation graphs
- * (LI-52 … LI-55) are served so far.
+ * LicensingService is licensing (§7 of the specification): the licensing
+ * mode, the status of each feature with its trials and enforcement, the
+ * allocations, the utilisation graphs and the 90-day report. The Smart
+ * Licensing registration with Cisco SSM is SmartLicensingService.
  *
  * @generated from service switchboard.licensing.v1.LicensingService
  */
 export const LicensingService: GenService<{
+  /**
+   * GetLicensingMode returns the instance's licensing mode (LI-01) and
+   * whether Traditional licensing may be chosen (LI-04).
+   *
+   * Side effects: none. Required role: administrator.
+   *
+   * @generated from rpc switchboard.licensing.v1.LicensingService.GetLicensingMode
+   */
+  getLicensingMode: {
+    methodKind: "unary";
+    input: typeof GetLicensingModeRequestSchema;
+    output: typeof GetLicensingModeResponseSchema;
+  },
+  /**
+   * SetLicensingMode chooses the licensing mode. Traditional is
+   * FAILED_PRECONDITION unless a connected Call Bridge has traditional
+   * licences (LI-04); None is FAILED_PRECONDITION without
+   * acknowledge_other_instance_licenses (LI-05). Leaving Smart deregisters
+   * from SSM (LI-07). The bridges get the new status within 5 minutes
+   * (LI-58).
+   *
+   * Side effects: stores the mode; audited. Required role: administrator.
+   *
+   * @generated from rpc switchboard.licensing.v1.LicensingService.SetLicensingMode
+   */
+  setLicensingMode: {
+    methodKind: "unary";
+    input: typeof SetLicensingModeRequestSchema;
+    output: typeof SetLicensingModeResponseSchema;
+  },
+  /**
+   * GetLicenseDetails returns the Licenses view: one box per feature
+   * (LI-09, LI-46) with status, enforcement warning, trial, allocations
+   * and 90-day peaks. In Traditional mode cluster_id is required (LI-49);
+   * in Smart mode it must be empty (one status for the deployment, LI-20).
+   * With mode None or unset the features are empty and the mode says why.
+   *
+   * Side effects: none. Required role: administrator.
+   *
+   * @generated from rpc switchboard.licensing.v1.LicensingService.GetLicenseDetails
+   */
+  getLicenseDetails: {
+    methodKind: "unary";
+    input: typeof GetLicenseDetailsRequestSchema;
+    output: typeof GetLicenseDetailsResponseSchema;
+  },
+  /**
+   * GetLicenseStatus returns the licence status summary of the Overview:
+   * one row for the deployment in Smart mode (OV-13), one row per cluster
+   * in Traditional mode (OV-14), no rows with mode None or unset (OV-12).
+   *
+   * Side effects: none. Required role: any signed-in user (OV-15).
+   *
+   * @generated from rpc switchboard.licensing.v1.LicensingService.GetLicenseStatus
+   */
+  getLicenseStatus: {
+    methodKind: "unary";
+    input: typeof GetLicenseStatusRequestSchema;
+    output: typeof GetLicenseStatusResponseSchema;
+  },
+  /**
+   * SetAllocation stores the allocations the administrator entered in
+   * Smart mode (LI-47, LI-48): every count is required, an integer >= 0.
+   * FAILED_PRECONDITION in any other mode (LI-49). The bridges get the new
+   * status within 5 minutes (LI-51).
+   *
+   * Side effects: stores the allocations; audited. Required role:
+   * administrator.
+   *
+   * @generated from rpc switchboard.licensing.v1.LicensingService.SetAllocation
+   */
+  setAllocation: {
+    methodKind: "unary";
+    input: typeof SetAllocationRequestSchema;
+    output: typeof SetAllocationResponseSchema;
+  },
+  /**
+   * StartTrial starts the 90-day trial of a feature (LI-23, LI-27):
+   * FAILED_PRECONDITION when it is not offered (LI-24 … LI-26, LI-28,
+   * LI-29). In Traditional mode the trial is the cluster's.
+   *
+   * Side effects: records the trial here and on the cluster's bridges
+   * (LI-30); audited. Required role: administrator.
+   *
+   * @generated from rpc switchboard.licensing.v1.LicensingService.StartTrial
+   */
+  startTrial: {
+    methodKind: "unary";
+    input: typeof StartTrialRequestSchema;
+    output: typeof StartTrialResponseSchema;
+  },
   /**
    * GetUtilization returns the usage series of one licence type over a
    * range of whole UTC days: one point per 5-minute interval for a range of
@@ -296,6 +1496,23 @@ export const LicensingService: GenService<{
     methodKind: "unary";
     input: typeof GetUtilizationRequestSchema;
     output: typeof GetUtilizationResponseSchema;
+  },
+  /**
+   * DownloadReport streams the 90-day report, license-data.zip, holding
+   * host-reported.csv, cluster-bins.csv and daily-peaks.csv (LI-60 …
+   * LI-67). The first message has content_type "application/zip"; every
+   * message carries a chunk of the file and, in extensions, a
+   * ReportProgress. In Traditional mode cluster_id is required; in Smart
+   * mode the report covers every cluster.
+   *
+   * Side effects: audited (LI-68). Required role: administrator.
+   *
+   * @generated from rpc switchboard.licensing.v1.LicensingService.DownloadReport
+   */
+  downloadReport: {
+    methodKind: "server_streaming";
+    input: typeof DownloadReportRequestSchema;
+    output: typeof HttpBodySchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_switchboard_licensing_v1_licensing_service, 0);
