@@ -52,6 +52,9 @@ type Options struct {
 	// Licensing overrides the licence usage collector's clock and
 	// schedule.
 	Licensing licensing.Options
+	// LicenseStatus overrides the licence status service's clock,
+	// enforcement durations and schedule.
+	LicenseStatus licensing.ServiceOptions
 }
 
 // App is a running Switchboard instance.
@@ -67,6 +70,7 @@ type App struct {
 	servers *servers.Service
 	meet    *meetings.Service
 	lic     *licensing.Collector
+	licSvc  *licensing.Service
 	// shutdown is cancelled (stopStreams) when Serve begins to shut down,
 	// which ends the server streams.
 	shutdown    context.Context
@@ -381,14 +385,32 @@ func (a *App) startDomains(ctx context.Context) error {
 		lo.Now = a.opts.Now
 	}
 	a.lic = licensing.New(a.db.Ent, a.servers, a.jobs, a.log, lo)
+	// The licence status (LI-01 … LI-51): evaluated every 5 minutes, on
+	// every licensing change, and when bridges come and go (LI-58).
+	lso := a.opts.LicenseStatus
+	if lso.Now == nil {
+		lso.Now = a.opts.Now
+	}
+	a.licSvc = licensing.NewService(a.db.Ent, a.lic, a.servers, a.notes, a.log, lso)
+	if err := a.licSvc.Register(a.jobs); err != nil {
+		return err
+	}
 	a.servers.OnChange(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
 		if err := a.lic.Sync(ctx); err != nil {
 			a.log.Warn("licence usage jobs", slog.Any("error", err))
 		}
+		if err := a.jobs.RunNow(licensing.StatusJob); err != nil {
+			a.log.Debug("licence status job", slog.Any("error", err))
+		}
 	})
-	return a.lic.Sync(ctx)
+	if err := a.lic.Sync(ctx); err != nil {
+		return err
+	}
+	// The first evaluation raises LICENSING_MODE_NOT_SET on a fresh
+	// install (LI-01) without waiting for the schedule.
+	return a.jobs.RunNow(licensing.StatusJob)
 }
 
 // Notifications is the notification store, for tests and tools.
@@ -399,6 +421,9 @@ func (a *App) Servers() *servers.Service { return a.servers }
 
 // Licensing is the licence usage collector, for tests and tools.
 func (a *App) Licensing() *licensing.Collector { return a.lic }
+
+// LicenseStatus is the licence status service, for tests and tools.
+func (a *App) LicenseStatus() *licensing.Service { return a.licSvc }
 
 // Meetings is the meetings service, for tests and tools.
 func (a *App) Meetings() *meetings.Service { return a.meet }

@@ -15,6 +15,7 @@ import (
 	"google.golang.org/protobuf/reflect/protoregistry"
 
 	"github.com/switchboardhq/switchboard/gen/switchboard/auth/v1/authv1connect"
+	licensingv1 "github.com/switchboardhq/switchboard/gen/switchboard/licensing/v1"
 	"github.com/switchboardhq/switchboard/gen/switchboard/licensing/v1/licensingv1connect"
 	"github.com/switchboardhq/switchboard/gen/switchboard/meetings/v1/meetingsv1connect"
 	"github.com/switchboardhq/switchboard/gen/switchboard/overview/v1/overviewv1connect"
@@ -85,10 +86,12 @@ func (a *App) buildHandler(ctx context.Context, rec *audit.Recorder, validator p
 		mount(authv1connect.NewAuthServiceHandler(apiauthv1.New(a.auth), standard...)),
 		mount(usersv1connect.NewUserServiceHandler(apiusersv1.New(a.users), uploads...)),
 		mount(systemv1connect.NewSystemServiceHandler(apisystemv1.New(a.db.Dialect, a.started, a.jobs), standard...)),
-		mount(overviewv1connect.NewOverviewServiceHandler(apioverviewv1.New(a.notes), standard...)),
+		mount(overviewv1connect.NewOverviewServiceHandler(apioverviewv1.New(a.notes, func(ctx context.Context) (*licensingv1.GetLicenseStatusResponse, error) {
+			return apilicensingv1.StatusSummary(ctx, a.licSvc)
+		}), standard...)),
 		mount(serversv1connect.NewServerServiceHandler(apiserversv1.New(a.servers), standard...)),
 		mount(meetingsv1connect.NewMeetingServiceHandler(apimeetingsv1.New(a.meet), standard...)),
-		mount(licensingv1connect.NewLicensingServiceHandler(apilicensingv1.New(a.lic), standard...)),
+		mount(licensingv1connect.NewLicensingServiceHandler(apilicensingv1.New(a.lic, a.licSvc), standard...)),
 	}
 
 	rpc := http.NewServeMux()

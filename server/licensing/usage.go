@@ -21,6 +21,11 @@ const (
 	TypeStreaming   = "str"
 )
 
+// TypeSMPPlus is the use of SMP Plus licences: smpAud + smpPtP + smpFull
+// of one sample, summed before binning (a bridge's largest sum in an
+// interval, not the sum of its largest parts). It is derived, not stored.
+const TypeSMPPlus = "smpPlus"
+
 // Types lists every stored licence type, in the bridges' element order.
 var Types = []string{TypePMP, TypePMPAssigned, TypeSMPAudio, TypeSMPPtP, TypeSMPFull, TypeRecording, TypeStreaming}
 
@@ -108,7 +113,7 @@ func (c *Collector) Usage(ctx context.Context, clusterID int, from, to time.Time
 		}
 		u.Bins[i] = Bin{Start: b.Start, Counts: counts}
 	}
-	for _, typ := range Types {
+	for _, typ := range append(Types[:len(Types):len(Types)], TypeSMPPlus) {
 		sp := compliance.DailyPeaks(u.ScaledBins, typ)
 		u.ScaledPeaks[typ] = sp
 		peaks := make([]DayPeak, len(sp))
@@ -126,14 +131,16 @@ func scaled(r *ent.LicenseSample) map[string]int {
 	for i, typ := range Types {
 		m[typ] = int(v[i]*Scale + 0.5)
 	}
+	m[TypeSMPPlus] = m[TypeSMPAudio] + m[TypeSMPPtP] + m[TypeSMPFull]
 	return m
 }
 
 func zeroCounts() map[string]int {
-	m := make(map[string]int, len(Types))
+	m := make(map[string]int, len(Types)+1)
 	for _, typ := range Types {
 		m[typ] = 0
 	}
+	m[TypeSMPPlus] = 0
 	return m
 }
 

@@ -32,7 +32,7 @@ type Series struct {
 // whole deployment). start and end are UTC midnights; end must not be
 // before start and the range must not exceed MaxUtilizationDays.
 func (c *Collector) Utilization(ctx context.Context, clusterID int, typ string, start, end time.Time) (*Series, error) {
-	if !slices.Contains(Types, typ) {
+	if !slices.Contains(Types, typ) && typ != TypeSMPPlus {
 		return nil, errs.Invalid("type", fmt.Sprintf("unknown licence type %q", typ))
 	}
 	if end.Before(start) {

@@ -35,6 +35,16 @@ const (
 	CodeCapacityExceeded          = "CAPACITY_EXCEEDED"
 	CodePeerCertificateExpiring   = "PEER_CERTIFICATE_EXPIRING"
 	CodeNoLocalAdmin              = "NO_LOCAL_ADMIN"
+
+	CodeLicensingModeNotSet        = "LICENSING_MODE_NOT_SET"
+	CodeLicenseInsufficient        = "LICENSE_INSUFFICIENT"
+	CodeLicenseOutOfCompliance     = "LICENSE_OUT_OF_COMPLIANCE"
+	CodeLicenseEnforcementPending  = "LICENSE_ENFORCEMENT_PENDING"
+	CodeLicenseEnforcementActive   = "LICENSE_ENFORCEMENT_ACTIVE"
+	CodeLicenseHighEnforcement     = "LICENSE_HIGH_ENFORCEMENT"
+	CodeLicenseFeatureEnding       = "LICENSE_FEATURE_ENDING"
+	CodeLicenseFeatureNotAvailable = "LICENSE_FEATURE_NOT_AVAILABLE"
+	CodeLicensingOtherInstance     = "LICENSING_OTHER_INSTANCE"
 )
 
 // Subject kinds.
@@ -42,6 +52,10 @@ const (
 	SubjectCallBridge = "call_bridge"
 	SubjectCluster    = "cluster"
 	SubjectSystem     = "system"
+	// SubjectLicensing is a feature of a licensing scope: id
+	// "deployment/<feature>" (Smart) or "<cluster id>/<feature>"
+	// (Traditional).
+	SubjectLicensing = "licensing"
 )
 
 var catalogue = []Code{
@@ -59,6 +73,15 @@ var catalogue = []Code{
 	{CodeCDRGap, Information, "A Call Bridge's CDRs showed missing records or a bridge restart (a new CDR session); Switchboard reconciles its meetings from the API, and event-log times of that period may be inferred (MT-20)."},
 	{CodeCapacityExceeded, Warning, "Observed load (managed bridges, meetings, participants or the CDR rate) exceeds Switchboard's published, tested capacity (MT-22); the message names the busiest cluster, for which meeting management could be switched off (SV-22)."},
 	{CodePeerCertificateExpiring, Warning, "The certificate of a peer (Call Bridge) expires within 30 days (IM-19)."},
+	{CodeLicensingModeNotSet, Warning, "No licensing mode is chosen (LI-01): choose Smart, Traditional or No licensing in Settings › Licensing."},
+	{CodeLicenseInsufficient, Warning, "A feature used more licences than allocated on 1 to 14 of the last 90 days (LI-15): temporary overuse is tolerated; review the allocation and consider buying more."},
+	{CodeLicenseOutOfCompliance, Error, "A feature used more licences than allocated on 15 or more of the last 90 days, or Customization is allocated without a licence in the Smart account (LI-15, LI-19)."},
+	{CodeLicenseEnforcementPending, Warning, "Meetings is counting down to licence enforcement (Alarm 1, LI-36); the message gives the days left."},
+	{CodeLicenseEnforcementActive, Error, "Licence enforcement is active for Meetings (Alarm 2): participants see and hear a warning at the start of every meeting, and high enforcement follows."},
+	{CodeLicenseHighEnforcement, Error, "High licence enforcement is active for Meetings (Alarm 3): participants see a larger warning throughout every meeting, for example because a Call Bridge lacks its activation key (LI-42)."},
+	{CodeLicenseFeatureEnding, Warning, "Recording or streaming, or Customization, is available only for a few more days: its trial ends and no licence is allocated (LI-39)."},
+	{CodeLicenseFeatureNotAvailable, Error, "Recording or streaming, or Customization, is not available: its trial ended, or it is used, and no licence is allocated (LI-39, LI-45)."},
+	{CodeLicensingOtherInstance, Warning, "Another Switchboard or Meeting Management instance also does licensing for a cluster, so its usage is counted twice; only one instance of a resilient pair may do licensing (RS-04)."},
 	{CodeNoLocalAdmin, Warning, "No local administrator exists; if the directory fails, no administrator can sign in (IM-13)."},
 }
 

@@ -54,6 +54,7 @@ func init() {
 		{[]string{"system", "alarms"}, map[string]handler{"GET": getAlarms}},
 		{[]string{"system", "licensing"}, map[string]handler{"GET": getLicensing}},
 		{[]string{"clusterLicensing"}, map[string]handler{"GET": getClusterLicensing}},
+		{[]string{"clusterLicensing", "raw"}, map[string]handler{"GET": getClusterLicensingRaw, "PUT": putClusterLicensingRaw}},
 		{[]string{"system", "multipartyLicensing"}, map[string]handler{"GET": getMultipartyLicensing}},
 		{[]string{"system", "multipartyLicensing", "activePersonalLicenses"}, map[string]handler{"GET": listActivePersonalLicenses}},
 		{[]string{"system", "MPLicenseUsage"}, map[string]handler{"GET": listLicenseUsage}},

@@ -32,6 +32,9 @@ type Cluster struct {
 	clustered bool
 	db        *configDB
 	meetings  map[string]*meeting
+	// licRaw is /clusterLicensing/raw, licRawWrites its write count.
+	licRaw       string
+	licRawWrites int
 }
 
 func newCluster(s *Sim, o ClusterOptions) *Cluster {

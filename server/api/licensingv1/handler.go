@@ -1,5 +1,5 @@
-// Package licensingv1 adapts the licence usage collector to
-// switchboard.licensing.v1.
+// Package licensingv1 adapts the licensing domain (the usage collector and
+// the status service) to switchboard.licensing.v1.
 package licensingv1
 
 import (
@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"connectrpc.com/connect"
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	licensingv1 "github.com/switchboardhq/switchboard/gen/switchboard/licensing/v1"
@@ -20,10 +21,13 @@ import (
 type Handler struct {
 	licensingv1connect.UnimplementedLicensingServiceHandler
 	lic *licensing.Collector
+	svc *licensing.Service
 }
 
 // New returns the handler.
-func New(lic *licensing.Collector) *Handler { return &Handler{lic: lic} }
+func New(lic *licensing.Collector, svc *licensing.Service) *Handler {
+	return &Handler{lic: lic, svc: svc}
+}
 
 // types maps the API's licence types to the collector's.
 var types = map[licensingv1.LicenseType]string{
@@ -34,18 +38,15 @@ var types = map[licensingv1.LicenseType]string{
 	licensingv1.LicenseType_LICENSE_TYPE_SMP_FULL:           licensing.TypeSMPFull,
 	licensingv1.LicenseType_LICENSE_TYPE_RECORDING:          licensing.TypeRecording,
 	licensingv1.LicenseType_LICENSE_TYPE_STREAMING:          licensing.TypeStreaming,
+	licensingv1.LicenseType_LICENSE_TYPE_SMP_PLUS:           licensing.TypeSMPPlus,
 }
 
 // GetUtilization implements LicensingService.GetUtilization.
 func (h *Handler) GetUtilization(ctx context.Context, req *connect.Request[licensingv1.GetUtilizationRequest]) (*connect.Response[licensingv1.GetUtilizationResponse], error) {
 	m := req.Msg
-	clusterID := 0
-	if m.GetClusterId() != "" {
-		id, err := strconv.Atoi(m.GetClusterId())
-		if err != nil || id <= 0 {
-			return nil, errs.Invalid("cluster_id", "is not a cluster id")
-		}
-		clusterID = id
+	clusterID, err := parseCluster(m.GetClusterId())
+	if err != nil {
+		return nil, err
 	}
 	typ, ok := types[m.GetType()]
 	if !ok {
@@ -63,15 +64,26 @@ func (h *Handler) GetUtilization(ctx context.Context, req *connect.Request[licen
 	if err != nil {
 		return nil, err
 	}
-	out := &licensingv1.GetUtilizationResponse{Granularity: licensingv1.Granularity_GRANULARITY_DAY}
+	alloc, ok, notInstalled, err := h.svc.Allocation(ctx, clusterID, typ)
+	if err != nil {
+		return nil, err
+	}
+	out := &licensingv1.GetUtilizationResponse{Granularity: licensingv1.Granularity_GRANULARITY_DAY, NotInstalled: notInstalled}
 	if s.FiveMinutes {
 		out.Granularity = licensingv1.Granularity_GRANULARITY_FIVE_MINUTES
 	}
+	if ok {
+		out.Allocated = proto.Int32(int32(alloc))
+	}
 	out.Points = make([]*licensingv1.UtilizationPoint, len(s.Points))
 	for i, p := range s.Points {
-		// Allocations are not stored yet: no percentage can be computed.
-		out.Points[i] = &licensingv1.UtilizationPoint{Time: timestamppb.New(p.Time), Value: p.Value,
+		pt := &licensingv1.UtilizationPoint{Time: timestamppb.New(p.Time), Value: p.Value,
 			PercentageState: licensingv1.PercentageState_PERCENTAGE_STATE_NOT_COMPUTABLE}
+		if ok {
+			pt.PercentageState = licensingv1.PercentageState_PERCENTAGE_STATE_COMPUTED
+			pt.Percentage = proto.Float64(p.Value * 100 / float64(alloc))
+		}
+		out.Points[i] = pt
 	}
 	return connect.NewResponse(out), nil
 }
@@ -82,4 +94,16 @@ func parseDate(field, s string) (time.Time, error) {
 		return time.Time{}, errs.Invalid(field, "is not a date (YYYY-MM-DD)")
 	}
 	return d.UTC(), nil
+}
+
+// parseCluster reads an optional cluster id; "" is 0.
+func parseCluster(s string) (int, error) {
+	if s == "" {
+		return 0, nil
+	}
+	id, err := strconv.Atoi(s)
+	if err != nil || id <= 0 {
+		return 0, errs.Invalid("cluster_id", "is not a cluster id")
+	}
+	return id, nil
 }

@@ -9,6 +9,7 @@ import (
 	"connectrpc.com/connect"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	licensingv1 "github.com/switchboardhq/switchboard/gen/switchboard/licensing/v1"
 	overviewv1 "github.com/switchboardhq/switchboard/gen/switchboard/overview/v1"
 	"github.com/switchboardhq/switchboard/gen/switchboard/overview/v1/overviewv1connect"
 	"github.com/switchboardhq/switchboard/server/notifications"
@@ -17,14 +18,22 @@ import (
 // Handler implements overviewv1connect.OverviewServiceHandler.
 type Handler struct {
 	overviewv1connect.UnimplementedOverviewServiceHandler
-	svc *notifications.Service
+	svc     *notifications.Service
+	license LicenseStatus
 }
 
-// New returns the handler.
-func New(svc *notifications.Service) *Handler { return &Handler{svc: svc} }
+// LicenseStatus returns the licence status summary (the licensing
+// handler's StatusSummary).
+type LicenseStatus func(ctx context.Context) (*licensingv1.GetLicenseStatusResponse, error)
 
-// notConfigured is the placeholder of the licence and cloud connector
-// blocks until their issues land.
+// New returns the handler.
+func New(svc *notifications.Service, license LicenseStatus) *Handler {
+	return &Handler{svc: svc, license: license}
+}
+
+// notConfigured is the placeholder of the cloud connector block, which
+// Switchboard does not implement (OV-16), and of the deprecated licence
+// placeholder when licensing is off.
 func notConfigured() *overviewv1.PlaceholderStatus {
 	return &overviewv1.PlaceholderStatus{Configured: false, Message: "not configured"}
 }
@@ -37,6 +46,15 @@ func (h *Handler) GetOverview(ctx context.Context, req *connect.Request[overview
 	}
 	out := &overviewv1.GetOverviewResponse{TotalNotifications: int32(sum.Total), Summary: summary(sum),
 		Licence: notConfigured(), CloudConnector: notConfigured()}
+	// The licence status only when this instance does licensing (OV-12).
+	lic, err := h.license(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if lic.GetMode() == licensingv1.LicensingMode_LICENSING_MODE_SMART || lic.GetMode() == licensingv1.LicensingMode_LICENSING_MODE_TRADITIONAL {
+		out.LicenseStatus = lic
+		out.Licence = &overviewv1.PlaceholderStatus{Configured: true, Message: "see license_status"}
+	}
 	for _, n := range list {
 		out.Notifications = append(out.Notifications, toProto(n))
 	}
