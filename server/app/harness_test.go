@@ -67,6 +67,13 @@ func startBench(b *testing.B) *testServer {
 // given dialect, and stops it when the test ends.
 func start(t *testing.T, dialect string, opts ...serverOption) *testServer {
 	t.Helper()
+	return serve(t, testConfig(t, dialect, opts...))
+}
+
+// testConfig is the configuration start uses: plaintext on loopback, a
+// fresh data directory and database of the given dialect.
+func testConfig(t *testing.T, dialect string, opts ...serverOption) config.Config {
+	t.Helper()
 	cfg := config.Default()
 	cfg.Server.Plaintext = true
 	cfg.Server.ShutdownTimeout = 5 * time.Second
@@ -78,7 +85,7 @@ func start(t *testing.T, dialect string, opts ...serverOption) *testServer {
 	for _, o := range opts {
 		o(&cfg)
 	}
-	return serve(t, cfg)
+	return cfg
 }
 
 func serve(t testing.TB, cfg config.Config) *testServer {
@@ -92,10 +99,21 @@ func serve(t testing.TB, cfg config.Config) *testServer {
 // twice is harmless; the test's cleanup stops it too.
 func serveOn(t testing.TB, cfg config.Config, addr string) (*testServer, func()) {
 	t.Helper()
+	return serveWith(t, cfg, addr, nil)
+}
+
+// serveWith is serveOn with the app options changed by opts (a clock,
+// job schedules), when opts is not nil.
+func serveWith(t testing.TB, cfg config.Config, addr string, opts func(*Options)) (*testServer, func()) {
+	t.Helper()
 	logs := &syncBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	ctx, cancel := context.WithCancel(context.Background())
-	a, err := New(ctx, cfg, log, Options{HashParams: cheap, Stdout: logs})
+	o := Options{HashParams: cheap, Stdout: logs}
+	if opts != nil {
+		opts(&o)
+	}
+	a, err := New(ctx, cfg, log, o)
 	if err != nil {
 		cancel()
 		t.Fatal(err)
