@@ -46,6 +46,7 @@ type licFixture struct {
 	clock *licClock
 	admin *switchboard.Client
 	sim   *cmssim.Sim
+	stop  func()
 }
 
 // licensingOptions puts the licensing services on the fixture's clock with
@@ -61,13 +62,24 @@ func licensingOptions(clock *licClock) func(*Options) {
 
 func newLicFixture(t *testing.T, dialect string, sim *cmssim.Sim, clock *licClock) *licFixture {
 	t.Helper()
-	cfg := testConfig(t, dialect, withTLS())
-	s, _ := serveWith(t, cfg, "127.0.0.1:0", licensingOptions(clock))
-	admin, err := sdk(t, s, false, "admin", adminPassword)
+	f := &licFixture{cfg: testConfig(t, dialect, withTLS()), clock: clock, sim: sim}
+	f.restart(t)
+	return f
+}
+
+// restart stops the server, if it runs, and starts it again on the same
+// data.
+func (f *licFixture) restart(t *testing.T) {
+	t.Helper()
+	if f.stop != nil {
+		f.stop()
+	}
+	f.s, f.stop = serveWith(t, f.cfg, "127.0.0.1:0", licensingOptions(f.clock))
+	admin, err := sdk(t, f.s, false, "admin", adminPassword)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &licFixture{s: s, cfg: cfg, clock: clock, admin: admin, sim: sim}
+	f.admin = admin
 }
 
 // addCluster adds every bridge of a simulated cluster, with meeting
@@ -407,6 +419,251 @@ func TestLicensingSmartStatus(t *testing.T) {
 			if n, _ := f.s.app.db.Ent.AuditEvent.Query().Where(auditevent.ActionContains(action)).Count(ctx); n == 0 {
 				t.Errorf("%s not audited", action)
 			}
+		}
+	})
+}
+
+// TestLicensingTraditionalEnforcement runs Traditional mode over four
+// clusters: allocations from the licence files (LI-03, LI-49), a missing
+// activation key (LI-42), an uninstalled type in use (LI-22), a trial per
+// cluster (LI-29), and the Alarm 1 → 2 → 3 countdown of a cluster out of
+// compliance, persisted over a restart (LI-36, LI-38, LI-41, LI-43), with
+// each stage pushed to the bridges (LI-37).
+func TestLicensingTraditionalEnforcement(t *testing.T) {
+	eachDialect(t, func(t *testing.T, dialect string) {
+		ctx := context.Background()
+		sim := cmssim.New(cmssim.Options{Seed: 22})
+		t.Cleanup(sim.Close)
+		clock := &licClock{t: time.Date(2026, 6, 10, 12, 0, 0, 0, time.UTC)}
+		f := newLicFixture(t, dialect, sim, clock)
+		add := func(name string, bridges int) (*cmssim.Cluster, string) {
+			cl, err := sim.AddCluster(cmssim.ClusterOptions{Name: name, Bridges: bridges, Username: "api", Password: "bridge-Secret-22"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return cl, ""
+		}
+		north, _ := add("North", 1)
+		south, _ := add("South", 3)
+		east, _ := add("East", 1)
+		west, _ := add("West", 1)
+		// North has no recording licence; one of South's bridges has no
+		// activation key; East and West have no licence files at all.
+		lic := cmssim.DefaultLicensing(time.Now())
+		for i := range lic.Features {
+			if lic.Features[i].Name == "recording" {
+				lic.Features[i] = cmssim.LicenseFeature{Name: "recording", Status: "noLicense"}
+			}
+		}
+		north.Bridges[0].SetLicensing(lic)
+		south.Bridges[1].SetLicensing(cmssim.DefaultLicensing(time.Now()).WithoutActivationKey())
+		east.Bridges[0].SetLicensing(cmssim.DefaultLicensing(time.Now()).NoLicenseFile())
+		west.Bridges[0].SetLicensing(cmssim.DefaultLicensing(time.Now()).NoLicenseFile())
+		northID, southID, eastID, westID := f.addCluster(t, north), f.addCluster(t, south), f.addCluster(t, east), f.addCluster(t, west)
+
+		if _, err := setMode(ctx, f.admin, licensingv1.LicensingMode_LICENSING_MODE_TRADITIONAL, false); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.admin.Licensing.GetLicenseDetails(ctx, connect.NewRequest(&licensingv1.GetLicenseDetailsRequest{})); connect.CodeOf(err) != connect.CodeInvalidArgument {
+			t.Fatalf("no cluster in Traditional mode: %v", err)
+		}
+		if _, err := f.admin.Licensing.SetAllocation(ctx, connect.NewRequest(allocation(1, 1, 1, 1, true))); connect.CodeOf(err) != connect.CodeFailedPrecondition {
+			t.Fatalf("allocation in Traditional mode: %v", err)
+		}
+
+		// North: the licence file's counts; recording in use with nothing
+		// installed has no percentage (LI-22).
+		now := clock.Now()
+		for i := range 3 { // three bins: the median smoothing keeps them (LI-64)
+			f.usage(t, northID, now.Add(-time.Hour+time.Duration(i)*5*time.Minute), 40, 5)
+		}
+		f.evaluate(t)
+		d := f.details(t, northID)
+		meet, rs := box(d, licensingv1.Feature_FEATURE_MEETINGS), box(d, licensingv1.Feature_FEATURE_RECORDING_STREAMING)
+		if meet.GetStatus() != licensingv1.LicenseStatus_LICENSE_STATUS_IN_COMPLIANCE || meet.GetTypes()[0].GetAllocated() != 100 ||
+			meet.GetTypes()[1].GetAllocated() != 50 || meet.GetEnforcement().GetStage() != licensingv1.EnforcementStage_ENFORCEMENT_STAGE_NONE {
+			t.Fatalf("North meetings: %v", meet)
+		}
+		if rec := rs.GetTypes()[0]; !rec.GetNotInstalled() || rec.PeakPercentage != nil || rec.GetPeak_90Day() != 5 {
+			t.Fatalf("North recording: %v", rec)
+		}
+		if c := box(d, licensingv1.Feature_FEATURE_CUSTOMIZATION); c.GetStatus() != licensingv1.LicenseStatus_LICENSE_STATUS_LICENSED {
+			t.Fatalf("North customization (LI-12): %v", c)
+		}
+		today := now.UTC().Format(time.DateOnly)
+		u, err := f.admin.Licensing.GetUtilization(ctx, connect.NewRequest(&licensingv1.GetUtilizationRequest{ClusterId: northID,
+			Type: licensingv1.LicenseType_LICENSE_TYPE_RECORDING, StartDate: today, EndDate: today}))
+		if err != nil || !u.Msg.GetNotInstalled() || u.Msg.Allocated != nil || u.Msg.GetPoints()[0].Percentage != nil {
+			t.Fatalf("recording utilisation: %v %v", u.Msg.GetNotInstalled(), err)
+		}
+		u, err = f.admin.Licensing.GetUtilization(ctx, connect.NewRequest(&licensingv1.GetUtilizationRequest{ClusterId: northID,
+			Type: licensingv1.LicenseType_LICENSE_TYPE_PMP, StartDate: today, EndDate: today}))
+		if err != nil || u.Msg.GetAllocated() != 100 {
+			t.Fatalf("pmp utilisation: %v %v", u, err)
+		}
+		for _, p := range u.Msg.GetPoints() {
+			if p.GetValue() == 40 && p.GetPercentage() != 40 {
+				t.Fatalf("40 of 100 is %v %%", p.GetPercentage())
+			}
+		}
+
+		// South: one bridge without its key puts the cluster at Alarm 3
+		// until it has one (LI-42).
+		meet = box(f.details(t, southID), licensingv1.Feature_FEATURE_MEETINGS)
+		if meet.GetEnforcement().GetStage() != licensingv1.EnforcementStage_ENFORCEMENT_STAGE_ALARM_3 ||
+			!strings.Contains(meet.GetEnforcement().GetReason(), "South 2") {
+			t.Fatalf("South without a key: %v", meet.GetEnforcement())
+		}
+		if !f.holding(t, "LICENSE_HIGH_ENFORCEMENT", southID+"/meetings") {
+			t.Fatal("no LICENSE_HIGH_ENFORCEMENT notification for South")
+		}
+		if doc, _ := rawDoc(t, south); field(doc, "meetings", "enforcement") != "alarm3" {
+			t.Fatalf("South's bridges were not told: %v", doc)
+		}
+		south.Bridges[1].SetLicensing(cmssim.DefaultLicensing(time.Now()))
+		f.evaluate(t)
+		if st := box(f.details(t, southID), licensingv1.Feature_FEATURE_MEETINGS).GetEnforcement().GetStage(); st != licensingv1.EnforcementStage_ENFORCEMENT_STAGE_NONE {
+			t.Fatalf("South with every key: %v", st)
+		}
+		if f.holding(t, "LICENSE_HIGH_ENFORCEMENT", southID+"/meetings") {
+			t.Fatal("LICENSE_HIGH_ENFORCEMENT not cleared")
+		}
+		if doc, _ := rawDoc(t, south); field(doc, "meetings", "enforcement") != "none" {
+			t.Fatalf("South's bridges still enforce: %v", doc)
+		}
+
+		// One trial per cluster (LI-29): East uses its Meetings trial,
+		// West still has it.
+		if _, err := f.admin.Licensing.StartTrial(ctx, connect.NewRequest(&licensingv1.StartTrialRequest{Feature: licensingv1.Feature_FEATURE_MEETINGS})); connect.CodeOf(err) != connect.CodeInvalidArgument {
+			t.Fatalf("trial without a cluster in Traditional mode: %v", err)
+		}
+		if _, err := f.admin.Licensing.StartTrial(ctx, connect.NewRequest(&licensingv1.StartTrialRequest{Feature: licensingv1.Feature_FEATURE_MEETINGS, ClusterId: eastID})); err != nil {
+			t.Fatal(err)
+		}
+		if tr := box(f.details(t, eastID), licensingv1.Feature_FEATURE_MEETINGS).GetTrial(); !tr.GetActive() || tr.GetAvailable() {
+			t.Fatalf("East's trial: %v", tr)
+		}
+		if tr := box(f.details(t, westID), licensingv1.Feature_FEATURE_MEETINGS).GetTrial(); tr.GetActive() || !tr.GetAvailable() {
+			t.Fatalf("West's trial: %v", tr)
+		}
+
+		// North over its 100 PMP Plus on 20 of the last days: out of
+		// compliance, Alarm 1 (LI-15, LI-38); South is not (LI-21).
+		for day := range 20 {
+			for i := range 3 {
+				f.usage(t, northID, now.AddDate(0, 0, -day).Add(-2*time.Hour+time.Duration(i)*5*time.Minute), 120, 0)
+			}
+		}
+		f.evaluate(t)
+		meet = box(f.details(t, northID), licensingv1.Feature_FEATURE_MEETINGS)
+		if meet.GetStatus() != licensingv1.LicenseStatus_LICENSE_STATUS_OUT_OF_COMPLIANCE ||
+			meet.GetEnforcement().GetStage() != licensingv1.EnforcementStage_ENFORCEMENT_STAGE_ALARM_1 ||
+			meet.GetEnforcement().GetMessage() != "Enforcement in 2 days" {
+			t.Fatalf("North out of compliance: %v %v", meet.GetStatus(), meet.GetEnforcement())
+		}
+		if !f.holding(t, "LICENSE_ENFORCEMENT_PENDING", northID+"/meetings") || !f.holding(t, "LICENSE_OUT_OF_COMPLIANCE", northID+"/meetings") {
+			t.Fatal("no Alarm 1 notifications")
+		}
+		if st := box(f.details(t, southID), licensingv1.Feature_FEATURE_MEETINGS).GetStatus(); st != licensingv1.LicenseStatus_LICENSE_STATUS_IN_COMPLIANCE {
+			t.Fatalf("South: %v", st)
+		}
+		if doc, _ := rawDoc(t, north); field(doc, "meetings", "enforcement") != "alarm1" {
+			t.Fatalf("North's bridges: %v", doc)
+		}
+
+		// A day later, after a restart, the countdown goes on (LI-43).
+		clock.Add(24 * time.Hour)
+		f.restart(t)
+		f.evaluate(t)
+		if e := box(f.details(t, northID), licensingv1.Feature_FEATURE_MEETINGS).GetEnforcement(); e.GetStage() != licensingv1.EnforcementStage_ENFORCEMENT_STAGE_ALARM_1 || e.GetDaysLeft() != 1 {
+			t.Fatalf("after a restart: %v", e)
+		}
+		// Two days after Alarm 1: enforcement active (LI-36, LI-41).
+		clock.Add(24 * time.Hour)
+		f.evaluate(t)
+		e := box(f.details(t, northID), licensingv1.Feature_FEATURE_MEETINGS).GetEnforcement()
+		if e.GetStage() != licensingv1.EnforcementStage_ENFORCEMENT_STAGE_ALARM_2 || e.GetMessage() != "Enforcement active, high enforcement in 3 days" {
+			t.Fatalf("Alarm 2: %v", e)
+		}
+		if !f.holding(t, "LICENSE_ENFORCEMENT_ACTIVE", northID+"/meetings") || f.holding(t, "LICENSE_ENFORCEMENT_PENDING", northID+"/meetings") {
+			t.Fatal("Alarm 2 notifications")
+		}
+		if doc, _ := rawDoc(t, north); field(doc, "meetings", "enforcement") != "alarm2" {
+			t.Fatalf("North's bridges at Alarm 2: %v", doc)
+		}
+		// Three more: high enforcement.
+		clock.Add(72 * time.Hour)
+		f.evaluate(t)
+		if e := box(f.details(t, northID), licensingv1.Feature_FEATURE_MEETINGS).GetEnforcement(); e.GetStage() != licensingv1.EnforcementStage_ENFORCEMENT_STAGE_ALARM_3 {
+			t.Fatalf("Alarm 3: %v", e)
+		}
+
+		// The overview: a row per cluster (OV-14).
+		ov, err := f.admin.Overview.GetOverview(ctx, connect.NewRequest(&overviewv1.GetOverviewRequest{}))
+		if err != nil || len(ov.Msg.GetLicenseStatus().GetRows()) != 4 || ov.Msg.GetLicenseStatus().GetRows()[0].GetClusterName() == "" {
+			t.Fatalf("overview in Traditional mode: %v %v", ov.Msg.GetLicenseStatus(), err)
+		}
+	})
+}
+
+// TestLicensingTrialMarkers starts a Smart trial, then connects the same
+// cluster to a second, fresh instance: the trial is not offered again but
+// continues (LI-28, LI-30), and both instances warn that they license the
+// same cluster (RS-04) until one of them stops.
+func TestLicensingTrialMarkers(t *testing.T) {
+	eachDialect(t, func(t *testing.T, dialect string) {
+		ctx := context.Background()
+		sim := cmssim.New(cmssim.Options{Seed: 23})
+		t.Cleanup(sim.Close)
+		clock := &licClock{t: time.Date(2026, 6, 10, 12, 0, 0, 0, time.UTC)}
+		cl, err := sim.AddCluster(cmssim.ClusterOptions{Name: "Shared", Bridges: 1, Username: "api", Password: "bridge-Secret-23"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		a := newLicFixture(t, dialect, sim, clock)
+		aCluster := a.addCluster(t, cl)
+		if _, err := setMode(ctx, a.admin, licensingv1.LicensingMode_LICENSING_MODE_SMART, false); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := a.admin.Licensing.StartTrial(ctx, connect.NewRequest(&licensingv1.StartTrialRequest{Feature: licensingv1.Feature_FEATURE_MEETINGS})); err != nil {
+			t.Fatal(err)
+		}
+		if d := a.details(t, ""); box(d, licensingv1.Feature_FEATURE_CUSTOMIZATION).GetStatus() != licensingv1.LicenseStatus_LICENSE_STATUS_LICENSED ||
+			box(d, licensingv1.Feature_FEATURE_RECORDING_STREAMING).GetStatus() != licensingv1.LicenseStatus_LICENSE_STATUS_IN_COMPLIANCE ||
+			!box(d, licensingv1.Feature_FEATURE_RECORDING_STREAMING).GetTrial().GetCoveredByMeetingsTrial() {
+			t.Fatalf("the Meetings trial covers every feature (LI-31): %v", d)
+		}
+
+		clock.Add(5 * 24 * time.Hour)
+		a.evaluate(t) // as its schedule does
+		b := newLicFixture(t, dialect, sim, clock)
+		bCluster := b.addCluster(t, cl)
+		if _, err := setMode(ctx, b.admin, licensingv1.LicensingMode_LICENSING_MODE_SMART, false); err != nil {
+			t.Fatal(err)
+		}
+		tr := box(b.details(t, ""), licensingv1.Feature_FEATURE_MEETINGS).GetTrial()
+		if tr.GetAvailable() || !tr.GetUsed() || !tr.GetActive() || tr.GetDaysLeft() != 85 {
+			t.Fatalf("the trial on the cluster, seen by a fresh instance: %v", tr)
+		}
+		if !b.holding(t, "LICENSING_OTHER_INSTANCE", bCluster) {
+			t.Fatal("the second instance does not warn of the first (RS-04)")
+		}
+		a.evaluate(t)
+		if !a.holding(t, "LICENSING_OTHER_INSTANCE", aCluster) {
+			t.Fatal("the first instance does not warn of the second (RS-04)")
+		}
+		// The first becomes the resilient pair's second: after an hour
+		// without its writes the warning clears on the other.
+		if _, err := setMode(ctx, a.admin, licensingv1.LicensingMode_LICENSING_MODE_NONE, true); err != nil {
+			t.Fatal(err)
+		}
+		if a.holding(t, "LICENSING_OTHER_INSTANCE", aCluster) {
+			t.Fatal("mode None still warns")
+		}
+		clock.Add(2 * time.Hour)
+		b.evaluate(t)
+		if b.holding(t, "LICENSING_OTHER_INSTANCE", bCluster) {
+			t.Fatal("the warning did not clear once the other instance stopped licensing")
 		}
 	})
 }
