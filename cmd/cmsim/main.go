@@ -43,6 +43,10 @@ type config struct {
 	cdrReceivers []string
 	asJSON       bool
 	verbose      bool
+	// licenseDays of office-hours licence usage history are preloaded on
+	// every bridge, so that a Switchboard connecting to it has 90 days of
+	// utilisation to show at once.
+	licenseDays int
 }
 
 var clusterNames = []string{"London", "Oslo", "Tokyo", "Toronto", "Sydney", "Madrid", "Nairobi", "Lima", "Seoul", "Dublin"}
@@ -73,12 +77,16 @@ func command(out io.Writer) *cobra.Command {
 	f.StringSliceVar(&c.cdrReceivers, "cdr-receiver", nil, "CDR receiver URI to pre-configure on every bridge (repeatable)")
 	f.BoolVar(&c.asJSON, "json", false, "print the bridges as JSON instead of text")
 	f.BoolVar(&c.verbose, "verbose", false, "log every scenario action")
+	f.IntVar(&c.licenseDays, "license-history-days", 0, "days (0 to 92) of office-hours licence usage history to preload on every bridge")
 	return cmd
 }
 
 func run(ctx context.Context, c config, out io.Writer) error {
 	if c.clusters < 1 || c.bridges < 1 {
 		return errors.New("--clusters and --bridges must be at least 1")
+	}
+	if c.licenseDays < 0 || c.licenseDays > 92 {
+		return errors.New("--license-history-days must be 0 to 92")
 	}
 	var sc cmssim.Scenario
 	if c.scenario != "none" {
@@ -111,8 +119,12 @@ func run(ctx context.Context, c config, out io.Writer) error {
 				port++
 			}
 		}
-		if _, err := sim.AddCluster(o); err != nil {
+		cl, err := sim.AddCluster(o)
+		if err != nil {
 			return err
+		}
+		if c.licenseDays > 0 {
+			preloadLicenseUsage(cl, c.licenseDays, c.seed)
 		}
 	}
 	if err := os.WriteFile(c.caFile, sim.CACertPEM(), 0o644); err != nil {
@@ -170,4 +182,16 @@ func report(out io.Writer, c config, sim *cmssim.Sim, ctl string) error {
 	fmt.Fprintf(out, "cmsim: scenario %s at %gx, seed %d\n", c.scenario, c.speed, c.seed)
 	fmt.Fprintf(out, "cmsim: control API http://%s/v1/bridges\n", ctl)
 	return nil
+}
+
+// demoUsage is the peak licence use of one bridge in preloaded history.
+var demoUsage = cmssim.Usage{PMP: 12, SMPPointToPoint: 2, SMPFull: 6, Recording: 1, Streaming: 1}
+
+// preloadLicenseUsage gives every bridge of cl days of office-hours usage
+// ending now.
+func preloadLicenseUsage(cl *cmssim.Cluster, days int, seed uint64) {
+	now := time.Now().UTC().Truncate(cmssim.UsageInterval)
+	for i, b := range cl.Bridges {
+		b.PreloadLicenseUsage("", now.AddDate(0, 0, -days), now, cmssim.OfficeHoursUsage(demoUsage, seed+uint64(i)))
+	}
 }

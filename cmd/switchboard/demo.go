@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"strconv"
+	"time"
 
 	"github.com/switchboardhq/switchboard/server/app"
 	"github.com/switchboardhq/switchboard/server/servers"
@@ -22,6 +23,9 @@ var demoClusters = []cmssim.ClusterOptions{
 	{Name: "Oslo", Bridges: 1, Username: "api", Password: "demo-api-Password-1",
 		ListenAddrs: []string{"127.0.0.1:18444"}},
 }
+
+// demoLicenseUsage is the peak licence use of one demo bridge on a weekday.
+var demoLicenseUsage = cmssim.Usage{PMP: 12, SMPPointToPoint: 2, SMPFull: 6, Recording: 1, Streaming: 1}
 
 // removePreviousDemo removes the bridges a previous demo run added.
 func removePreviousDemo(ctx context.Context, svc *servers.Service, estate []cmssim.ClusterOptions) error {
@@ -73,6 +77,12 @@ func startDemo(ctx context.Context, a *app.App, listen string, log *slog.Logger,
 		cl, err := sim.AddCluster(o)
 		if err != nil {
 			return nil, fmt.Errorf("demo: %w", err)
+		}
+		// 90 days of licence usage, so the Licenses page has history to
+		// chart as soon as the first collection has fetched it.
+		now := time.Now().UTC().Truncate(cmssim.UsageInterval)
+		for i, b := range cl.Bridges {
+			b.PreloadLicenseUsage("", now.AddDate(0, 0, -90), now, cmssim.OfficeHoursUsage(demoLicenseUsage, uint64(i+1)))
 		}
 		first := cl.Bridges[0]
 		host, port, _ := net.SplitHostPort(first.Addr())

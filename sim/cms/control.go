@@ -62,6 +62,9 @@ func (b *Bridge) Info() BridgeInfo {
 //	DELETE /v1/bridges/{b}/calls/{call}         end a call
 //	POST   /v1/bridges/{b}/calls/{call}/legs    {"name": "...", "remote": "..."}
 //	DELETE /v1/bridges/{b}/legs/{leg}           the participant hangs up
+//	POST   /v1/bridges/{b}/licensing            {"preset": "default" | "no-license-file" | "no-activation-key"}
+//	POST   /v1/bridges/{b}/license-usage        {"days": 90, "usage": {"PMP": 20, "SMPFull": 8, ...}} preload office-hours history
+//	GET    /v1/clusters/{c}/licensing-raw       what was written to /clusterLicensing/raw
 //	POST   /v1/crl                              {"available": false}
 //	GET    /v1/ca.pem                           the CA certificate
 func (s *Sim) ControlHandler() http.Handler {
@@ -148,6 +151,37 @@ func (s *Sim) ControlHandler() http.Handler {
 		b.SetEventsRefused(in.On)
 		return nil, nil
 	}))
+	mux.HandleFunc("POST /v1/bridges/{b}/licensing", withBody(func(b *Bridge, _ *http.Request, in ctlRequest) (any, error) {
+		l := DefaultLicensing(s.clock.Now())
+		switch in.Preset {
+		case "default", "":
+		case "no-license-file":
+			l = l.NoLicenseFile()
+		case "no-activation-key":
+			l = l.WithoutActivationKey()
+		default:
+			return nil, errors.New("preset must be default, no-license-file or no-activation-key")
+		}
+		b.SetLicensing(l)
+		return nil, nil
+	}))
+	mux.HandleFunc("POST /v1/bridges/{b}/license-usage", withBody(func(b *Bridge, _ *http.Request, in ctlRequest) (any, error) {
+		if in.Days < 1 || in.Days > 92 {
+			return nil, errors.New("days must be 1 to 92")
+		}
+		now := s.clock.Now().UTC().Truncate(UsageInterval)
+		b.PreloadLicenseUsage("", now.AddDate(0, 0, -in.Days), now, OfficeHoursUsage(in.Usage, s.opts.Seed))
+		return map[string]int{"snapshots": b.LicenseUsageLen("")}, nil
+	}))
+	mux.HandleFunc("GET /v1/clusters/{c}/licensing-raw", func(w http.ResponseWriter, r *http.Request) {
+		cl := s.Cluster(r.PathValue("c"))
+		if cl == nil {
+			ctlError(w, http.StatusNotFound, errors.New("no such cluster"))
+			return
+		}
+		data, writes := cl.LicensingRaw()
+		ctlJSON(w, map[string]any{"data": data, "writes": writes})
+	})
 	type callView struct {
 		Call
 		Legs []Leg `json:"legs"`
@@ -207,6 +241,9 @@ type ctlRequest struct {
 	CoSpace   string `json:"coSpace"`
 	Remote    string `json:"remote"`
 	Available *bool  `json:"available"`
+	Preset    string `json:"preset"`
+	Days      int    `json:"days"`
+	Usage     Usage  `json:"usage"`
 }
 
 func ctlJSON(w http.ResponseWriter, v any) {

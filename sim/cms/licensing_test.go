@@ -1,6 +1,8 @@
 package cmssim
 
 import (
+	"io"
+	"net/http"
 	"runtime"
 	"strings"
 	"testing"
@@ -122,5 +124,82 @@ func TestPreloadLicenseUsage24Bridges90Days(t *testing.T) {
 	t.Logf("preload of %d entries: %v, heap +%.1f MB", total, took, float64(grew)/(1<<20))
 	if grew > 40<<20 {
 		t.Errorf("heap grew %d bytes", grew)
+	}
+}
+
+// /clusterLicensing/raw stores one text per cluster, shared by its members,
+// and the control API preloads office-hours usage and switches licence
+// presets.
+func TestClusterLicensingRawAndControls(t *testing.T) {
+	s := newSim(t, Options{})
+	cl := addCluster(t, s, ClusterOptions{Name: "Raw", Bridges: 2})
+	a, b := newAPI(t, s, cl.Bridges[0]), newAPI(t, s, cl.Bridges[1])
+	if r := a.get("/clusterLicensing/raw"); r.mustOK(t).text("data") != "" {
+		t.Fatalf("fresh raw: %s", r.body)
+	}
+	a.put("/clusterLicensing/raw").failure(t, 400, "parameterError")
+	a.put("/clusterLicensing/raw", "data", strings.Repeat("x", maxRawLicensing+1)).failure(t, 400, "parameterError")
+	a.put("/clusterLicensing/raw", "data", `{"format":"x"}`).mustOK(t)
+	if r := b.get("/clusterLicensing/raw"); r.mustOK(t).text("data") != `{"format":"x"}` {
+		t.Fatalf("the other member reads %s", r.body)
+	}
+	if data, writes := cl.LicensingRaw(); writes != 1 || data != `{"format":"x"}` {
+		t.Fatalf("LicensingRaw: %q %d", data, writes)
+	}
+
+	addr, err := s.ServeControl("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	post := func(path, body string) (int, string) {
+		resp, err := http.Post("http://"+addr+path, "application/json", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		data, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(data)
+	}
+	name := cl.Bridges[0].Name()
+	if code, body := post("/v1/bridges/"+name+"/license-usage", `{"days":2,"usage":{"PMP":10,"SMPFull":4}}`); code != 200 || !strings.Contains(body, `"snapshots":57`) { // 576 preloaded, and the live one
+		t.Fatalf("preload: %d %s", code, body)
+	}
+	if code, _ := post("/v1/bridges/"+name+"/license-usage", `{"days":100}`); code != 400 {
+		t.Fatalf("preload 100 days: %d", code)
+	}
+	if code, _ := post("/v1/bridges/"+name+"/licensing", `{"preset":"no-activation-key"}`); code != 200 {
+		t.Fatalf("preset: %d", code)
+	}
+	if f := a.get("/system/licensing"); f.mustOK(t).child("features").child("callBridge").text("status") != "noLicense" {
+		t.Fatalf("activation key still there: %s", f.body)
+	}
+	if code, _ := post("/v1/bridges/"+name+"/licensing", `{"preset":"gold"}`); code != 400 {
+		t.Fatalf("unknown preset: %d", code)
+	}
+	resp, err := http.Get("http://" + addr + "/v1/clusters/Raw/licensing-raw")
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(data), `"writes":1`) {
+		t.Fatalf("licensing-raw: %s", data)
+	}
+}
+
+// The office-hours profile is deterministic, peaks mid-day on weekdays and
+// is idle at night.
+func TestOfficeHoursUsage(t *testing.T) {
+	f := OfficeHoursUsage(Usage{PMP: 100, Recording: 5}, 3)
+	wed := time.Date(2026, 6, 10, 0, 0, 0, 0, time.UTC)
+	if u := f(wed.Add(3 * time.Hour)); u.PMP != 0 || u.Recording != 0 {
+		t.Fatalf("night: %+v", u)
+	}
+	noon := f(wed.Add(12 * time.Hour))
+	if noon.PMP < 80 || noon.PMP > 120 || noon != f(wed.Add(12*time.Hour)) {
+		t.Fatalf("noon: %+v", noon)
+	}
+	if sat := f(wed.AddDate(0, 0, 3).Add(12 * time.Hour)); sat.PMP > 12 {
+		t.Fatalf("Saturday noon: %+v", sat)
 	}
 }
