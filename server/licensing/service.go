@@ -333,16 +333,28 @@ func bridgeState(boxes []Box) [3]featureDoc {
 	return out
 }
 
-// Snapshot returns the latest evaluation, evaluating when there is none
-// or it is older than the evaluation interval.
+// Snapshot returns the latest evaluation. Only the first call evaluates
+// while it waits; later ones get the latest result at once (the job keeps
+// it at most 5 minutes old), and one older than that starts a refresh in
+// the background, so that a dead bridge never holds up the Overview.
 func (s *Service) Snapshot(ctx context.Context) (*Snapshot, error) {
 	s.snapMu.RLock()
 	snap := s.snap
 	s.snapMu.RUnlock()
-	if snap != nil && s.opts.Now().Sub(snap.Time) < 5*time.Minute {
-		return snap, nil
+	if snap == nil {
+		return s.Evaluate(ctx)
 	}
-	return s.Evaluate(ctx)
+	if s.opts.Now().Sub(snap.Time) > 6*time.Minute && s.mu.TryLock() {
+		go func() {
+			defer s.mu.Unlock()
+			ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+			defer cancel()
+			if _, err := s.evaluateLocked(ctx); err != nil {
+				s.log.WarnContext(ctx, "licence status refresh", slog.Any("error", err))
+			}
+		}()
+	}
+	return snap, nil
 }
 
 // Mode returns the mode and whether Traditional may be chosen.
