@@ -619,3 +619,29 @@ func (s *Service) Allocation(ctx context.Context, clusterID int, usageType strin
 	}
 	return 0, false, false, nil
 }
+
+// DailyUsage is the usage Smart Licensing reports to SSM for one UTC day
+// (LI-02): each allocation type's smoothed peak of that day over the whole
+// deployment, rounded up to whole licences, by pmpPlus, smpPlus and
+// recordingStreaming (recording and streaming peaks added, as SSM sells
+// them as one licence).
+func (s *Service) DailyUsage(ctx context.Context, day time.Time) (map[string]int, error) {
+	day = compliance.Day(day)
+	u, err := s.col.Usage(ctx, 0, day, day.Add(24*time.Hour))
+	if err != nil {
+		return nil, err
+	}
+	peak := func(typ string) int {
+		for _, p := range u.ScaledPeaks[typ] {
+			if p.Day.Equal(day) {
+				return (p.Peak + Scale - 1) / Scale
+			}
+		}
+		return 0
+	}
+	return map[string]int{
+		AllocPMPPlus:         peak(TypePMP),
+		AllocSMPPlus:         peak(TypeSMPPlus),
+		"recordingStreaming": peak(TypeRecording) + peak(TypeStreaming),
+	}, nil
+}
