@@ -627,7 +627,9 @@ func (s *Service) Allocation(ctx context.Context, clusterID int, usageType strin
 // them as one licence).
 func (s *Service) DailyUsage(ctx context.Context, day time.Time) (map[string]int, error) {
 	day = compliance.Day(day)
-	u, err := s.col.Usage(ctx, 0, day, day.Add(24*time.Hour))
+	// One interval either side, so that the smoothing of the day's edges
+	// sees its real neighbours (LI-64).
+	u, err := s.col.Usage(ctx, 0, day.Add(-compliance.Interval), day.Add(24*time.Hour+compliance.Interval))
 	if err != nil {
 		return nil, err
 	}
