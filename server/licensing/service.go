@@ -647,3 +647,13 @@ func (s *Service) DailyUsage(ctx context.Context, day time.Time) (map[string]int
 		"recordingStreaming": peak(TypeRecording) + peak(TypeStreaming),
 	}, nil
 }
+
+// CurrentMode reads the stored mode (not the latest evaluation's), for
+// Smart Licensing to contact SSM only in Smart mode (LI-06).
+func (s *Service) CurrentMode(ctx context.Context) (Mode, error) {
+	st, err := loadState(ctx, s.db)
+	if err != nil {
+		return "", err
+	}
+	return st.Mode, nil
+}
