@@ -45,6 +45,8 @@ const (
 	CodeLicenseFeatureEnding       = "LICENSE_FEATURE_ENDING"
 	CodeLicenseFeatureNotAvailable = "LICENSE_FEATURE_NOT_AVAILABLE"
 	CodeLicensingOtherInstance     = "LICENSING_OTHER_INSTANCE"
+	CodeSSMUnreachable             = "SSM_UNREACHABLE"
+	CodeSSMRegistrationLost        = "SSM_REGISTRATION_LOST"
 )
 
 // Subject kinds.
@@ -83,6 +85,8 @@ var catalogue = []Code{
 	{CodeLicenseFeatureNotAvailable, Error, "Recording or streaming, or Customization, is not available: its trial ended, or it is used, and no licence is allocated (LI-39, LI-45)."},
 	{CodeLicensingOtherInstance, Warning, "Another Switchboard or Meeting Management instance also does licensing for a cluster, so its usage is counted twice; only one instance of a resilient pair may do licensing (RS-04)."},
 	{CodeNoLocalAdmin, Warning, "No local administrator exists; if the directory fails, no administrator can sign in (IM-13)."},
+	{CodeSSMUnreachable, Warning, "Smart Licensing cannot reach Cisco SSM (no connection, TLS failure, timeout or SSM unavailable). The last authorization and the licence status computed from local data are kept (LI-80); Switchboard retries every hour and clears this on the next successful exchange."},
+	{CodeSSMRegistrationLost, Warning, "Cisco SSM no longer accepts this instance's Smart Licensing registration (it expired, was removed in SSM, or the instance was registered again elsewhere). Register again with a new token and force (LI-71)."},
 }
 
 // Catalogue returns every code Switchboard can raise.
