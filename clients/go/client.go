@@ -76,6 +76,8 @@ type Client struct {
 	Meetings meetingsv1connect.MeetingServiceClient
 	// Licensing reports licence usage (utilisation series).
 	Licensing licensingv1connect.LicensingServiceClient
+	// SmartLicensing registers the instance with Cisco SSM and renews it.
+	SmartLicensing licensingv1connect.SmartLicensingServiceClient
 
 	mu    sync.RWMutex
 	token string
@@ -106,6 +108,7 @@ func New(ctx context.Context, o Options) (*Client, error) {
 	c.Servers = serversv1connect.NewServerServiceClient(httpClient, base, opts...)
 	c.Meetings = meetingsv1connect.NewMeetingServiceClient(httpClient, base, opts...)
 	c.Licensing = licensingv1connect.NewLicensingServiceClient(httpClient, base, opts...)
+	c.SmartLicensing = licensingv1connect.NewSmartLicensingServiceClient(httpClient, base, opts...)
 
 	if o.Token == "" && o.Username != "" {
 		res, err := c.Auth.SignIn(ctx, connect.NewRequest(&authv1.SignInRequest{Username: o.Username, Password: o.Password}))

@@ -84,6 +84,13 @@ var Policy = interceptor.Policy{
 	licensingv1connect.LicensingServiceStartTrialProcedure:        interceptor.Administrator,
 	licensingv1connect.LicensingServiceGetUtilizationProcedure:    interceptor.Administrator,
 	licensingv1connect.LicensingServiceDownloadReportProcedure:    interceptor.Administrator,
+	// Smart Licensing registration with Cisco SSM (LI-70 … LI-79).
+	licensingv1connect.SmartLicensingServiceGetSmartLicensingProcedure:  interceptor.Administrator,
+	licensingv1connect.SmartLicensingServiceRegisterProcedure:           interceptor.Administrator,
+	licensingv1connect.SmartLicensingServiceRenewAuthorizationProcedure: interceptor.Administrator,
+	licensingv1connect.SmartLicensingServiceRenewRegistrationProcedure:  interceptor.Administrator,
+	licensingv1connect.SmartLicensingServiceReregisterProcedure:         interceptor.Administrator,
+	licensingv1connect.SmartLicensingServiceDeregisterProcedure:         interceptor.Administrator,
 
 	// Call Bridges, clusters and the CDR receiver address.
 	serversv1connect.ServerServiceTestCallBridgeConnectionProcedure:  interceptor.Administrator,

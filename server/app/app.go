@@ -22,6 +22,7 @@ import (
 
 	"github.com/switchboardhq/switchboard/server/auth"
 	"github.com/switchboardhq/switchboard/server/licensing"
+	"github.com/switchboardhq/switchboard/server/licensing/smart"
 	"github.com/switchboardhq/switchboard/server/meetings"
 	"github.com/switchboardhq/switchboard/server/notifications"
 	"github.com/switchboardhq/switchboard/server/platform/audit"
@@ -55,6 +56,9 @@ type Options struct {
 	// LicenseStatus overrides the licence status service's clock,
 	// enforcement durations and schedule.
 	LicenseStatus licensing.ServiceOptions
+	// Smart overrides the Smart Licensing lifecycle's clock, mode check,
+	// usage source and schedule.
+	Smart smart.Options
 }
 
 // App is a running Switchboard instance.
@@ -71,6 +75,7 @@ type App struct {
 	meet    *meetings.Service
 	lic     *licensing.Collector
 	licSvc  *licensing.Service
+	smart   *smart.Service
 	// shutdown is cancelled (stopStreams) when Serve begins to shut down,
 	// which ends the server streams.
 	shutdown    context.Context
@@ -393,6 +398,9 @@ func (a *App) startDomains(ctx context.Context) error {
 	}
 	a.licSvc = licensing.NewService(a.db.Ent, a.lic, a.servers, a.notes, a.log, lso)
 	if err := a.licSvc.Register(a.jobs); err != nil {
+		return err
+	}
+	if err := a.startSmart(); err != nil {
 		return err
 	}
 	a.servers.OnChange(func() {

@@ -66,6 +66,7 @@ func newGateway(ctx context.Context, rpc http.Handler, secret string) (*gateway,
 	for _, register := range []func(context.Context, *runtime.ServeMux, *grpc.ClientConn) error{
 		authv1.RegisterAuthServiceHandler,
 		licensingv1.RegisterLicensingServiceHandler,
+		licensingv1.RegisterSmartLicensingServiceHandler,
 		meetingsv1.RegisterMeetingServiceHandler,
 		overviewv1.RegisterOverviewServiceHandler,
 		serversv1.RegisterServerServiceHandler,

@@ -92,6 +92,7 @@ func (a *App) buildHandler(ctx context.Context, rec *audit.Recorder, validator p
 		mount(serversv1connect.NewServerServiceHandler(apiserversv1.New(a.servers), standard...)),
 		mount(meetingsv1connect.NewMeetingServiceHandler(apimeetingsv1.New(a.meet), standard...)),
 		mount(licensingv1connect.NewLicensingServiceHandler(apilicensingv1.New(a.lic, a.licSvc), standard...)),
+		mount(licensingv1connect.NewSmartLicensingServiceHandler(apilicensingv1.NewSmart(a.smart), standard...)),
 	}
 
 	rpc := http.NewServeMux()

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -20,6 +21,7 @@ type Config struct {
 	Storage   Storage   `yaml:"storage"`
 	Log       Log       `yaml:"log"`
 	Bootstrap Bootstrap `yaml:"bootstrap"`
+	SSM       SSM       `yaml:"ssm"`
 }
 
 // Server is the listener section.
@@ -63,6 +65,19 @@ type Bootstrap struct {
 	AdminPassword string `yaml:"admin_password"`
 }
 
+// SSM says where Cisco Smart Software Manager is, for Smart Licensing.
+type SSM struct {
+	// URL is the base URL of SSM's protocol (docs/ssm-protocol.md), e.g.
+	// https://ssm.example/ssm/v1. Empty (the default) means not
+	// configured: registering with SSM is refused with a message saying
+	// so. There is no built-in default: the endpoint of Cisco's own
+	// service for this protocol is not known.
+	URL string `yaml:"url"`
+	// CAFile is a PEM bundle SSM's certificate must chain to; empty means
+	// the system roots.
+	CAFile string `yaml:"ca_file"`
+}
+
 // Default returns the built-in defaults.
 func Default() Config {
 	return Config{
@@ -101,6 +116,14 @@ func (c *Config) Validate() error {
 	}
 	if u := c.Storage.DatabaseURL; u != "" && !strings.HasPrefix(u, "postgres://") && !strings.HasPrefix(u, "postgresql://") {
 		errs = append(errs, errors.New("--database-url must be empty (SQLite in the data directory) or start with postgres://"))
+	}
+	if u := c.SSM.URL; u != "" {
+		if p, err := url.Parse(u); err != nil || p.Scheme != "https" || p.Host == "" {
+			errs = append(errs, fmt.Errorf("--ssm-url %q: want https://host[:port]/path (SSM is only spoken to over TLS)", u))
+		}
+	}
+	if c.SSM.CAFile != "" && c.SSM.URL == "" {
+		errs = append(errs, errors.New("--ssm-ca-file needs --ssm-url"))
 	}
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":

@@ -82,6 +82,8 @@ func TestValidationNamesTheFlag(t *testing.T) {
 		"tls pair":     {args: []string{"--tls-cert", "a.pem"}, want: "--tls-key"},
 		"database url": {args: []string{"--database-url", "mysql://x"}, want: "--database-url"},
 		"bool env":     {env: map[string]string{"SWITCHBOARD_PLAINTEXT": "maybe"}, want: "SWITCHBOARD_PLAINTEXT"},
+		"ssm http":     {args: []string{"--ssm-url", "http://ssm.example/ssm/v1"}, want: "--ssm-url"},
+		"ssm ca alone": {env: map[string]string{"SWITCHBOARD_SSM_CA_FILE": "ca.pem"}, want: "--ssm-ca-file"},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {

@@ -40,6 +40,8 @@ var keys = []key{
 	{flag: "database-url", usage: "postgres://... for PostgreSQL; empty for SQLite in the data directory", secret: true, ptr: func(c *Config) any { return &c.Storage.DatabaseURL }},
 	{flag: "log-level", usage: "debug, info, warn or error", ptr: func(c *Config) any { return &c.Log.Level }},
 	{flag: "log-format", usage: "text or json", ptr: func(c *Config) any { return &c.Log.Format }},
+	{flag: "ssm-url", usage: "base URL of Cisco Smart Software Manager for Smart Licensing (https://...); empty: not configured", ptr: func(c *Config) any { return &c.SSM.URL }},
+	{flag: "ssm-ca-file", usage: "PEM CA bundle for SSM's certificate; default: the system roots", ptr: func(c *Config) any { return &c.SSM.CAFile }},
 	{flag: "admin-password", usage: "initial password of the admin user (environment or file only)", secret: true, noFlag: true, ptr: func(c *Config) any { return &c.Bootstrap.AdminPassword }},
 }
 
