@@ -64,12 +64,19 @@ func serveCmd() *cobra.Command {
 		},
 	}
 	config.RegisterFlags(cmd.Flags())
-	cmd.Flags().BoolVar(&demo, "demo", false, "also run simulated Call Bridges in this process (two clusters with live meetings) and add them: a demo deployment, never for production")
+	cmd.Flags().BoolVar(&demo, "demo", false, "also run simulated Call Bridges in this process (two clusters with live meetings) and add them, and a simulated Cisco SSM to register with (unless --ssm-url is set): a demo deployment, never for production")
 	cmd.Flags().BoolVar(&printConfig, "print-config", false, "print the effective configuration (secrets redacted) and exit")
 	return cmd
 }
 
 func serve(ctx context.Context, cfg config.Config, log *slog.Logger, demo bool) error {
+	if demo && cfg.SSM.URL == "" {
+		ssm, err := startDemoSSM(&cfg, os.Stdout, log)
+		if err != nil {
+			return err
+		}
+		defer ssm.Close()
+	}
 	a, err := app.New(ctx, cfg, log, app.Options{})
 	if err != nil {
 		return err
