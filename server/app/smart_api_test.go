@@ -47,7 +47,7 @@ type smartServer struct {
 	clk *smartClock
 }
 
-func startSmart(t *testing.T, dialect string) *smartServer {
+func startSmart(t *testing.T, dialect string, opts ...func(*smart.Options)) *smartServer {
 	t.Helper()
 	clk := &smartClock{now: time.Date(2026, 3, 3, 10, 0, 0, 0, time.UTC)}
 	sim := ssmsim.New(ssmsim.Options{Clock: clk, Seed: 11})
@@ -79,7 +79,11 @@ func startSmart(t *testing.T, dialect string) *smartServer {
 	logs := &syncBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	ctx, cancel := context.WithCancel(context.Background())
-	a, err := New(ctx, cfg, log, Options{HashParams: cheap, Stdout: logs, Smart: smart.Options{Now: clk.Now, NoSchedule: true}})
+	so := smart.Options{Now: clk.Now, NoSchedule: true}
+	for _, o := range opts {
+		o(&so)
+	}
+	a, err := New(ctx, cfg, log, Options{HashParams: cheap, Stdout: logs, Smart: so})
 	if err != nil {
 		cancel()
 		t.Fatal(err)
