@@ -239,8 +239,13 @@ func (s *Service) failed(ctx context.Context, st *state, op string, err error) e
 	if serr := s.save(ctx, st); serr != nil {
 		return errors.Join(ssmError(err), serr)
 	}
-	comm := communicationFailure(err)
-	s.raise(ctx, comm, notifications.CodeSSMUnreachable,
+	if ctx.Err() != nil {
+		// The caller gave up (a cancelled request, a stopping server):
+		// that says nothing about SSM, so the notifications stay as they
+		// are.
+		return ssmError(err)
+	}
+	s.raise(ctx, communicationFailure(err), notifications.CodeSSMUnreachable,
 		"Switchboard cannot reach Cisco SSM ("+msg+"). The last authorization is kept; Switchboard retries every hour.")
 	if lost {
 		s.raise(ctx, true, notifications.CodeSSMRegistrationLost,

@@ -1,6 +1,7 @@
 package smart_test
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -435,6 +436,27 @@ func TestNotConfigured(t *testing.T) {
 		wantKind(t, err, errs.FailedPrecondition)
 		if !strings.Contains(err.Error(), "--ssm-url") {
 			t.Fatalf("message: %v", err)
+		}
+	})
+}
+
+// TestCallerGivingUpIsNotAnOutage: a request cancelled while SSM is slow
+// fails, but raises no SSM_UNREACHABLE.
+func TestCallerGivingUpIsNotAnOutage(t *testing.T) {
+	forEach(t, func(t *testing.T, e *env) {
+		e.register("VA1")
+		e.sim.SetLatency(2 * time.Second)
+		ctx, cancel := context.WithTimeout(e.ctx, 200*time.Millisecond)
+		defer cancel()
+		if _, err := e.svc.RenewAuthorization(ctx); err == nil {
+			t.Fatal("renewed although the caller gave up")
+		}
+		e.sim.SetLatency(0)
+		if e.holding(notifications.CodeSSMUnreachable) {
+			t.Fatal("a cancelled request raised SSM_UNREACHABLE")
+		}
+		if st := e.status(); !st.Registered || st.Purchased[ssm.PMPPlus] != 10 {
+			t.Fatalf("status %+v", st)
 		}
 	})
 }

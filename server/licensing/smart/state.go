@@ -9,14 +9,14 @@ import (
 	"github.com/switchboardhq/switchboard/server/ssm"
 )
 
-// settingsKey is the settings section holding the whole Smart Licensing
+// SettingsKey is the settings section holding the whole Smart Licensing
 // state. It is licensing data, not configuration: a configuration backup
 // must leave it out (LI-08).
-const settingsKey = "licensing.smart"
+const SettingsKey = "licensing.smart"
 
 // credentialAD binds the sealed credential to this section and instance,
 // so a sealed value copied from elsewhere does not open here.
-func credentialAD(instanceID string) string { return settingsKey + "/credential/" + instanceID }
+func credentialAD(instanceID string) string { return SettingsKey + "/credential/" + instanceID }
 
 // state is the stored section. Times are UTC.
 type state struct {
@@ -72,7 +72,7 @@ type failure struct {
 // load reads the state, giving the instance an id on first use.
 func (s *Service) load(ctx context.Context) (*state, error) {
 	st := &state{}
-	if _, err := settings.Get(ctx, s.db, settingsKey, st); err != nil {
+	if _, err := settings.Get(ctx, s.db, SettingsKey, st); err != nil {
 		return nil, err
 	}
 	if st.InstanceID == "" {
@@ -86,7 +86,7 @@ func (s *Service) load(ctx context.Context) (*state, error) {
 
 func (s *Service) save(ctx context.Context, st *state) error {
 	// The change happened at SSM; record it even if the caller gave up.
-	return settings.Put(context.WithoutCancel(ctx), s.db, settingsKey, st)
+	return settings.Put(context.WithoutCancel(ctx), s.db, SettingsKey, st)
 }
 
 // credential opens the stored credential.
