@@ -68,9 +68,10 @@ web: deps ## Build the console into web/dist (embedded by the Go build)
 	cd web && npm run build
 
 .PHONY: build
-build: web ## Build bin/switchboard with the console embedded, and bin/cmsim (the Call Bridge simulator)
+build: web ## Build bin/switchboard with the console embedded, bin/cmsim (the Call Bridge simulator) and bin/ssmsim (the SSM simulator)
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/switchboard ./cmd/switchboard
 	$(GO) build -trimpath -o bin/cmsim ./cmd/cmsim
+	$(GO) build -trimpath -o bin/ssmsim ./cmd/ssmsim
 
 .PHONY: run
 run: build ## Build and serve a demo on SQLite in ./data: simulated Call Bridges, console at https://localhost:8443
