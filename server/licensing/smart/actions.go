@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"strings"
 
 	"github.com/switchboardhq/switchboard/server/notifications"
 	"github.com/switchboardhq/switchboard/server/platform/audit"
@@ -28,7 +29,7 @@ func (s *Service) Reregister(ctx context.Context, token string) (Status, error) 
 }
 
 func (s *Service) register(ctx context.Context, token string, force, re bool) (Status, error) {
-	audit.Annotate(ctx, func(e *audit.Entry) { e.Target = "smart licensing registration" })
+	annotate(ctx, targetPrefix+" registration")
 	if token == "" {
 		return Status{}, errs.Invalid("token", "is required")
 	}
@@ -69,7 +70,7 @@ func (s *Service) register(ctx context.Context, token string, force, re bool) (S
 		// The compliance answer was about the old account.
 		st.Compliance, st.ComplianceLines = "", nil
 	}
-	audit.Annotate(ctx, func(e *audit.Entry) { e.Target = "smart licensing registration, virtual account " + reg.VirtualAccount })
+	annotate(ctx, targetPrefix+" registration, virtual account "+reg.VirtualAccount)
 	if err := s.succeeded(ctx, st, true); err != nil {
 		return Status{}, err
 	}
@@ -80,7 +81,7 @@ func (s *Service) register(ctx context.Context, token string, force, re bool) (S
 
 // RenewAuthorization renews the authorization now (LI-73).
 func (s *Service) RenewAuthorization(ctx context.Context) (Status, error) {
-	audit.Annotate(ctx, func(e *audit.Entry) { e.Target = "smart licensing authorization" })
+	annotate(ctx, targetPrefix+" authorization")
 	if err := s.requireActive(ctx); err != nil {
 		return Status{}, err
 	}
@@ -111,7 +112,7 @@ func (s *Service) renewAuthorizationLocked(ctx context.Context) (*state, error) 
 
 // RenewRegistration renews the registration now (LI-75).
 func (s *Service) RenewRegistration(ctx context.Context) (Status, error) {
-	audit.Annotate(ctx, func(e *audit.Entry) { e.Target = "smart licensing registration" })
+	annotate(ctx, targetPrefix+" registration")
 	if err := s.requireActive(ctx); err != nil {
 		return Status{}, err
 	}
@@ -145,7 +146,7 @@ func (s *Service) renewRegistrationLocked(ctx context.Context) (*state, error) {
 // no-op: (false, nil) without contacting SSM. Unlike the other actions it
 // does not require Smart mode: leaving Smart mode calls it (LI-07).
 func (s *Service) Deregister(ctx context.Context) (notified bool, err error) {
-	audit.Annotate(ctx, func(e *audit.Entry) { e.Target = "smart licensing registration" })
+	annotate(ctx, targetPrefix+" registration")
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	st, err := s.load(ctx)
@@ -156,7 +157,7 @@ func (s *Service) Deregister(ctx context.Context) (notified bool, err error) {
 		return false, nil
 	}
 	account := st.Registration.VirtualAccount
-	audit.Annotate(ctx, func(e *audit.Entry) { e.Target = "smart licensing registration, virtual account " + account })
+	annotate(ctx, targetPrefix+" registration, virtual account "+account)
 	var sendErr error
 	if c, err := s.ssmClient(st.InstanceID); err != nil {
 		sendErr = err
@@ -189,6 +190,19 @@ func (s *Service) Deregister(ctx context.Context) (notified bool, err error) {
 	s.log.InfoContext(ctx, "deregistered from SSM", slog.String("virtual_account", account))
 	return true, nil
 }
+
+// annotate names the target of the audited call, unless a caller
+// outside this package named its own (the licensing core's mode change
+// deregisters within its own audited call).
+func annotate(ctx context.Context, target string) {
+	audit.Annotate(ctx, func(e *audit.Entry) {
+		if e.Target == "" || strings.HasPrefix(e.Target, targetPrefix) {
+			e.Target = target
+		}
+	})
+}
+
+const targetPrefix = "smart licensing"
 
 // requireActive refuses actions outside Smart mode (LI-06).
 func (s *Service) requireActive(ctx context.Context) error {

@@ -10,6 +10,7 @@ import (
 	"github.com/switchboardhq/switchboard/ent/auditevent"
 	"github.com/switchboardhq/switchboard/server/licensing/smart"
 	"github.com/switchboardhq/switchboard/server/notifications"
+	"github.com/switchboardhq/switchboard/server/platform/audit"
 	"github.com/switchboardhq/switchboard/server/platform/errs"
 	"github.com/switchboardhq/switchboard/server/ssm"
 	ssmsim "github.com/switchboardhq/switchboard/sim/ssm"
@@ -457,6 +458,28 @@ func TestCallerGivingUpIsNotAnOutage(t *testing.T) {
 		}
 		if st := e.status(); !st.Registered || st.Purchased[ssm.PMPPlus] != 10 {
 			t.Fatalf("status %+v", st)
+		}
+	})
+}
+
+// TestAuditTarget: the actions name their target in the open audit entry,
+// but leave alone a target the caller set (the core's mode change calls
+// Deregister within its own audited call).
+func TestAuditTarget(t *testing.T) {
+	forEach(t, func(t *testing.T, e *env) {
+		entry := &audit.Entry{}
+		if _, err := e.svc.Register(audit.WithEntry(e.ctx, entry), e.token("VA1"), false); err != nil {
+			t.Fatal(err)
+		}
+		if entry.Target != "smart licensing registration, virtual account VA1" {
+			t.Fatalf("target %q", entry.Target)
+		}
+		entry = &audit.Entry{Target: "licensing mode"}
+		if ok, err := e.svc.Deregister(audit.WithEntry(e.ctx, entry)); !ok || err != nil {
+			t.Fatal(err)
+		}
+		if entry.Target != "licensing mode" {
+			t.Fatalf("target %q", entry.Target)
 		}
 	})
 }
