@@ -35,7 +35,7 @@ type licClock struct {
 	t  time.Time
 }
 
-func (c *licClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *licClock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
 func (c *licClock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
 
 // licFixture is a server whose licensing runs on licClock, managing

@@ -30,10 +30,11 @@ func (a *App) startSmart() error {
 		o.Now = a.opts.Now
 	}
 	if o.Active == nil {
-		// Smart mode is chosen through the licensing core, which replaces
-		// this closure with one reading the stored mode; until it is
-		// wired, the instance behaves as in Smart mode.
-		o.Active = func(context.Context) (bool, error) { return true, nil }
+		// Nothing contacts SSM outside Smart mode (LI-06).
+		o.Active = func(ctx context.Context) (bool, error) {
+			m, err := a.licSvc.CurrentMode(ctx)
+			return m == licensing.ModeSmart, err
+		}
 	}
 	if o.Usage == nil {
 		o.Usage = smartUsage(a.lic)
@@ -43,7 +44,46 @@ func (a *App) startSmart() error {
 	}
 	var err error
 	a.smart, err = smart.New(a.db.Ent, conn, a.jobs, a.notes, a.secrets, a.log, o)
-	return err
+	if err != nil {
+		return err
+	}
+	// The status reads SSM's counts, and leaving Smart deregisters.
+	a.licSvc.SetSSM(smartCounts{a.smart})
+	return nil
+}
+
+// smartCounts adapts the Smart Licensing lifecycle to what the licence
+// status needs of it.
+type smartCounts struct{ s *smart.Service }
+
+// entitlementTypes names SSM's entitlements as the status's allocation
+// types.
+var entitlementTypes = map[ssm.Entitlement]string{
+	ssm.PMPPlus:            licensing.AllocPMPPlus,
+	ssm.SMPPlus:            licensing.AllocSMPPlus,
+	ssm.RecordingStreaming: "recordingStreaming",
+	ssm.Customization:      "customization",
+}
+
+func (c smartCounts) Purchased(ctx context.Context) (map[string]int, bool, error) {
+	st, err := c.s.Status(ctx)
+	if err != nil || !st.Registered || st.LastAuthorizationRenewal.IsZero() {
+		return nil, false, err
+	}
+	out := map[string]int{}
+	for e, typ := range entitlementTypes {
+		out[typ] = st.Purchased[e]
+	}
+	return out, true, nil
+}
+
+func (c smartCounts) Deregister(ctx context.Context) (deregistered, notified bool, err error) {
+	st, err := c.s.Status(ctx)
+	if err != nil || !st.Registered {
+		return false, false, err
+	}
+	notified, err = c.s.Deregister(ctx)
+	return err == nil, notified, err
 }
 
 // SmartLicensing is the Smart Licensing lifecycle, for tests and tools.

@@ -22,6 +22,7 @@ import (
 	"github.com/switchboardhq/switchboard/ent/user"
 	licensingv1 "github.com/switchboardhq/switchboard/gen/switchboard/licensing/v1"
 	"github.com/switchboardhq/switchboard/gen/switchboard/licensing/v1/licensingv1connect"
+	"github.com/switchboardhq/switchboard/server/licensing"
 	"github.com/switchboardhq/switchboard/server/licensing/smart"
 	"github.com/switchboardhq/switchboard/server/notifications"
 	"github.com/switchboardhq/switchboard/server/platform/config"
@@ -103,6 +104,13 @@ func startSmart(t *testing.T, dialect string, opts ...func(*smart.Options)) *sma
 	})
 	s := &testServer{app: a, url: "http://" + ln.Addr().String(), addr: ln.Addr().String(), logs: logs}
 	s.waitReady(t)
+	// Smart Licensing acts only in Smart mode (LI-06), chosen as an
+	// administrator would; a test overriding Active tests the other case.
+	if so.Active == nil {
+		if _, err := a.LicenseStatus().SetMode(ctx, licensing.ModeSmart, false); err != nil {
+			t.Fatal(err)
+		}
+	}
 	return &smartServer{testServer: s, sim: sim, clk: clk}
 }
 

@@ -23,8 +23,9 @@ type SSM interface {
 	// customization; ok is false before the first authorization.
 	Purchased(ctx context.Context) (counts map[string]int, ok bool, err error)
 	// Deregister releases the instance from SSM; a no-op when it is not
-	// registered. notified is false when SSM could not be told (LI-77).
-	Deregister(ctx context.Context) (notified bool, err error)
+	// registered (deregistered false). notified is false when SSM could
+	// not be told (LI-77).
+	Deregister(ctx context.Context) (deregistered, notified bool, err error)
 }
 
 // ServiceOptions are what deployments and tests may change.
@@ -406,11 +407,11 @@ func (s *Service) SetMode(ctx context.Context, mode Mode, acknowledgeOther bool)
 	if st.Mode == ModeSmart && mode != ModeSmart && s.ssm != nil {
 		// Leaving Smart disables it and deregisters (LI-07); an SSM that
 		// cannot be reached does not keep the instance registered here.
-		notified, err := s.ssm.Deregister(ctx)
+		dereg, notified, err := s.ssm.Deregister(ctx)
 		if err != nil {
 			return ModeChange{}, err
 		}
-		out.Deregistered, out.SSMNotified = true, notified
+		out.Deregistered, out.SSMNotified = dereg, notified
 	}
 	if st.Mode != mode {
 		st.Mode, st.ModeTime = mode, s.opts.Now().UTC()
@@ -618,34 +619,6 @@ func (s *Service) Allocation(ctx context.Context, clusterID int, usageType strin
 		}
 	}
 	return 0, false, false, nil
-}
-
-// DailyUsage is the usage Smart Licensing reports to SSM for one UTC day
-// (LI-02): each allocation type's smoothed peak of that day over the whole
-// deployment, rounded up to whole licences, by pmpPlus, smpPlus and
-// recordingStreaming (recording and streaming peaks added, as SSM sells
-// them as one licence).
-func (s *Service) DailyUsage(ctx context.Context, day time.Time) (map[string]int, error) {
-	day = compliance.Day(day)
-	// One interval either side, so that the smoothing of the day's edges
-	// sees its real neighbours (LI-64).
-	u, err := s.col.Usage(ctx, 0, day.Add(-compliance.Interval), day.Add(24*time.Hour+compliance.Interval))
-	if err != nil {
-		return nil, err
-	}
-	peak := func(typ string) int {
-		for _, p := range u.ScaledPeaks[typ] {
-			if p.Day.Equal(day) {
-				return (p.Peak + Scale - 1) / Scale
-			}
-		}
-		return 0
-	}
-	return map[string]int{
-		AllocPMPPlus:         peak(TypePMP),
-		AllocSMPPlus:         peak(TypeSMPPlus),
-		"recordingStreaming": peak(TypeRecording) + peak(TypeStreaming),
-	}, nil
 }
 
 // CurrentMode reads the stored mode (not the latest evaluation's), for
