@@ -10,6 +10,7 @@ import (
 
 	"github.com/switchboardhq/switchboard/server/app"
 	"github.com/switchboardhq/switchboard/server/auth"
+	"github.com/switchboardhq/switchboard/server/licensing"
 	"github.com/switchboardhq/switchboard/server/platform/config"
 )
 
@@ -41,6 +42,10 @@ func TestDemoSSM(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer a.Close()
+	// As the administrator would in Settings › Licensing.
+	if _, err := a.LicenseStatus().SetMode(ctx, licensing.ModeSmart, false); err != nil {
+		t.Fatal(err)
+	}
 	st, err := a.SmartLicensing().Register(ctx, tokens[0], false)
 	if err != nil || st.VirtualAccount != demoSSMAccounts[0].name {
 		t.Fatalf("register with the demo token: %+v %v", st, err)
