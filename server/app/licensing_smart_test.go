@@ -3,10 +3,13 @@ package app
 import (
 	"context"
 	"testing"
+	"time"
 
 	"connectrpc.com/connect"
 
+	switchboard "github.com/switchboardhq/switchboard/clients/go"
 	licensingv1 "github.com/switchboardhq/switchboard/gen/switchboard/licensing/v1"
+	"github.com/switchboardhq/switchboard/server/licensing/smart"
 	ssmsim "github.com/switchboardhq/switchboard/sim/ssm"
 )
 
@@ -33,14 +36,35 @@ func TestLicensingWithSmartRegistration(t *testing.T) {
 		if _, err := c.Licensing.SetAllocation(ctx, connect.NewRequest(allocation(50, 0, 0, 0, false))); err != nil {
 			t.Fatal(err)
 		}
-		res, err := c.Licensing.GetLicenseDetails(ctx, connect.NewRequest(&licensingv1.GetLicenseDetailsRequest{}))
-		if err != nil {
-			t.Fatal(err)
-		}
-		meet := box(res.Msg, licensingv1.Feature_FEATURE_MEETINGS)
+		meet := box(detailsOf(t, c), licensingv1.Feature_FEATURE_MEETINGS)
 		if meet.GetSsmCompliance() != licensingv1.SsmCompliance_SSM_COMPLIANCE_SHORTFALL || meet.GetSsmPurchased()["pmpPlus"] != 40 ||
 			meet.GetStatus() != licensingv1.LicenseStatus_LICENSE_STATUS_IN_COMPLIANCE {
 			t.Fatalf("50 allocated, 40 purchased: %v", meet)
+		}
+
+		// SSM's answer to a usage report is shown too (LI-02): with 40
+		// allocated of 40 purchased, a day at 45 makes SSM find PMP Plus
+		// out of compliance, while the local status is computed as before.
+		if _, err := c.Licensing.SetAllocation(ctx, connect.NewRequest(allocation(40, 0, 0, 0, false))); err != nil {
+			t.Fatal(err)
+		}
+		if m := box(detailsOf(t, c), licensingv1.Feature_FEATURE_MEETINGS); m.GetSsmCompliance() != licensingv1.SsmCompliance_SSM_COMPLIANCE_IN_COMPLIANCE {
+			t.Fatalf("40 of 40: %v", m)
+		}
+		day := time.Date(2026, 3, 3, 0, 0, 0, 0, time.UTC)
+		for i := range 5 {
+			if err := s.app.db.Ent.LicenseSample.Create().SetBridgeID(1).SetHostID("host-a").
+				SetTime(day.Add(9*time.Hour + time.Duration(i)*5*time.Minute)).SetPmp(45).Exec(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		s.clk.Set(day.AddDate(0, 0, 1).Add(30 * time.Minute))
+		s.runJob(t, smart.JobUsageReport)
+		if _, err := s.app.LicenseStatus().Evaluate(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if m := box(detailsOf(t, c), licensingv1.Feature_FEATURE_MEETINGS); m.GetSsmCompliance() != licensingv1.SsmCompliance_SSM_COMPLIANCE_SHORTFALL {
+			t.Fatalf("SSM's answer to 45 used of 40: %v", m)
 		}
 
 		// Leaving Smart deregisters, and SSM hears of it.
@@ -78,4 +102,13 @@ func TestLicensingWithSmartRegistration(t *testing.T) {
 			t.Fatalf("leave Smart with SSM down: %v %v", mode, err)
 		}
 	})
+}
+
+func detailsOf(t *testing.T, c *switchboard.Client) *licensingv1.GetLicenseDetailsResponse {
+	t.Helper()
+	res, err := c.Licensing.GetLicenseDetails(context.Background(), connect.NewRequest(&licensingv1.GetLicenseDetailsRequest{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res.Msg
 }

@@ -65,16 +65,22 @@ var entitlementTypes = map[ssm.Entitlement]string{
 	ssm.Customization:      "customization",
 }
 
-func (c smartCounts) Purchased(ctx context.Context) (map[string]int, bool, error) {
+func (c smartCounts) Purchased(ctx context.Context) (map[string]int, map[string]bool, bool, error) {
 	st, err := c.s.Status(ctx)
 	if err != nil || !st.Registered || st.LastAuthorizationRenewal.IsZero() {
-		return nil, false, err
+		return nil, nil, false, err
 	}
 	out := map[string]int{}
 	for e, typ := range entitlementTypes {
 		out[typ] = st.Purchased[e]
 	}
-	return out, true, nil
+	ooc := map[string]bool{}
+	for _, l := range st.ComplianceLines {
+		if l.Status == ssm.OutOfCompliance {
+			ooc[entitlementTypes[l.Tag]] = true
+		}
+	}
+	return out, ooc, true, nil
 }
 
 func (c smartCounts) Deregister(ctx context.Context) (deregistered, notified bool, err error) {

@@ -127,8 +127,11 @@ type scopeInput struct {
 	since       time.Time // Alarm 1 start, zero when none
 	missingKey  []string  // Traditional: bridges without an activation key
 	durations   compliance.Durations
-	// ssm is what SSM counts as purchased (Smart), nil when unknown.
-	ssm map[string]int
+	// ssm is what SSM counts as purchased (Smart), nil when unknown;
+	// ssmReported the types SSM's last usage-report answer found out of
+	// compliance.
+	ssm         map[string]int
+	ssmReported map[string]bool
 }
 
 // evaluateScope computes the three boxes and the new Alarm 1 start.
@@ -189,7 +192,8 @@ func meetingsBox(in scopeInput) (Box, time.Time) {
 	if in.ssm != nil {
 		b.SSMKnown = true
 		b.SSMPurchased = map[string]int{AllocPMPPlus: in.ssm[AllocPMPPlus], AllocSMPPlus: in.ssm[AllocSMPPlus]}
-		b.SSMShortfall = in.ssm[AllocPMPPlus] < in.alloc.PMPPlus || in.ssm[AllocSMPPlus] < in.alloc.SMPPlus
+		b.SSMShortfall = in.ssm[AllocPMPPlus] < in.alloc.PMPPlus || in.ssm[AllocSMPPlus] < in.alloc.SMPPlus ||
+			in.ssmReported[AllocPMPPlus] || in.ssmReported[AllocSMPPlus]
 	}
 	return b, e.Since
 }
@@ -242,7 +246,7 @@ func recordingBox(in scopeInput) Box {
 	if in.ssm != nil {
 		b.SSMKnown = true
 		b.SSMPurchased = map[string]int{"recordingStreaming": in.ssm["recordingStreaming"]}
-		b.SSMShortfall = in.ssm["recordingStreaming"] < in.alloc.Recording+in.alloc.Streaming
+		b.SSMShortfall = in.ssm["recordingStreaming"] < in.alloc.Recording+in.alloc.Streaming || in.ssmReported["recordingStreaming"]
 	}
 	return b
 }

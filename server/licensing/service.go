@@ -20,8 +20,10 @@ import (
 type SSM interface {
 	// Purchased returns what SSM's last good authorization counts as
 	// purchased, by pmpPlus, smpPlus, recordingStreaming and
-	// customization; ok is false before the first authorization.
-	Purchased(ctx context.Context) (counts map[string]int, ok bool, err error)
+	// customization, and the types its answer to the last usage report
+	// found out of compliance (LI-02); ok is false before the first
+	// authorization.
+	Purchased(ctx context.Context) (counts map[string]int, outOfCompliance map[string]bool, ok bool, err error)
 	// Deregister releases the instance from SSM; a no-op when it is not
 	// registered (deregistered false). notified is false when SSM could
 	// not be told (LI-77).
@@ -174,16 +176,17 @@ func (s *Service) evaluateLocked(ctx context.Context) (*Snapshot, error) {
 			alloc = *st.Allocations
 		}
 		var counts map[string]int
+		var reported map[string]bool
 		if s.ssm != nil {
-			if c, ok, err := s.ssm.Purchased(ctx); err != nil {
+			if c, ooc, ok, err := s.ssm.Purchased(ctx); err != nil {
 				s.log.WarnContext(ctx, "smart licensing counts", slog.Any("error", err))
 			} else if ok {
-				counts = c
+				counts, reported = c, ooc
 			}
 		}
 		boxes, since := evaluateScope(scopeInput{now: now, peaks: u.ScaledPeaks, alloc: alloc,
 			trials: mergeTrials(st.Trials, infos...), since: st.Enforcement[DeploymentScope],
-			durations: s.opts.Durations, ssm: counts})
+			durations: s.opts.Durations, ssm: counts, ssmReported: reported})
 		setSince(DeploymentScope, since)
 		snap.Scopes = []Scope{{Key: DeploymentScope, Boxes: boxes}}
 	case ModeTraditional:
