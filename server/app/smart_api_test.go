@@ -3,8 +3,6 @@ package app
 import (
 	"context"
 	"encoding/json"
-	"log/slog"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -25,7 +23,6 @@ import (
 	"github.com/switchboardhq/switchboard/server/licensing"
 	"github.com/switchboardhq/switchboard/server/licensing/smart"
 	"github.com/switchboardhq/switchboard/server/notifications"
-	"github.com/switchboardhq/switchboard/server/platform/config"
 	"github.com/switchboardhq/switchboard/server/platform/database/databasetest"
 	ssmsim "github.com/switchboardhq/switchboard/sim/ssm"
 )
@@ -61,14 +58,7 @@ func startSmart(t *testing.T, dialect string, opts ...func(*smart.Options)) *sma
 			t.Fatal(err)
 		}
 	}
-	cfg := config.Default()
-	cfg.Server.Plaintext = true
-	cfg.Server.ShutdownTimeout = 5 * time.Second
-	cfg.Storage.DataDir = t.TempDir()
-	cfg.Bootstrap.AdminPassword = adminPassword
-	if dialect == "postgres" {
-		cfg.Storage.DatabaseURL = databasetest.NewPostgresURL(t)
-	}
+	cfg := testConfig(t, dialect)
 	cfg.SSM.URL = sim.URL()
 	cfg.SSM.CAFile = filepath.Join(t.TempDir(), "ssm-ca.pem")
 	if err := os.WriteFile(cfg.SSM.CAFile, sim.CACertPEM(), 0o600); err != nil {
@@ -77,33 +67,12 @@ func startSmart(t *testing.T, dialect string, opts ...func(*smart.Options)) *sma
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	logs := &syncBuffer{}
-	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	ctx, cancel := context.WithCancel(context.Background())
 	so := smart.Options{Now: clk.Now, NoSchedule: true}
 	for _, o := range opts {
 		o(&so)
 	}
-	a, err := New(ctx, cfg, log, Options{HashParams: cheap, Stdout: logs, Smart: so})
-	if err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- a.Serve(ctx, ln) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("serve: %v", err)
-		}
-		a.Close()
-	})
-	s := &testServer{app: a, url: "http://" + ln.Addr().String(), addr: ln.Addr().String(), logs: logs}
-	s.waitReady(t)
+	s, _ := serveWith(t, cfg, "127.0.0.1:0", func(o *Options) { o.Smart = so })
+	a, ctx := s.app, context.Background()
 	// Smart Licensing acts only in Smart mode (LI-06), chosen as an
 	// administrator would; a test overriding Active tests the other case.
 	if so.Active == nil {
