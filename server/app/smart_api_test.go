@@ -23,7 +23,6 @@ import (
 	"github.com/switchboardhq/switchboard/server/licensing"
 	"github.com/switchboardhq/switchboard/server/licensing/smart"
 	"github.com/switchboardhq/switchboard/server/notifications"
-	"github.com/switchboardhq/switchboard/server/platform/database/databasetest"
 	ssmsim "github.com/switchboardhq/switchboard/sim/ssm"
 )
 
@@ -117,177 +116,174 @@ func (s *smartServer) runJob(t *testing.T, name string) {
 // (LI-82) and the credential and token in no response, log or audit
 // record.
 func TestSmartLicensingAPI(t *testing.T) {
-	for _, d := range databasetest.Dialects() {
-		t.Run(d, func(t *testing.T) {
-			t.Parallel()
-			s := startSmart(t, d)
-			ctx := context.Background()
-			c, err := sdk(t, s.testServer, false, "admin", adminPassword)
-			if err != nil {
-				t.Fatal(err)
+	eachDialect(t, func(t *testing.T, d string) {
+		s := startSmart(t, d)
+		ctx := context.Background()
+		c, err := sdk(t, s.testServer, false, "admin", adminPassword)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sl := c.SmartLicensing
+		var responses []proto.Message
+		var tokens []string
+		var creds []string
+		// keep collects a response, and the credentials SSM holds at
+		// that moment (they change with every registration).
+		keep := func(m proto.Message) {
+			responses = append(responses, m)
+			for _, in := range s.sim.Instances() {
+				creds = append(creds, in.Credential)
 			}
-			sl := c.SmartLicensing
-			var responses []proto.Message
-			var tokens []string
-			var creds []string
-			// keep collects a response, and the credentials SSM holds at
-			// that moment (they change with every registration).
-			keep := func(m proto.Message) {
-				responses = append(responses, m)
-				for _, in := range s.sim.Instances() {
-					creds = append(creds, in.Credential)
+		}
+
+		got, err := sl.GetSmartLicensing(ctx, connect.NewRequest(&licensingv1.GetSmartLicensingRequest{}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		v := got.Msg.GetSmartLicensing()
+		if v.GetState() != licensingv1.RegistrationState_REGISTRATION_STATE_UNREGISTERED || !v.GetSsmConfigured() || !v.GetSmartMode() || v.GetProductInstanceId() == "" {
+			t.Fatalf("fresh: %v", v)
+		}
+
+		tok := s.token(t, "VA1")
+		tokens = append(tokens, tok)
+		reg, err := sl.Register(ctx, connect.NewRequest(&licensingv1.RegisterRequest{Token: tok}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		keep(reg.Msg)
+		v = reg.Msg.GetSmartLicensing()
+		if v.GetState() != licensingv1.RegistrationState_REGISTRATION_STATE_REGISTERED || v.GetVirtualAccount() != "VA1" ||
+			v.GetRegisterTime() == nil || v.GetLastAuthorizationRenewalTime() == nil || v.GetNextAuthorizationRenewalTime() == nil ||
+			v.GetLastRegistrationRenewalTime() == nil || v.GetNextRegistrationRenewalTime() == nil || purchased(v, "PMP_PLUS") != 10 {
+			t.Fatalf("registered: %v", v)
+		}
+		_, err = sl.Register(ctx, connect.NewRequest(&licensingv1.RegisterRequest{Token: tok, Force: true}))
+		if connect.CodeOf(err) != connect.CodeFailedPrecondition {
+			t.Fatalf("second Register: %v", err)
+		}
+
+		// Renew Authorization Now shows a purchase (LI-73).
+		if err := s.sim.SetPurchased("VA1", ssmsim.PMPPlus, 15); err != nil {
+			t.Fatal(err)
+		}
+		ra, err := sl.RenewAuthorization(ctx, connect.NewRequest(&licensingv1.RenewAuthorizationRequest{}))
+		if err != nil || purchased(ra.Msg.GetSmartLicensing(), "PMP_PLUS") != 15 || s.sim.Count(ssmsim.OpRenewAuthorization) != 1 {
+			t.Fatalf("renew authorization: %v", err)
+		}
+		keep(ra.Msg)
+		// The midnight job, through the registry (LI-72).
+		s.clk.Set(time.Date(2026, 3, 4, 0, 0, 3, 0, time.UTC))
+		s.runJob(t, smart.JobRenewAuthorization)
+		s.runJob(t, smart.JobRenewAuthorization)
+		if n := s.sim.Count(ssmsim.OpRenewAuthorization); n != 2 {
+			t.Fatalf("after midnight: %d renewals, want 2", n)
+		}
+		// REST: Renew Registration Now (LI-75).
+		status, body := s.restCall(t, route{http.MethodPost, "/api/v1/licensing/smart/renew-registration"}, "{}", bearer(c.Token()))
+		if status != http.StatusOK || !strings.Contains(body, "REGISTRATION_STATE_REGISTERED") || s.sim.Count(ssmsim.OpRenewRegistration) != 1 {
+			t.Fatalf("REST renew registration: %d %s", status, body)
+		}
+		restBodies := []string{body}
+		keep(ra.Msg)
+
+		// Reregister to VA2 (LI-76), over REST.
+		tok2 := s.token(t, "VA2")
+		tokens = append(tokens, tok2)
+		status, body = s.restCall(t, route{http.MethodPost, "/api/v1/licensing/smart/reregister"}, `{"token":"`+tok2+`"}`, bearer(c.Token()))
+		var rr struct {
+			SmartLicensing struct {
+				VirtualAccount string
+				Purchased      []struct {
+					Tag   string
+					Count int
 				}
 			}
+		}
+		if err := json.Unmarshal([]byte(body), &rr); err != nil || status != http.StatusOK || rr.SmartLicensing.VirtualAccount != "VA2" {
+			t.Fatalf("REST reregister: %d %s", status, body)
+		}
+		restBodies = append(restBodies, body)
+		keep(ra.Msg)
+		status, body = s.restCall(t, route{http.MethodGet, "/api/v1/licensing/smart"}, "", bearer(c.Token()))
+		if status != http.StatusOK || !strings.Contains(body, `"virtualAccount":"VA2"`) {
+			t.Fatalf("REST get: %d %s", status, body)
+		}
+		restBodies = append(restBodies, body)
 
-			got, err := sl.GetSmartLicensing(ctx, connect.NewRequest(&licensingv1.GetSmartLicensingRequest{}))
-			if err != nil {
-				t.Fatal(err)
-			}
-			v := got.Msg.GetSmartLicensing()
-			if v.GetState() != licensingv1.RegistrationState_REGISTRATION_STATE_UNREGISTERED || !v.GetSsmConfigured() || !v.GetSmartMode() || v.GetProductInstanceId() == "" {
-				t.Fatalf("fresh: %v", v)
-			}
+		// Deregister with SSM down (LI-77), then the forced
+		// registration (LI-71).
+		if err := s.sim.SetUnreachable(true); err != nil {
+			t.Fatal(err)
+		}
+		dr, err := sl.Deregister(ctx, connect.NewRequest(&licensingv1.DeregisterRequest{}))
+		if err != nil || dr.Msg.GetSsmNotified() || dr.Msg.GetSmartLicensing().GetState() != licensingv1.RegistrationState_REGISTRATION_STATE_UNREGISTERED {
+			t.Fatalf("deregister with SSM down: %v %v", dr, err)
+		}
+		keep(dr.Msg)
+		if err := s.sim.SetUnreachable(false); err != nil {
+			t.Fatal(err)
+		}
+		tok3 := s.token(t, "VA1")
+		tokens = append(tokens, tok3)
+		_, err = sl.Register(ctx, connect.NewRequest(&licensingv1.RegisterRequest{Token: tok3}))
+		if connect.CodeOf(err) != connect.CodeAlreadyExists {
+			t.Fatalf("unforced Register after a local deregistration: %v", err)
+		}
+		reg, err = sl.Register(ctx, connect.NewRequest(&licensingv1.RegisterRequest{Token: tok3, Force: true}))
+		if err != nil || reg.Msg.GetSmartLicensing().GetVirtualAccount() != "VA1" {
+			t.Fatalf("forced Register: %v", err)
+		}
+		keep(reg.Msg)
+		dr, err = sl.Deregister(ctx, connect.NewRequest(&licensingv1.DeregisterRequest{}))
+		if err != nil || !dr.Msg.GetSsmNotified() || len(s.sim.Instances()) != 0 {
+			t.Fatalf("deregister: %v %v", dr, err)
+		}
+		keep(dr.Msg)
 
-			tok := s.token(t, "VA1")
-			tokens = append(tokens, tok)
-			reg, err := sl.Register(ctx, connect.NewRequest(&licensingv1.RegisterRequest{Token: tok}))
-			if err != nil {
-				t.Fatal(err)
+		// One audit record per action.
+		for proc, want := range map[string]int{
+			licensingv1connect.SmartLicensingServiceRegisterProcedure:           4,
+			licensingv1connect.SmartLicensingServiceRenewAuthorizationProcedure: 1,
+			licensingv1connect.SmartLicensingServiceRenewRegistrationProcedure:  1,
+			licensingv1connect.SmartLicensingServiceReregisterProcedure:         1,
+			licensingv1connect.SmartLicensingServiceDeregisterProcedure:         2,
+			smart.JobRenewAuthorization:                                         1,
+		} {
+			n, err := s.app.db.Ent.AuditEvent.Query().Where(auditevent.Action(proc)).Count(ctx)
+			if err != nil || n != want {
+				t.Errorf("%s: %d audit records, want %d (%v)", proc, n, want, err)
 			}
-			keep(reg.Msg)
-			v = reg.Msg.GetSmartLicensing()
-			if v.GetState() != licensingv1.RegistrationState_REGISTRATION_STATE_REGISTERED || v.GetVirtualAccount() != "VA1" ||
-				v.GetRegisterTime() == nil || v.GetLastAuthorizationRenewalTime() == nil || v.GetNextAuthorizationRenewalTime() == nil ||
-				v.GetLastRegistrationRenewalTime() == nil || v.GetNextRegistrationRenewalTime() == nil || purchased(v, "PMP_PLUS") != 10 {
-				t.Fatalf("registered: %v", v)
-			}
-			_, err = sl.Register(ctx, connect.NewRequest(&licensingv1.RegisterRequest{Token: tok, Force: true}))
-			if connect.CodeOf(err) != connect.CodeFailedPrecondition {
-				t.Fatalf("second Register: %v", err)
-			}
+		}
+		outcomes, _ := s.app.db.Ent.AuditEvent.Query().Where(auditevent.Action(licensingv1connect.SmartLicensingServiceRegisterProcedure)).
+			Select(auditevent.FieldOutcome).Strings(ctx)
+		slices.Sort(outcomes)
+		if !slices.Equal(outcomes, []string{"ALREADY_EXISTS", "FAILED_PRECONDITION", "OK", "OK"}) {
+			t.Errorf("register outcomes %v", outcomes)
+		}
 
-			// Renew Authorization Now shows a purchase (LI-73).
-			if err := s.sim.SetPurchased("VA1", ssmsim.PMPPlus, 15); err != nil {
-				t.Fatal(err)
-			}
-			ra, err := sl.RenewAuthorization(ctx, connect.NewRequest(&licensingv1.RenewAuthorizationRequest{}))
-			if err != nil || purchased(ra.Msg.GetSmartLicensing(), "PMP_PLUS") != 15 || s.sim.Count(ssmsim.OpRenewAuthorization) != 1 {
-				t.Fatalf("renew authorization: %v", err)
-			}
-			keep(ra.Msg)
-			// The midnight job, through the registry (LI-72).
-			s.clk.Set(time.Date(2026, 3, 4, 0, 0, 3, 0, time.UTC))
-			s.runJob(t, smart.JobRenewAuthorization)
-			s.runJob(t, smart.JobRenewAuthorization)
-			if n := s.sim.Count(ssmsim.OpRenewAuthorization); n != 2 {
-				t.Fatalf("after midnight: %d renewals, want 2", n)
-			}
-			// REST: Renew Registration Now (LI-75).
-			status, body := s.restCall(t, route{http.MethodPost, "/api/v1/licensing/smart/renew-registration"}, "{}", bearer(c.Token()))
-			if status != http.StatusOK || !strings.Contains(body, "REGISTRATION_STATE_REGISTERED") || s.sim.Count(ssmsim.OpRenewRegistration) != 1 {
-				t.Fatalf("REST renew registration: %d %s", status, body)
-			}
-			restBodies := []string{body}
-			keep(ra.Msg)
-
-			// Reregister to VA2 (LI-76), over REST.
-			tok2 := s.token(t, "VA2")
-			tokens = append(tokens, tok2)
-			status, body = s.restCall(t, route{http.MethodPost, "/api/v1/licensing/smart/reregister"}, `{"token":"`+tok2+`"}`, bearer(c.Token()))
-			var rr struct {
-				SmartLicensing struct {
-					VirtualAccount string
-					Purchased      []struct {
-						Tag   string
-						Count int
-					}
+		// No credential and no token anywhere.
+		secrets := append(slices.Clone(tokens), creds...)
+		if len(creds) < 3 {
+			t.Fatalf("collected only %d credentials", len(creds))
+		}
+		var everything []string
+		for _, m := range responses {
+			b, _ := protojson.Marshal(m)
+			everything = append(everything, string(b))
+		}
+		everything = append(everything, restBodies...)
+		everything = append(everything, s.logs.String())
+		details, _ := s.app.db.Ent.AuditEvent.Query().Select(auditevent.FieldDetails).Strings(ctx)
+		everything = append(everything, details...)
+		for _, sec := range secrets {
+			for _, text := range everything {
+				if strings.Contains(text, sec) {
+					t.Fatalf("a secret (%.8s…) appears in a response, the log or the audit trail", sec)
 				}
 			}
-			if err := json.Unmarshal([]byte(body), &rr); err != nil || status != http.StatusOK || rr.SmartLicensing.VirtualAccount != "VA2" {
-				t.Fatalf("REST reregister: %d %s", status, body)
-			}
-			restBodies = append(restBodies, body)
-			keep(ra.Msg)
-			status, body = s.restCall(t, route{http.MethodGet, "/api/v1/licensing/smart"}, "", bearer(c.Token()))
-			if status != http.StatusOK || !strings.Contains(body, `"virtualAccount":"VA2"`) {
-				t.Fatalf("REST get: %d %s", status, body)
-			}
-			restBodies = append(restBodies, body)
-
-			// Deregister with SSM down (LI-77), then the forced
-			// registration (LI-71).
-			if err := s.sim.SetUnreachable(true); err != nil {
-				t.Fatal(err)
-			}
-			dr, err := sl.Deregister(ctx, connect.NewRequest(&licensingv1.DeregisterRequest{}))
-			if err != nil || dr.Msg.GetSsmNotified() || dr.Msg.GetSmartLicensing().GetState() != licensingv1.RegistrationState_REGISTRATION_STATE_UNREGISTERED {
-				t.Fatalf("deregister with SSM down: %v %v", dr, err)
-			}
-			keep(dr.Msg)
-			if err := s.sim.SetUnreachable(false); err != nil {
-				t.Fatal(err)
-			}
-			tok3 := s.token(t, "VA1")
-			tokens = append(tokens, tok3)
-			_, err = sl.Register(ctx, connect.NewRequest(&licensingv1.RegisterRequest{Token: tok3}))
-			if connect.CodeOf(err) != connect.CodeAlreadyExists {
-				t.Fatalf("unforced Register after a local deregistration: %v", err)
-			}
-			reg, err = sl.Register(ctx, connect.NewRequest(&licensingv1.RegisterRequest{Token: tok3, Force: true}))
-			if err != nil || reg.Msg.GetSmartLicensing().GetVirtualAccount() != "VA1" {
-				t.Fatalf("forced Register: %v", err)
-			}
-			keep(reg.Msg)
-			dr, err = sl.Deregister(ctx, connect.NewRequest(&licensingv1.DeregisterRequest{}))
-			if err != nil || !dr.Msg.GetSsmNotified() || len(s.sim.Instances()) != 0 {
-				t.Fatalf("deregister: %v %v", dr, err)
-			}
-			keep(dr.Msg)
-
-			// One audit record per action.
-			for proc, want := range map[string]int{
-				licensingv1connect.SmartLicensingServiceRegisterProcedure:           4,
-				licensingv1connect.SmartLicensingServiceRenewAuthorizationProcedure: 1,
-				licensingv1connect.SmartLicensingServiceRenewRegistrationProcedure:  1,
-				licensingv1connect.SmartLicensingServiceReregisterProcedure:         1,
-				licensingv1connect.SmartLicensingServiceDeregisterProcedure:         2,
-				smart.JobRenewAuthorization:                                         1,
-			} {
-				n, err := s.app.db.Ent.AuditEvent.Query().Where(auditevent.Action(proc)).Count(ctx)
-				if err != nil || n != want {
-					t.Errorf("%s: %d audit records, want %d (%v)", proc, n, want, err)
-				}
-			}
-			outcomes, _ := s.app.db.Ent.AuditEvent.Query().Where(auditevent.Action(licensingv1connect.SmartLicensingServiceRegisterProcedure)).
-				Select(auditevent.FieldOutcome).Strings(ctx)
-			slices.Sort(outcomes)
-			if !slices.Equal(outcomes, []string{"ALREADY_EXISTS", "FAILED_PRECONDITION", "OK", "OK"}) {
-				t.Errorf("register outcomes %v", outcomes)
-			}
-
-			// No credential and no token anywhere.
-			secrets := append(slices.Clone(tokens), creds...)
-			if len(creds) < 3 {
-				t.Fatalf("collected only %d credentials", len(creds))
-			}
-			var everything []string
-			for _, m := range responses {
-				b, _ := protojson.Marshal(m)
-				everything = append(everything, string(b))
-			}
-			everything = append(everything, restBodies...)
-			everything = append(everything, s.logs.String())
-			details, _ := s.app.db.Ent.AuditEvent.Query().Select(auditevent.FieldDetails).Strings(ctx)
-			everything = append(everything, details...)
-			for _, sec := range secrets {
-				for _, text := range everything {
-					if strings.Contains(text, sec) {
-						t.Fatalf("a secret (%.8s…) appears in a response, the log or the audit trail", sec)
-					}
-				}
-			}
-		})
-	}
+		}
+	})
 }
 
 func purchased(v *licensingv1.SmartLicensing, tag string) int32 {
