@@ -3,6 +3,7 @@
 package ent
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -19,6 +20,8 @@ type LicenseSample struct {
 	ID int `json:"id,omitempty"`
 	// BridgeID holds the value of the "bridge_id" field.
 	BridgeID int `json:"bridge_id,omitempty"`
+	// ClusterID holds the value of the "cluster_id" field.
+	ClusterID int `json:"cluster_id,omitempty"`
 	// HostID holds the value of the "host_id" field.
 	HostID string `json:"host_id,omitempty"`
 	// Time holds the value of the "time" field.
@@ -36,7 +39,9 @@ type LicenseSample struct {
 	// Rec holds the value of the "rec" field.
 	Rec float64 `json:"rec,omitempty"`
 	// Str holds the value of the "str" field.
-	Str          float64 `json:"str,omitempty"`
+	Str float64 `json:"str,omitempty"`
+	// Extra holds the value of the "extra" field.
+	Extra        map[string]float64 `json:"extra,omitempty"`
 	selectValues sql.SelectValues
 }
 
@@ -45,9 +50,11 @@ func (*LicenseSample) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
+		case licensesample.FieldExtra:
+			values[i] = new([]byte)
 		case licensesample.FieldPmp, licensesample.FieldPmpAssigned, licensesample.FieldSmpAud, licensesample.FieldSmpPtp, licensesample.FieldSmpFull, licensesample.FieldRec, licensesample.FieldStr:
 			values[i] = new(sql.NullFloat64)
-		case licensesample.FieldID, licensesample.FieldBridgeID:
+		case licensesample.FieldID, licensesample.FieldBridgeID, licensesample.FieldClusterID:
 			values[i] = new(sql.NullInt64)
 		case licensesample.FieldHostID:
 			values[i] = new(sql.NullString)
@@ -79,6 +86,12 @@ func (_m *LicenseSample) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field bridge_id", values[i])
 			} else if value.Valid {
 				_m.BridgeID = int(value.Int64)
+			}
+		case licensesample.FieldClusterID:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field cluster_id", values[i])
+			} else if value.Valid {
+				_m.ClusterID = int(value.Int64)
 			}
 		case licensesample.FieldHostID:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -134,6 +147,14 @@ func (_m *LicenseSample) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.Str = value.Float64
 			}
+		case licensesample.FieldExtra:
+			if value, ok := values[i].(*[]byte); !ok {
+				return fmt.Errorf("unexpected type %T for field extra", values[i])
+			} else if value != nil && len(*value) > 0 {
+				if err := json.Unmarshal(*value, &_m.Extra); err != nil {
+					return fmt.Errorf("unmarshal field extra: %w", err)
+				}
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -173,6 +194,9 @@ func (_m *LicenseSample) String() string {
 	builder.WriteString("bridge_id=")
 	builder.WriteString(fmt.Sprintf("%v", _m.BridgeID))
 	builder.WriteString(", ")
+	builder.WriteString("cluster_id=")
+	builder.WriteString(fmt.Sprintf("%v", _m.ClusterID))
+	builder.WriteString(", ")
 	builder.WriteString("host_id=")
 	builder.WriteString(_m.HostID)
 	builder.WriteString(", ")
@@ -199,6 +223,9 @@ func (_m *LicenseSample) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("str=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Str))
+	builder.WriteString(", ")
+	builder.WriteString("extra=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Extra))
 	builder.WriteByte(')')
 	return builder.String()
 }

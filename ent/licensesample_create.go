@@ -28,6 +28,20 @@ func (_c *LicenseSampleCreate) SetBridgeID(v int) *LicenseSampleCreate {
 	return _c
 }
 
+// SetClusterID sets the "cluster_id" field.
+func (_c *LicenseSampleCreate) SetClusterID(v int) *LicenseSampleCreate {
+	_c.mutation.SetClusterID(v)
+	return _c
+}
+
+// SetNillableClusterID sets the "cluster_id" field if the given value is not nil.
+func (_c *LicenseSampleCreate) SetNillableClusterID(v *int) *LicenseSampleCreate {
+	if v != nil {
+		_c.SetClusterID(*v)
+	}
+	return _c
+}
+
 // SetHostID sets the "host_id" field.
 func (_c *LicenseSampleCreate) SetHostID(v string) *LicenseSampleCreate {
 	_c.mutation.SetHostID(v)
@@ -138,6 +152,12 @@ func (_c *LicenseSampleCreate) SetNillableStr(v *float64) *LicenseSampleCreate {
 	return _c
 }
 
+// SetExtra sets the "extra" field.
+func (_c *LicenseSampleCreate) SetExtra(v map[string]float64) *LicenseSampleCreate {
+	_c.mutation.SetExtra(v)
+	return _c
+}
+
 // Mutation returns the LicenseSampleMutation object of the builder.
 func (_c *LicenseSampleCreate) Mutation() *LicenseSampleMutation {
 	return _c.mutation
@@ -173,6 +193,10 @@ func (_c *LicenseSampleCreate) ExecX(ctx context.Context) {
 
 // defaults sets the default values of the builder before save.
 func (_c *LicenseSampleCreate) defaults() {
+	if _, ok := _c.mutation.ClusterID(); !ok {
+		v := licensesample.DefaultClusterID
+		_c.mutation.SetClusterID(v)
+	}
 	if _, ok := _c.mutation.Pmp(); !ok {
 		v := licensesample.DefaultPmp
 		_c.mutation.SetPmp(v)
@@ -207,6 +231,9 @@ func (_c *LicenseSampleCreate) defaults() {
 func (_c *LicenseSampleCreate) check() error {
 	if _, ok := _c.mutation.BridgeID(); !ok {
 		return &ValidationError{Name: "bridge_id", err: errors.New(`ent: missing required field "LicenseSample.bridge_id"`)}
+	}
+	if _, ok := _c.mutation.ClusterID(); !ok {
+		return &ValidationError{Name: "cluster_id", err: errors.New(`ent: missing required field "LicenseSample.cluster_id"`)}
 	}
 	if _, ok := _c.mutation.HostID(); !ok {
 		return &ValidationError{Name: "host_id", err: errors.New(`ent: missing required field "LicenseSample.host_id"`)}
@@ -271,6 +298,10 @@ func (_c *LicenseSampleCreate) createSpec() (*LicenseSample, *sqlgraph.CreateSpe
 		_spec.SetField(licensesample.FieldBridgeID, field.TypeInt, value)
 		_node.BridgeID = value
 	}
+	if value, ok := _c.mutation.ClusterID(); ok {
+		_spec.SetField(licensesample.FieldClusterID, field.TypeInt, value)
+		_node.ClusterID = value
+	}
 	if value, ok := _c.mutation.HostID(); ok {
 		_spec.SetField(licensesample.FieldHostID, field.TypeString, value)
 		_node.HostID = value
@@ -306,6 +337,10 @@ func (_c *LicenseSampleCreate) createSpec() (*LicenseSample, *sqlgraph.CreateSpe
 	if value, ok := _c.mutation.Str(); ok {
 		_spec.SetField(licensesample.FieldStr, field.TypeFloat64, value)
 		_node.Str = value
+	}
+	if value, ok := _c.mutation.Extra(); ok {
+		_spec.SetField(licensesample.FieldExtra, field.TypeJSON, value)
+		_node.Extra = value
 	}
 	return _node, _spec
 }
@@ -485,6 +520,24 @@ func (u *LicenseSampleUpsert) AddStr(v float64) *LicenseSampleUpsert {
 	return u
 }
 
+// SetExtra sets the "extra" field.
+func (u *LicenseSampleUpsert) SetExtra(v map[string]float64) *LicenseSampleUpsert {
+	u.Set(licensesample.FieldExtra, v)
+	return u
+}
+
+// UpdateExtra sets the "extra" field to the value that was provided on create.
+func (u *LicenseSampleUpsert) UpdateExtra() *LicenseSampleUpsert {
+	u.SetExcluded(licensesample.FieldExtra)
+	return u
+}
+
+// ClearExtra clears the value of the "extra" field.
+func (u *LicenseSampleUpsert) ClearExtra() *LicenseSampleUpsert {
+	u.SetNull(licensesample.FieldExtra)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create.
 // Using this option is equivalent to using:
 //
@@ -498,6 +551,9 @@ func (u *LicenseSampleUpsertOne) UpdateNewValues() *LicenseSampleUpsertOne {
 	u.create.conflict = append(u.create.conflict, sql.ResolveWith(func(s *sql.UpdateSet) {
 		if _, exists := u.create.mutation.BridgeID(); exists {
 			s.SetIgnore(licensesample.FieldBridgeID)
+		}
+		if _, exists := u.create.mutation.ClusterID(); exists {
+			s.SetIgnore(licensesample.FieldClusterID)
 		}
 		if _, exists := u.create.mutation.HostID(); exists {
 			s.SetIgnore(licensesample.FieldHostID)
@@ -683,6 +739,27 @@ func (u *LicenseSampleUpsertOne) UpdateStr() *LicenseSampleUpsertOne {
 	})
 }
 
+// SetExtra sets the "extra" field.
+func (u *LicenseSampleUpsertOne) SetExtra(v map[string]float64) *LicenseSampleUpsertOne {
+	return u.Update(func(s *LicenseSampleUpsert) {
+		s.SetExtra(v)
+	})
+}
+
+// UpdateExtra sets the "extra" field to the value that was provided on create.
+func (u *LicenseSampleUpsertOne) UpdateExtra() *LicenseSampleUpsertOne {
+	return u.Update(func(s *LicenseSampleUpsert) {
+		s.UpdateExtra()
+	})
+}
+
+// ClearExtra clears the value of the "extra" field.
+func (u *LicenseSampleUpsertOne) ClearExtra() *LicenseSampleUpsertOne {
+	return u.Update(func(s *LicenseSampleUpsert) {
+		s.ClearExtra()
+	})
+}
+
 // Exec executes the query.
 func (u *LicenseSampleUpsertOne) Exec(ctx context.Context) error {
 	if len(u.create.conflict) == 0 {
@@ -861,6 +938,9 @@ func (u *LicenseSampleUpsertBulk) UpdateNewValues() *LicenseSampleUpsertBulk {
 		for _, b := range u.create.builders {
 			if _, exists := b.mutation.BridgeID(); exists {
 				s.SetIgnore(licensesample.FieldBridgeID)
+			}
+			if _, exists := b.mutation.ClusterID(); exists {
+				s.SetIgnore(licensesample.FieldClusterID)
 			}
 			if _, exists := b.mutation.HostID(); exists {
 				s.SetIgnore(licensesample.FieldHostID)
@@ -1044,6 +1124,27 @@ func (u *LicenseSampleUpsertBulk) AddStr(v float64) *LicenseSampleUpsertBulk {
 func (u *LicenseSampleUpsertBulk) UpdateStr() *LicenseSampleUpsertBulk {
 	return u.Update(func(s *LicenseSampleUpsert) {
 		s.UpdateStr()
+	})
+}
+
+// SetExtra sets the "extra" field.
+func (u *LicenseSampleUpsertBulk) SetExtra(v map[string]float64) *LicenseSampleUpsertBulk {
+	return u.Update(func(s *LicenseSampleUpsert) {
+		s.SetExtra(v)
+	})
+}
+
+// UpdateExtra sets the "extra" field to the value that was provided on create.
+func (u *LicenseSampleUpsertBulk) UpdateExtra() *LicenseSampleUpsertBulk {
+	return u.Update(func(s *LicenseSampleUpsert) {
+		s.UpdateExtra()
+	})
+}
+
+// ClearExtra clears the value of the "extra" field.
+func (u *LicenseSampleUpsertBulk) ClearExtra() *LicenseSampleUpsertBulk {
+	return u.Update(func(s *LicenseSampleUpsert) {
+		s.ClearExtra()
 	})
 }
 

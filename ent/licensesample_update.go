@@ -174,6 +174,18 @@ func (_u *LicenseSampleUpdate) AddStr(v float64) *LicenseSampleUpdate {
 	return _u
 }
 
+// SetExtra sets the "extra" field.
+func (_u *LicenseSampleUpdate) SetExtra(v map[string]float64) *LicenseSampleUpdate {
+	_u.mutation.SetExtra(v)
+	return _u
+}
+
+// ClearExtra clears the value of the "extra" field.
+func (_u *LicenseSampleUpdate) ClearExtra() *LicenseSampleUpdate {
+	_u.mutation.ClearExtra()
+	return _u
+}
+
 // Mutation returns the LicenseSampleMutation object of the builder.
 func (_u *LicenseSampleUpdate) Mutation() *LicenseSampleMutation {
 	return _u.mutation
@@ -256,6 +268,12 @@ func (_u *LicenseSampleUpdate) sqlSave(ctx context.Context) (_node int, err erro
 	}
 	if value, ok := _u.mutation.AddedStr(); ok {
 		_spec.AddField(licensesample.FieldStr, field.TypeFloat64, value)
+	}
+	if value, ok := _u.mutation.Extra(); ok {
+		_spec.SetField(licensesample.FieldExtra, field.TypeJSON, value)
+	}
+	if _u.mutation.ExtraCleared() {
+		_spec.ClearField(licensesample.FieldExtra, field.TypeJSON)
 	}
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
@@ -424,6 +442,18 @@ func (_u *LicenseSampleUpdateOne) AddStr(v float64) *LicenseSampleUpdateOne {
 	return _u
 }
 
+// SetExtra sets the "extra" field.
+func (_u *LicenseSampleUpdateOne) SetExtra(v map[string]float64) *LicenseSampleUpdateOne {
+	_u.mutation.SetExtra(v)
+	return _u
+}
+
+// ClearExtra clears the value of the "extra" field.
+func (_u *LicenseSampleUpdateOne) ClearExtra() *LicenseSampleUpdateOne {
+	_u.mutation.ClearExtra()
+	return _u
+}
+
 // Mutation returns the LicenseSampleMutation object of the builder.
 func (_u *LicenseSampleUpdateOne) Mutation() *LicenseSampleMutation {
 	return _u.mutation
@@ -536,6 +566,12 @@ func (_u *LicenseSampleUpdateOne) sqlSave(ctx context.Context) (_node *LicenseSa
 	}
 	if value, ok := _u.mutation.AddedStr(); ok {
 		_spec.AddField(licensesample.FieldStr, field.TypeFloat64, value)
+	}
+	if value, ok := _u.mutation.Extra(); ok {
+		_spec.SetField(licensesample.FieldExtra, field.TypeJSON, value)
+	}
+	if _u.mutation.ExtraCleared() {
+		_spec.ClearField(licensesample.FieldExtra, field.TypeJSON)
 	}
 	_node = &LicenseSample{config: _u.config}
 	_spec.Assign = _node.assignValues

@@ -5106,6 +5106,8 @@ type LicenseSampleMutation struct {
 	id              *int
 	bridge_id       *int
 	addbridge_id    *int
+	cluster_id      *int
+	addcluster_id   *int
 	host_id         *string
 	time            *time.Time
 	pmp             *float64
@@ -5122,6 +5124,7 @@ type LicenseSampleMutation struct {
 	addrec          *float64
 	str             *float64
 	addstr          *float64
+	extra           *map[string]float64
 	clearedFields   map[string]struct{}
 	done            bool
 	oldValue        func(context.Context) (*LicenseSample, error)
@@ -5280,6 +5283,62 @@ func (m *LicenseSampleMutation) AddedBridgeID() (r int, exists bool) {
 func (m *LicenseSampleMutation) ResetBridgeID() {
 	m.bridge_id = nil
 	m.addbridge_id = nil
+}
+
+// SetClusterID sets the "cluster_id" field.
+func (m *LicenseSampleMutation) SetClusterID(i int) {
+	m.cluster_id = &i
+	m.addcluster_id = nil
+}
+
+// ClusterID returns the value of the "cluster_id" field in the mutation.
+func (m *LicenseSampleMutation) ClusterID() (r int, exists bool) {
+	v := m.cluster_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldClusterID returns the old "cluster_id" field's value of the LicenseSample entity.
+// If the LicenseSample object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LicenseSampleMutation) OldClusterID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldClusterID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldClusterID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldClusterID: %w", err)
+	}
+	return oldValue.ClusterID, nil
+}
+
+// AddClusterID adds i to the "cluster_id" field.
+func (m *LicenseSampleMutation) AddClusterID(i int) {
+	if m.addcluster_id != nil {
+		*m.addcluster_id += i
+	} else {
+		m.addcluster_id = &i
+	}
+}
+
+// AddedClusterID returns the value that was added to the "cluster_id" field in this mutation.
+func (m *LicenseSampleMutation) AddedClusterID() (r int, exists bool) {
+	v := m.addcluster_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetClusterID resets all changes to the "cluster_id" field.
+func (m *LicenseSampleMutation) ResetClusterID() {
+	m.cluster_id = nil
+	m.addcluster_id = nil
 }
 
 // SetHostID sets the "host_id" field.
@@ -5746,6 +5805,55 @@ func (m *LicenseSampleMutation) ResetStr() {
 	m.addstr = nil
 }
 
+// SetExtra sets the "extra" field.
+func (m *LicenseSampleMutation) SetExtra(value map[string]float64) {
+	m.extra = &value
+}
+
+// Extra returns the value of the "extra" field in the mutation.
+func (m *LicenseSampleMutation) Extra() (r map[string]float64, exists bool) {
+	v := m.extra
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldExtra returns the old "extra" field's value of the LicenseSample entity.
+// If the LicenseSample object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LicenseSampleMutation) OldExtra(ctx context.Context) (v map[string]float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldExtra is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldExtra requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldExtra: %w", err)
+	}
+	return oldValue.Extra, nil
+}
+
+// ClearExtra clears the value of the "extra" field.
+func (m *LicenseSampleMutation) ClearExtra() {
+	m.extra = nil
+	m.clearedFields[licensesample.FieldExtra] = struct{}{}
+}
+
+// ExtraCleared returns if the "extra" field was cleared in this mutation.
+func (m *LicenseSampleMutation) ExtraCleared() bool {
+	_, ok := m.clearedFields[licensesample.FieldExtra]
+	return ok
+}
+
+// ResetExtra resets all changes to the "extra" field.
+func (m *LicenseSampleMutation) ResetExtra() {
+	m.extra = nil
+	delete(m.clearedFields, licensesample.FieldExtra)
+}
+
 // Where appends a list predicates to the LicenseSampleMutation builder.
 func (m *LicenseSampleMutation) Where(ps ...predicate.LicenseSample) {
 	m.predicates = append(m.predicates, ps...)
@@ -5780,9 +5888,12 @@ func (m *LicenseSampleMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *LicenseSampleMutation) Fields() []string {
-	fields := make([]string, 0, 10)
+	fields := make([]string, 0, 12)
 	if m.bridge_id != nil {
 		fields = append(fields, licensesample.FieldBridgeID)
+	}
+	if m.cluster_id != nil {
+		fields = append(fields, licensesample.FieldClusterID)
 	}
 	if m.host_id != nil {
 		fields = append(fields, licensesample.FieldHostID)
@@ -5811,6 +5922,9 @@ func (m *LicenseSampleMutation) Fields() []string {
 	if m.str != nil {
 		fields = append(fields, licensesample.FieldStr)
 	}
+	if m.extra != nil {
+		fields = append(fields, licensesample.FieldExtra)
+	}
 	return fields
 }
 
@@ -5821,6 +5935,8 @@ func (m *LicenseSampleMutation) Field(name string) (ent.Value, bool) {
 	switch name {
 	case licensesample.FieldBridgeID:
 		return m.BridgeID()
+	case licensesample.FieldClusterID:
+		return m.ClusterID()
 	case licensesample.FieldHostID:
 		return m.HostID()
 	case licensesample.FieldTime:
@@ -5839,6 +5955,8 @@ func (m *LicenseSampleMutation) Field(name string) (ent.Value, bool) {
 		return m.Rec()
 	case licensesample.FieldStr:
 		return m.Str()
+	case licensesample.FieldExtra:
+		return m.Extra()
 	}
 	return nil, false
 }
@@ -5850,6 +5968,8 @@ func (m *LicenseSampleMutation) OldField(ctx context.Context, name string) (ent.
 	switch name {
 	case licensesample.FieldBridgeID:
 		return m.OldBridgeID(ctx)
+	case licensesample.FieldClusterID:
+		return m.OldClusterID(ctx)
 	case licensesample.FieldHostID:
 		return m.OldHostID(ctx)
 	case licensesample.FieldTime:
@@ -5868,6 +5988,8 @@ func (m *LicenseSampleMutation) OldField(ctx context.Context, name string) (ent.
 		return m.OldRec(ctx)
 	case licensesample.FieldStr:
 		return m.OldStr(ctx)
+	case licensesample.FieldExtra:
+		return m.OldExtra(ctx)
 	}
 	return nil, fmt.Errorf("unknown LicenseSample field %s", name)
 }
@@ -5883,6 +6005,13 @@ func (m *LicenseSampleMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetBridgeID(v)
+		return nil
+	case licensesample.FieldClusterID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetClusterID(v)
 		return nil
 	case licensesample.FieldHostID:
 		v, ok := value.(string)
@@ -5947,6 +6076,13 @@ func (m *LicenseSampleMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetStr(v)
 		return nil
+	case licensesample.FieldExtra:
+		v, ok := value.(map[string]float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetExtra(v)
+		return nil
 	}
 	return fmt.Errorf("unknown LicenseSample field %s", name)
 }
@@ -5957,6 +6093,9 @@ func (m *LicenseSampleMutation) AddedFields() []string {
 	var fields []string
 	if m.addbridge_id != nil {
 		fields = append(fields, licensesample.FieldBridgeID)
+	}
+	if m.addcluster_id != nil {
+		fields = append(fields, licensesample.FieldClusterID)
 	}
 	if m.addpmp != nil {
 		fields = append(fields, licensesample.FieldPmp)
@@ -5989,6 +6128,8 @@ func (m *LicenseSampleMutation) AddedField(name string) (ent.Value, bool) {
 	switch name {
 	case licensesample.FieldBridgeID:
 		return m.AddedBridgeID()
+	case licensesample.FieldClusterID:
+		return m.AddedClusterID()
 	case licensesample.FieldPmp:
 		return m.AddedPmp()
 	case licensesample.FieldPmpAssigned:
@@ -6018,6 +6159,13 @@ func (m *LicenseSampleMutation) AddField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.AddBridgeID(v)
+		return nil
+	case licensesample.FieldClusterID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddClusterID(v)
 		return nil
 	case licensesample.FieldPmp:
 		v, ok := value.(float64)
@@ -6075,7 +6223,11 @@ func (m *LicenseSampleMutation) AddField(name string, value ent.Value) error {
 // ClearedFields returns all nullable fields that were cleared during this
 // mutation.
 func (m *LicenseSampleMutation) ClearedFields() []string {
-	return nil
+	var fields []string
+	if m.FieldCleared(licensesample.FieldExtra) {
+		fields = append(fields, licensesample.FieldExtra)
+	}
+	return fields
 }
 
 // FieldCleared returns a boolean indicating if a field with the given name was
@@ -6088,6 +6240,11 @@ func (m *LicenseSampleMutation) FieldCleared(name string) bool {
 // ClearField clears the value of the field with the given name. It returns an
 // error if the field is not defined in the schema.
 func (m *LicenseSampleMutation) ClearField(name string) error {
+	switch name {
+	case licensesample.FieldExtra:
+		m.ClearExtra()
+		return nil
+	}
 	return fmt.Errorf("unknown LicenseSample nullable field %s", name)
 }
 
@@ -6097,6 +6254,9 @@ func (m *LicenseSampleMutation) ResetField(name string) error {
 	switch name {
 	case licensesample.FieldBridgeID:
 		m.ResetBridgeID()
+		return nil
+	case licensesample.FieldClusterID:
+		m.ResetClusterID()
 		return nil
 	case licensesample.FieldHostID:
 		m.ResetHostID()
@@ -6124,6 +6284,9 @@ func (m *LicenseSampleMutation) ResetField(name string) error {
 		return nil
 	case licensesample.FieldStr:
 		m.ResetStr()
+		return nil
+	case licensesample.FieldExtra:
+		m.ResetExtra()
 		return nil
 	}
 	return fmt.Errorf("unknown LicenseSample field %s", name)

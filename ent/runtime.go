@@ -364,8 +364,12 @@ func init() {
 	}()
 	licensesampleFields := schema.LicenseSample{}.Fields()
 	_ = licensesampleFields
+	// licensesampleDescClusterID is the schema descriptor for cluster_id field.
+	licensesampleDescClusterID := licensesampleFields[1].Descriptor()
+	// licensesample.DefaultClusterID holds the default value on creation for the cluster_id field.
+	licensesample.DefaultClusterID = licensesampleDescClusterID.Default.(int)
 	// licensesampleDescHostID is the schema descriptor for host_id field.
-	licensesampleDescHostID := licensesampleFields[1].Descriptor()
+	licensesampleDescHostID := licensesampleFields[2].Descriptor()
 	// licensesample.HostIDValidator is a validator for the "host_id" field. It is called by the builders before save.
 	licensesample.HostIDValidator = func() func(string) error {
 		validators := licensesampleDescHostID.Validators
@@ -383,31 +387,31 @@ func init() {
 		}
 	}()
 	// licensesampleDescPmp is the schema descriptor for pmp field.
-	licensesampleDescPmp := licensesampleFields[3].Descriptor()
+	licensesampleDescPmp := licensesampleFields[4].Descriptor()
 	// licensesample.DefaultPmp holds the default value on creation for the pmp field.
 	licensesample.DefaultPmp = licensesampleDescPmp.Default.(float64)
 	// licensesampleDescPmpAssigned is the schema descriptor for pmp_assigned field.
-	licensesampleDescPmpAssigned := licensesampleFields[4].Descriptor()
+	licensesampleDescPmpAssigned := licensesampleFields[5].Descriptor()
 	// licensesample.DefaultPmpAssigned holds the default value on creation for the pmp_assigned field.
 	licensesample.DefaultPmpAssigned = licensesampleDescPmpAssigned.Default.(float64)
 	// licensesampleDescSmpAud is the schema descriptor for smp_aud field.
-	licensesampleDescSmpAud := licensesampleFields[5].Descriptor()
+	licensesampleDescSmpAud := licensesampleFields[6].Descriptor()
 	// licensesample.DefaultSmpAud holds the default value on creation for the smp_aud field.
 	licensesample.DefaultSmpAud = licensesampleDescSmpAud.Default.(float64)
 	// licensesampleDescSmpPtp is the schema descriptor for smp_ptp field.
-	licensesampleDescSmpPtp := licensesampleFields[6].Descriptor()
+	licensesampleDescSmpPtp := licensesampleFields[7].Descriptor()
 	// licensesample.DefaultSmpPtp holds the default value on creation for the smp_ptp field.
 	licensesample.DefaultSmpPtp = licensesampleDescSmpPtp.Default.(float64)
 	// licensesampleDescSmpFull is the schema descriptor for smp_full field.
-	licensesampleDescSmpFull := licensesampleFields[7].Descriptor()
+	licensesampleDescSmpFull := licensesampleFields[8].Descriptor()
 	// licensesample.DefaultSmpFull holds the default value on creation for the smp_full field.
 	licensesample.DefaultSmpFull = licensesampleDescSmpFull.Default.(float64)
 	// licensesampleDescRec is the schema descriptor for rec field.
-	licensesampleDescRec := licensesampleFields[8].Descriptor()
+	licensesampleDescRec := licensesampleFields[9].Descriptor()
 	// licensesample.DefaultRec holds the default value on creation for the rec field.
 	licensesample.DefaultRec = licensesampleDescRec.Default.(float64)
 	// licensesampleDescStr is the schema descriptor for str field.
-	licensesampleDescStr := licensesampleFields[9].Descriptor()
+	licensesampleDescStr := licensesampleFields[10].Descriptor()
 	// licensesample.DefaultStr holds the default value on creation for the str field.
 	licensesample.DefaultStr = licensesampleDescStr.Default.(float64)
 	meetingFields := schema.Meeting{}.Fields()

@@ -13,6 +13,8 @@ const (
 	FieldID = "id"
 	// FieldBridgeID holds the string denoting the bridge_id field in the database.
 	FieldBridgeID = "bridge_id"
+	// FieldClusterID holds the string denoting the cluster_id field in the database.
+	FieldClusterID = "cluster_id"
 	// FieldHostID holds the string denoting the host_id field in the database.
 	FieldHostID = "host_id"
 	// FieldTime holds the string denoting the time field in the database.
@@ -31,6 +33,8 @@ const (
 	FieldRec = "rec"
 	// FieldStr holds the string denoting the str field in the database.
 	FieldStr = "str"
+	// FieldExtra holds the string denoting the extra field in the database.
+	FieldExtra = "extra"
 	// Table holds the table name of the licensesample in the database.
 	Table = "license_samples"
 )
@@ -39,6 +43,7 @@ const (
 var Columns = []string{
 	FieldID,
 	FieldBridgeID,
+	FieldClusterID,
 	FieldHostID,
 	FieldTime,
 	FieldPmp,
@@ -48,6 +53,7 @@ var Columns = []string{
 	FieldSmpFull,
 	FieldRec,
 	FieldStr,
+	FieldExtra,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -61,6 +67,8 @@ func ValidColumn(column string) bool {
 }
 
 var (
+	// DefaultClusterID holds the default value on creation for the "cluster_id" field.
+	DefaultClusterID int
 	// HostIDValidator is a validator for the "host_id" field. It is called by the builders before save.
 	HostIDValidator func(string) error
 	// DefaultPmp holds the default value on creation for the "pmp" field.
@@ -90,6 +98,11 @@ func ByID(opts ...sql.OrderTermOption) OrderOption {
 // ByBridgeID orders the results by the bridge_id field.
 func ByBridgeID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldBridgeID, opts...).ToFunc()
+}
+
+// ByClusterID orders the results by the cluster_id field.
+func ByClusterID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldClusterID, opts...).ToFunc()
 }
 
 // ByHostID orders the results by the host_id field.

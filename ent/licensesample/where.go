@@ -59,6 +59,11 @@ func BridgeID(v int) predicate.LicenseSample {
 	return predicate.LicenseSample(sql.FieldEQ(FieldBridgeID, v))
 }
 
+// ClusterID applies equality check predicate on the "cluster_id" field. It's identical to ClusterIDEQ.
+func ClusterID(v int) predicate.LicenseSample {
+	return predicate.LicenseSample(sql.FieldEQ(FieldClusterID, v))
+}
+
 // HostID applies equality check predicate on the "host_id" field. It's identical to HostIDEQ.
 func HostID(v string) predicate.LicenseSample {
 	return predicate.LicenseSample(sql.FieldEQ(FieldHostID, v))
@@ -142,6 +147,46 @@ func BridgeIDLT(v int) predicate.LicenseSample {
 // BridgeIDLTE applies the LTE predicate on the "bridge_id" field.
 func BridgeIDLTE(v int) predicate.LicenseSample {
 	return predicate.LicenseSample(sql.FieldLTE(FieldBridgeID, v))
+}
+
+// ClusterIDEQ applies the EQ predicate on the "cluster_id" field.
+func ClusterIDEQ(v int) predicate.LicenseSample {
+	return predicate.LicenseSample(sql.FieldEQ(FieldClusterID, v))
+}
+
+// ClusterIDNEQ applies the NEQ predicate on the "cluster_id" field.
+func ClusterIDNEQ(v int) predicate.LicenseSample {
+	return predicate.LicenseSample(sql.FieldNEQ(FieldClusterID, v))
+}
+
+// ClusterIDIn applies the In predicate on the "cluster_id" field.
+func ClusterIDIn(vs ...int) predicate.LicenseSample {
+	return predicate.LicenseSample(sql.FieldIn(FieldClusterID, vs...))
+}
+
+// ClusterIDNotIn applies the NotIn predicate on the "cluster_id" field.
+func ClusterIDNotIn(vs ...int) predicate.LicenseSample {
+	return predicate.LicenseSample(sql.FieldNotIn(FieldClusterID, vs...))
+}
+
+// ClusterIDGT applies the GT predicate on the "cluster_id" field.
+func ClusterIDGT(v int) predicate.LicenseSample {
+	return predicate.LicenseSample(sql.FieldGT(FieldClusterID, v))
+}
+
+// ClusterIDGTE applies the GTE predicate on the "cluster_id" field.
+func ClusterIDGTE(v int) predicate.LicenseSample {
+	return predicate.LicenseSample(sql.FieldGTE(FieldClusterID, v))
+}
+
+// ClusterIDLT applies the LT predicate on the "cluster_id" field.
+func ClusterIDLT(v int) predicate.LicenseSample {
+	return predicate.LicenseSample(sql.FieldLT(FieldClusterID, v))
+}
+
+// ClusterIDLTE applies the LTE predicate on the "cluster_id" field.
+func ClusterIDLTE(v int) predicate.LicenseSample {
+	return predicate.LicenseSample(sql.FieldLTE(FieldClusterID, v))
 }
 
 // HostIDEQ applies the EQ predicate on the "host_id" field.
@@ -527,6 +572,16 @@ func StrLT(v float64) predicate.LicenseSample {
 // StrLTE applies the LTE predicate on the "str" field.
 func StrLTE(v float64) predicate.LicenseSample {
 	return predicate.LicenseSample(sql.FieldLTE(FieldStr, v))
+}
+
+// ExtraIsNil applies the IsNil predicate on the "extra" field.
+func ExtraIsNil() predicate.LicenseSample {
+	return predicate.LicenseSample(sql.FieldIsNull(FieldExtra))
+}
+
+// ExtraNotNil applies the NotNil predicate on the "extra" field.
+func ExtraNotNil() predicate.LicenseSample {
+	return predicate.LicenseSample(sql.FieldNotNull(FieldExtra))
 }
 
 // And groups predicates with the AND operator between them.

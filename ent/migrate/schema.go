@@ -178,6 +178,7 @@ var (
 	LicenseSamplesColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
 		{Name: "bridge_id", Type: field.TypeInt},
+		{Name: "cluster_id", Type: field.TypeInt, Default: 0},
 		{Name: "host_id", Type: field.TypeString, Size: 128},
 		{Name: "time", Type: field.TypeTime},
 		{Name: "pmp", Type: field.TypeFloat64, Default: 0},
@@ -187,6 +188,7 @@ var (
 		{Name: "smp_full", Type: field.TypeFloat64, Default: 0},
 		{Name: "rec", Type: field.TypeFloat64, Default: 0},
 		{Name: "str", Type: field.TypeFloat64, Default: 0},
+		{Name: "extra", Type: field.TypeJSON, Nullable: true},
 	}
 	// LicenseSamplesTable holds the schema information for the "license_samples" table.
 	LicenseSamplesTable = &schema.Table{
@@ -197,17 +199,22 @@ var (
 			{
 				Name:    "licensesample_host_id_time",
 				Unique:  true,
-				Columns: []*schema.Column{LicenseSamplesColumns[2], LicenseSamplesColumns[3]},
+				Columns: []*schema.Column{LicenseSamplesColumns[3], LicenseSamplesColumns[4]},
 			},
 			{
 				Name:    "licensesample_bridge_id_time",
 				Unique:  false,
-				Columns: []*schema.Column{LicenseSamplesColumns[1], LicenseSamplesColumns[3]},
+				Columns: []*schema.Column{LicenseSamplesColumns[1], LicenseSamplesColumns[4]},
 			},
 			{
 				Name:    "licensesample_time",
 				Unique:  false,
-				Columns: []*schema.Column{LicenseSamplesColumns[3]},
+				Columns: []*schema.Column{LicenseSamplesColumns[4]},
+			},
+			{
+				Name:    "licensesample_cluster_id_time",
+				Unique:  false,
+				Columns: []*schema.Column{LicenseSamplesColumns[2], LicenseSamplesColumns[4]},
 			},
 		},
 	}

@@ -21,6 +21,11 @@ func (LicenseSample) Fields() []ent.Field {
 		// The Switchboard bridge the entry was read from, not a foreign
 		// key: samples outlive a removed bridge for the 90-day window.
 		field.Int("bridge_id").Immutable(),
+		// The bridge's cluster when the entry was read, so that a
+		// cluster's history survives the removal of one of its bridges
+		// (LI-21, LI-67); 0 for rows stored before this column existed
+		// whose bridge was already gone.
+		field.Int("cluster_id").Default(0).Immutable(),
 		// The host id of the Call Bridge (system/status hostId).
 		field.String("host_id").MaxLen(128).NotEmpty().Immutable(),
 		// The entry's time attribute, UTC.
@@ -32,6 +37,10 @@ func (LicenseSample) Fields() []ent.Field {
 		field.Float("smp_full").Default(0),
 		field.Float("rec").Default(0),
 		field.Float("str").Default(0),
+		// Licence types the bridge reported beyond the seven above, by
+		// element name (LI-13: carried through to the reports). NULL
+		// when there are none, which is nearly always.
+		field.JSON("extra", map[string]float64{}).Optional(),
 	}
 }
 
@@ -43,5 +52,7 @@ func (LicenseSample) Indexes() []ent.Index {
 		index.Fields("bridge_id", "time"),
 		// Range reads and the retention purge.
 		index.Fields("time"),
+		// A cluster's range reads (Traditional mode's report and status).
+		index.Fields("cluster_id", "time"),
 	}
 }

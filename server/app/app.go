@@ -389,7 +389,7 @@ func (a *App) startDomains(ctx context.Context) error {
 	if lo.Now == nil {
 		lo.Now = a.opts.Now
 	}
-	a.lic = licensing.New(a.db.Ent, a.servers, a.jobs, a.log, lo)
+	a.lic = licensing.New(a.db, a.servers, a.jobs, a.log, lo)
 	// The licence status (LI-01 … LI-51): evaluated every 5 minutes, on
 	// every licensing change, and when bridges come and go (LI-58).
 	lso := a.opts.LicenseStatus

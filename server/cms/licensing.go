@@ -203,10 +203,47 @@ type LicenseUsage struct {
 	Extra           []RawElement `xml:",any" json:"extra,omitempty"`
 }
 
+// OtherTypes returns the licence types of Extra, the children a newer
+// bridge sends beyond the seven known ones (LI-13 carries them through to
+// the reports), by element name. Only a child holding a decimal and
+// nothing else is a licence count; other children (nested elements,
+// text, attributes-only markers) are left out. A name sent twice keeps
+// its largest value, like samples of one interval. It returns nil when
+// there are none.
+func (u LicenseUsage) OtherTypes() map[string]float64 {
+	var out map[string]float64
+	for _, e := range u.Extra {
+		name := e.XMLName.Local
+		if name == "" || e.XMLName.Space != "" || strings.ContainsAny(e.Inner, "<&") {
+			continue
+		}
+		var d Decimal
+		if err := d.UnmarshalText([]byte(e.Inner)); err != nil || strings.TrimSpace(e.Inner) == "" {
+			continue
+		}
+		if out == nil {
+			out = map[string]float64{}
+		}
+		if v, ok := out[name]; !ok || float64(d) > v {
+			out[name] = float64(d)
+		}
+	}
+	return out
+}
+
 // Idle reports whether the snapshot records no licence use at all.
 func (u LicenseUsage) Idle() bool {
 	return u.PMP == 0 && u.PMPAssigned == 0 && u.SMPAudio == 0 && u.SMPPointToPoint == 0 && u.SMPFull == 0 &&
-		u.Recording == 0 && u.Streaming == 0
+		u.Recording == 0 && u.Streaming == 0 && !u.usesOther()
+}
+
+func (u LicenseUsage) usesOther() bool {
+	for _, v := range u.OtherTypes() {
+		if v != 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // LicenseUsageQuery selects MPLicenseUsage entries. Zero values send no

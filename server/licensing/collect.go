@@ -9,6 +9,7 @@ package licensing
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -64,6 +65,8 @@ func JobName(bridgeID int) string { return "license-usage/" + strconv.Itoa(bridg
 // Collector stores the bridges' licence usage.
 type Collector struct {
 	db      *ent.Client
+	sql     *sql.DB // streaming reads of the usage (Usage, WriteReport)
+	dialect string
 	bridges Bridges
 	jobs    *jobs.Registry
 	log     *slog.Logger
@@ -71,11 +74,12 @@ type Collector struct {
 
 	mu  sync.Mutex
 	reg map[int]bool // bridges with a registered job
+	bf  backfill     // guarded by mu
 }
 
 // New returns the collector. Call Sync to register the jobs, and again
 // whenever bridges are added or removed (servers.Service.OnChange).
-func New(db *ent.Client, b Bridges, reg *jobs.Registry, log *slog.Logger, opts Options) *Collector {
+func New(db *database.DB, b Bridges, reg *jobs.Registry, log *slog.Logger, opts Options) *Collector {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
@@ -85,7 +89,8 @@ func New(db *ent.Client, b Bridges, reg *jobs.Registry, log *slog.Logger, opts O
 	if opts.Retention <= 0 {
 		opts.Retention = DefaultRetention
 	}
-	return &Collector{db: db, bridges: b, jobs: reg, log: log, opts: opts, reg: map[int]bool{}}
+	return &Collector{db: db.Ent, sql: db.SQL, dialect: db.Dialect, bridges: b, jobs: reg, log: log, opts: opts,
+		reg: map[int]bool{}, bf: newBackfill()}
 }
 
 // Sync registers a collection job for every bridge of every cluster and
@@ -122,6 +127,9 @@ func (c *Collector) Sync(ctx context.Context) error {
 		if c.reg[id] {
 			continue
 		}
+		if err := c.markPendingLocked(ctx, id); err != nil {
+			return err
+		}
 		if err := c.register(jobs.Job{
 			Name:        JobName(id),
 			Description: "Reads the Call Bridge's licence usage (MPLicenseUsage) since the last stored entry and stores it",
@@ -137,6 +145,7 @@ func (c *Collector) Sync(ctx context.Context) error {
 		if !want[id] {
 			c.jobs.Unregister(JobName(id))
 			delete(c.reg, id)
+			c.bf.forget(id)
 		}
 	}
 	return nil
@@ -149,16 +158,23 @@ func (c *Collector) register(j jobs.Job) error {
 	return nil
 }
 
-// batch is the number of entries stored per statement (11 columns: far
+// batch is the number of entries stored per statement (13 columns: far
 // below SQLite's and PostgreSQL's parameter limits).
 const batch = 500
 
-// Collect reads bridge id's own host's MPLicenseUsage from its last stored
-// entry (or the retention window's start at first) up to now and stores
-// the entries not stored yet; re-reading an interval stores nothing twice.
-// It then deletes the host's samples older than the retention window.
+// Collect reads, for every host bridge id knows (its own host first, then
+// those of /system/MPLicenseUsage/knownHosts, such as a node it replaced),
+// the MPLicenseUsage history from the host's last stored entry (or the
+// retention window's start at first) up to now, and stores the entries
+// not stored yet with the bridge's current cluster; re-reading an
+// interval stores nothing twice. It then deletes those hosts' samples
+// older than the retention window.
 func (c *Collector) Collect(ctx context.Context, id int) (string, error) {
 	cl, err := c.bridges.Client(ctx, id)
+	if err != nil {
+		return "", err
+	}
+	clusterID, err := c.clusterOf(ctx, id)
 	if err != nil {
 		return "", err
 	}
@@ -166,11 +182,59 @@ func (c *Collector) Collect(ctx context.Context, id int) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("reading the host id: %w", err)
 	}
-	host := st.HostID
-	if host == "" {
+	if st.HostID == "" {
 		return "", errors.New("the bridge reports no host id")
 	}
 	now := c.opts.Now().UTC()
+	run := c.startRun(id)
+	defer run.done()
+	own, err := c.collectHost(ctx, cl, run, id, clusterID, st.HostID, now)
+	if err != nil {
+		return "", err
+	}
+	summary := own
+	// Other hosts after the bridge's own, so that a bridge answering
+	// MPLicenseUsage but failing knownHosts still has its own history.
+	others := 0
+	for h, err := range cl.LicenseKnownHosts(ctx, cms.ListOptions{}) {
+		if err != nil {
+			return "", fmt.Errorf("%s; reading knownHosts: %w", summary, err)
+		}
+		if h.ID == "" || h.ID == st.HostID {
+			continue
+		}
+		sum, err := c.collectHost(ctx, cl, run, id, clusterID, h.ID, now)
+		if err != nil {
+			return "", fmt.Errorf("%s; %w", summary, err)
+		}
+		others++
+		summary += "; host " + h.ID + ": " + sum
+	}
+	run.succeeded()
+	if others > 0 {
+		summary = fmt.Sprintf("%d hosts; own host: %s", others+1, summary)
+	}
+	return summary, nil
+}
+
+// clusterOf returns the cluster bridge id is in now.
+func (c *Collector) clusterOf(ctx context.Context, id int) (int, error) {
+	clusters, err := c.bridges.ListClusters(ctx)
+	if err != nil {
+		return 0, err
+	}
+	for _, cl := range clusters {
+		for _, b := range cl.Bridges {
+			if b.ID == id {
+				return cl.ID, nil
+			}
+		}
+	}
+	return 0, fmt.Errorf("bridge %d is in no cluster", id)
+}
+
+// collectHost reads and stores one host's history through bridge id.
+func (c *Collector) collectHost(ctx context.Context, cl *cms.Client, run *run, id, clusterID int, host string, now time.Time) (string, error) {
 	from := now.Add(-c.opts.Retention)
 	last, err := c.db.LicenseSample.Query().
 		Where(licensesample.HostID(host)).
@@ -185,11 +249,12 @@ func (c *Collector) Collect(ctx context.Context, id int) (string, error) {
 		// re-read entry is a no-op and no boundary is ever skipped.
 		from = last.Time
 	}
+	run.reading(from, now)
 	q := cms.LicenseUsageQuery{Start: from, End: now.Add(time.Second), HostID: host, PageSize: c.opts.PageSize}
 	var pending []cms.LicenseUsage
 	read, added := 0, 0
 	flush := func() error {
-		n, err := c.store(ctx, id, host, pending)
+		n, err := c.store(ctx, id, clusterID, host, pending)
 		added += n
 		pending = pending[:0]
 		return err
@@ -199,7 +264,7 @@ func (c *Collector) Collect(ctx context.Context, id int) (string, error) {
 			if ferr := flush(); ferr != nil {
 				return "", ferr
 			}
-			return "", fmt.Errorf("reading MPLicenseUsage after %d entries (%d stored; the next run resumes): %w", read, added, err)
+			return "", fmt.Errorf("reading MPLicenseUsage of host %s after %d entries (%d stored; the next run resumes): %w", host, read, added, err)
 		}
 		read++
 		pending = append(pending, u)
@@ -222,7 +287,7 @@ func (c *Collector) Collect(ctx context.Context, id int) (string, error) {
 }
 
 // store inserts the entries not stored yet and returns how many were new.
-func (c *Collector) store(ctx context.Context, bridgeID int, host string, us []cms.LicenseUsage) (int, error) {
+func (c *Collector) store(ctx context.Context, bridgeID, clusterID int, host string, us []cms.LicenseUsage) (int, error) {
 	if len(us) == 0 {
 		return 0, nil
 	}
@@ -250,12 +315,16 @@ func (c *Collector) store(ctx context.Context, bridgeID int, host string, us []c
 	creates := make([]*ent.LicenseSampleCreate, len(us))
 	for i, u := range us {
 		creates[i] = c.db.LicenseSample.Create().
-			SetBridgeID(bridgeID).SetHostID(host).SetTime(times[i]).
+			SetBridgeID(bridgeID).SetClusterID(clusterID).SetHostID(host).SetTime(times[i]).
 			SetPmp(float64(u.PMP)).SetPmpAssigned(float64(u.PMPAssigned)).
 			SetSmpAud(float64(u.SMPAudio)).SetSmpPtp(float64(u.SMPPointToPoint)).SetSmpFull(float64(u.SMPFull)).
 			SetRec(float64(u.Recording)).SetStr(float64(u.Streaming))
+		if x := u.OtherTypes(); len(x) > 0 {
+			creates[i].SetExtra(x)
+		}
 	}
-	// A re-sent entry takes the bridge's values again (idempotent).
+	// A re-sent entry takes the bridge's values again (idempotent); the
+	// immutable bridge and cluster stay those of the first read.
 	err = c.db.LicenseSample.CreateBulk(creates...).
 		OnConflictColumns(licensesample.FieldHostID, licensesample.FieldTime).
 		UpdateNewValues().

@@ -70,7 +70,7 @@ func newEnv(t *testing.T, db *database.DB) *env {
 	t.Cleanup(sim.Close)
 	e := &env{sim: sim, clock: clock, bridges: &fakeBridges{clients: map[int]*cms.Client{}}, sims: map[int]*cmssim.Bridge{},
 		db: db.Ent, reg: jobs.New(slog.New(slog.NewTextHandler(io.Discard, nil)), nil), nextID: 1}
-	e.col = licensing.New(db.Ent, e.bridges, e.reg, slog.New(slog.NewTextHandler(io.Discard, nil)),
+	e.col = licensing.New(db, e.bridges, e.reg, slog.New(slog.NewTextHandler(io.Discard, nil)),
 		licensing.Options{Now: clock.Now, NoSchedule: true})
 	return e
 }

@@ -4,10 +4,7 @@ import (
 	"context"
 	"time"
 
-	"github.com/switchboardhq/switchboard/ent"
-	"github.com/switchboardhq/switchboard/ent/licensesample"
 	"github.com/switchboardhq/switchboard/server/licensing/compliance"
-	"github.com/switchboardhq/switchboard/server/platform/database"
 )
 
 // The licence types as the bridges name them in MPLicenseUsage (LI-13).
@@ -21,9 +18,10 @@ const (
 	TypeStreaming   = "str"
 )
 
-// TypeSMPPlus is the use of SMP Plus licences: smpAud + smpPtP + smpFull
-// of one sample, summed before binning (a bridge's largest sum in an
-// interval, not the sum of its largest parts). It is derived, not stored.
+// TypeSMPPlus is the SMP Plus usage, the use of the SMP Plus allocation:
+// smpAud + smpPtP + smpFull of each sample, added before binning so that
+// a host's largest sample in an interval is its largest sum (the PMP Plus
+// usage is pmp itself).
 const TypeSMPPlus = "smpPlus"
 
 // Types lists every stored licence type, in the bridges' element order.
@@ -53,6 +51,9 @@ type DayPeak struct {
 // Usage is the usage of a set of bridges over [From, To).
 type Usage struct {
 	From, To time.Time // aligned to 5-minute intervals
+	// Types are the licence types of the counts: Types, TypeSMPPlus, then
+	// any further type a bridge reported, in name order (LI-13).
+	Types []string
 	// Bins holds every interval of [From, To), a bridge without a sample
 	// in an interval contributing 0 (LI-62, LI-65).
 	Bins []Bin
@@ -65,11 +66,12 @@ type Usage struct {
 }
 
 // Usage returns the usage over [from, to) (widened to whole 5-minute
-// intervals) of the bridges currently in cluster clusterID, or of every
-// stored sample when clusterID is 0 (the deployment, Smart mode: samples
-// of removed bridges included). Smoothing covers the series of the range,
-// the ends replicated (LI-64); callers wanting whole days pass UTC
-// midnights.
+// intervals) of the samples stored with cluster clusterID, or of every
+// stored sample when clusterID is 0 (the deployment, Smart mode: the
+// clusters' bins added per interval, LI-20). A sample keeps the cluster
+// its bridge was in when it was read, so a cluster's history survives the
+// removal of a bridge. Smoothing covers the series of the range, the ends
+// replicated (LI-64); callers wanting whole days pass UTC midnights.
 func (c *Collector) Usage(ctx context.Context, clusterID int, from, to time.Time) (*Usage, error) {
 	from = compliance.Floor(from)
 	if t := compliance.Floor(to); t.Before(to) {
@@ -77,71 +79,52 @@ func (c *Collector) Usage(ctx context.Context, clusterID int, from, to time.Time
 	} else {
 		to = t
 	}
-	q := c.db.LicenseSample.Query().Where(licensesample.TimeGTE(from), licensesample.TimeLT(to))
-	if clusterID != 0 {
-		clusters, err := c.bridges.ListClusters(ctx)
-		if err != nil {
-			return nil, err
-		}
-		var ids []int
-		for _, cl := range clusters {
-			if cl.ID == clusterID {
-				for _, b := range cl.Bridges {
-					ids = append(ids, b.ID)
-				}
-			}
-		}
-		q = q.Where(licensesample.BridgeIDIn(ids...))
-	}
-	rows, err := q.All(ctx)
+	b, err := c.bin(ctx, clusterID, from, to)
 	if err != nil {
-		return nil, database.Translate(err)
+		return nil, err
 	}
-	samples := make([]compliance.Sample, len(rows))
-	for i, r := range rows {
-		samples[i] = compliance.Sample{Host: r.HostID, Time: r.Time, Counts: scaled(r)}
-	}
-	// An empty range still has every type, at 0.
-	samples = append(samples, compliance.Sample{Host: "", Time: from, Counts: zeroCounts()})
-	u := &Usage{From: from, To: to, ScaledBins: compliance.Bins(samples, from, to),
-		Peaks: map[string][]DayPeak{}, ScaledPeaks: map[string][]compliance.DayPeak{}}
-	u.Bins = make([]Bin, len(u.ScaledBins))
-	for i, b := range u.ScaledBins {
-		counts := make(map[string]float64, len(b.Counts))
-		for typ, v := range b.Counts {
-			counts[typ] = unscale(v)
-		}
-		u.Bins[i] = Bin{Start: b.Start, Counts: counts}
-	}
-	for _, typ := range append(Types[:len(Types):len(Types)], TypeSMPPlus) {
-		sp := compliance.DailyPeaks(u.ScaledBins, typ)
+	cols := b.columns()
+	u := &Usage{From: from, To: to, Types: make([]string, len(cols)),
+		Peaks: make(map[string][]DayPeak, len(cols)), ScaledPeaks: make(map[string][]compliance.DayPeak, len(cols))}
+	series := make([][]int, len(cols))
+	for k, i := range cols {
+		typ := b.types[i]
+		u.Types[k] = typ
+		series[k] = b.total(i)
+		sp := compliance.SeriesPeaks(from, series[k])
 		u.ScaledPeaks[typ] = sp
 		peaks := make([]DayPeak, len(sp))
-		for i, p := range sp {
-			peaks[i] = DayPeak{Day: p.Day, Peak: unscale(p.Peak)}
+		for d, p := range sp {
+			peaks[d] = DayPeak{Day: p.Day, Peak: unscale(p.Peak)}
 		}
 		u.Peaks[typ] = peaks
+	}
+	u.Bins = make([]Bin, b.n)
+	u.ScaledBins = make([]compliance.Bin, b.n)
+	for n := range b.n {
+		start := from.Add(time.Duration(n) * compliance.Interval)
+		counts, scaled := make(map[string]float64, len(cols)), make(map[string]int, len(cols))
+		for k, typ := range u.Types {
+			scaled[typ] = series[k][n]
+			counts[typ] = unscale(series[k][n])
+		}
+		u.Bins[n] = Bin{Start: start, Counts: counts}
+		u.ScaledBins[n] = compliance.Bin{Start: start, Counts: scaled}
 	}
 	return u, nil
 }
 
-func scaled(r *ent.LicenseSample) map[string]int {
-	v := [...]float64{r.Pmp, r.PmpAssigned, r.SmpAud, r.SmpPtp, r.SmpFull, r.Rec, r.Str}
-	m := make(map[string]int, len(Types))
-	for i, typ := range Types {
-		m[typ] = int(v[i]*Scale + 0.5)
+// bin reads the samples of [from, to) into a binner.
+func (c *Collector) bin(ctx context.Context, clusterID int, from, to time.Time) (*binner, error) {
+	b := newBinner(from, to)
+	if clusterID != 0 {
+		b.cluster(clusterID)
 	}
-	m[TypeSMPPlus] = m[TypeSMPAudio] + m[TypeSMPPtP] + m[TypeSMPFull]
-	return m
-}
-
-func zeroCounts() map[string]int {
-	m := make(map[string]int, len(Types)+1)
-	for _, typ := range Types {
-		m[typ] = 0
+	if err := c.scan(ctx, clusterID, from, to, byTime, b.add); err != nil {
+		return nil, err
 	}
-	m[TypeSMPPlus] = 0
-	return m
+	b.finish()
+	return b, nil
 }
 
 func unscale(v int) float64 { return float64(v) / Scale }

@@ -27,7 +27,8 @@ type Series struct {
 	Points      []Point
 }
 
-// Utilization returns the series of licence type typ (one of Types) over
+// Utilization returns the series of licence type typ (one of Types, or
+// TypeSMPPlus) over
 // the UTC days start … end, both included, of cluster clusterID (0: the
 // whole deployment). start and end are UTC midnights; end must not be
 // before start and the range must not exceed MaxUtilizationDays.

@@ -2,6 +2,7 @@ package cmssim
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strconv"
@@ -126,11 +127,16 @@ const UsageInterval = 5 * time.Minute
 // values are left out of the entry). Values are kept to two decimals.
 type Usage struct {
 	PMP, PMPAssigned, SMPAudio, SMPPointToPoint, SMPFull, Recording, Streaming float64
+	// Extra are further licence types by element name, as a newer bridge
+	// might report them (tests of LI-13); they follow the seven known
+	// elements in name order. Names must be XML names.
+	Extra map[string]float64
 }
 
 // usageEntry is a compact snapshot: unix seconds and the values in
 // hundredths, in the element order pmp, pmpAssigned, smpAud, smpPtP,
-// smpFull, rec, str (40 bytes).
+// smpFull, rec, str (40 bytes). Extra values live beside the entries, in
+// usageHistory.extra, as they are rare.
 type usageEntry struct {
 	t int64
 	v [7]uint32
@@ -150,11 +156,26 @@ func (u Usage) entry(t time.Time) usageEntry {
 		hundredths(u.SMPPointToPoint), hundredths(u.SMPFull), hundredths(u.Recording), hundredths(u.Streaming)}}
 }
 
+// extraHundredths is Extra in hundredths, nil when it holds no use.
+func (u Usage) extraHundredths() map[string]uint32 {
+	var x map[string]uint32
+	for name, v := range u.Extra {
+		if h := hundredths(v); h != 0 {
+			if x == nil {
+				x = map[string]uint32{}
+			}
+			x[name] = h
+		}
+	}
+	return x
+}
+
 // usageHistory is the snapshots a bridge holds for one host id, oldest
 // first.
 type usageHistory struct {
 	host    string
 	entries []usageEntry
+	extra   map[int64]map[string]uint32 // unix seconds → Extra of that entry
 }
 
 // historyLocked returns the history of host, creating it when create.
@@ -316,6 +337,7 @@ func (b *Bridge) PreloadLicenseUsage(host string, from, to time.Time, f func(t t
 		n = int((to.Sub(from) + UsageInterval - 1) / UsageInterval)
 	}
 	fresh := make([]usageEntry, 0, n)
+	extra := map[int64]map[string]uint32{}
 	var idle Usage
 	for t := from; t.Before(to); t = t.Add(UsageInterval) {
 		u := idle
@@ -323,6 +345,9 @@ func (b *Bridge) PreloadLicenseUsage(host string, from, to time.Time, f func(t t
 			u = f(t)
 		}
 		fresh = append(fresh, u.entry(t))
+		if x := u.extraHundredths(); x != nil {
+			extra[t.Unix()] = x
+		}
 	}
 	b.cl.mu.Lock()
 	defer b.cl.mu.Unlock()
@@ -336,6 +361,17 @@ func (b *Bridge) PreloadLicenseUsage(host string, from, to time.Time, f func(t t
 	merged := make([]usageEntry, 0, lo+len(fresh)+len(h.entries)-hi)
 	merged = append(append(append(merged, h.entries[:lo]...), fresh...), h.entries[hi:]...)
 	h.entries = merged
+	for t := range h.extra {
+		if t >= from.Unix() && t < to.Unix() {
+			delete(h.extra, t)
+		}
+	}
+	for t, x := range extra {
+		if h.extra == nil {
+			h.extra = map[int64]map[string]uint32{}
+		}
+		h.extra[t] = x
+	}
 	if host == b.hostID && len(fresh) > 0 {
 		if last := time.Unix(fresh[len(fresh)-1].t, 0).UTC(); !b.usageNext.After(last) {
 			b.usageNext = last.Add(UsageInterval)
@@ -479,8 +515,9 @@ func listLicenseUsage(c *reqCtx) (*resp, *apiError) {
 		host = c.b.hostID
 	}
 	var entries []usageEntry
+	var extra map[int64]map[string]uint32
 	if h := c.b.historyLocked(host, false); h != nil {
-		entries = h.entries
+		entries, extra = h.entries, h.extra
 	}
 	if from, has, err := c.timeParam("startTime"); err != nil {
 		return nil, err
@@ -505,7 +542,8 @@ func listLicenseUsage(c *reqCtx) (*resp, *apiError) {
 	w.open("MPLicenseUsage", "total", total)
 	for _, e := range entries[lo:hi] {
 		at := time.Unix(e.t, 0).UTC().Format(usageTimeLayout)
-		if e.v == ([7]uint32{}) {
+		x := extra[e.t]
+		if e.v == ([7]uint32{}) && len(x) == 0 {
 			w.empty("entry", "time", at)
 			continue
 		}
@@ -514,6 +552,10 @@ func listLicenseUsage(c *reqCtx) (*resp, *apiError) {
 			if v != 0 {
 				w.leaf(usageElems[i], fmt.Sprintf("%d.%02d", v/100, v%100))
 			}
+		}
+		for _, name := range slices.Sorted(maps.Keys(x)) {
+			v := x[name]
+			w.leaf(name, fmt.Sprintf("%d.%02d", v/100, v%100))
 		}
 		w.close("entry")
 	}

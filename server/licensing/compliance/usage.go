@@ -155,17 +155,7 @@ func DailyPeaks(bins []Bin, typ string) []DayPeak {
 	for i, b := range bins {
 		raw[i] = b.Counts[typ]
 	}
-	smoothed := Smooth(raw)
-	var out []DayPeak
-	for i, b := range bins {
-		d := Day(b.Start)
-		if len(out) == 0 || !out[len(out)-1].Day.Equal(d) {
-			out = append(out, DayPeak{Day: d, Peak: smoothed[i]})
-			continue
-		}
-		out[len(out)-1].Peak = max(out[len(out)-1].Peak, smoothed[i])
-	}
-	return out
+	return SeriesPeaks(bins[0].Start, raw)
 }
 
 // Types lists the licence types present in the bins, sorted, so that
