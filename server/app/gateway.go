@@ -78,6 +78,10 @@ func newGateway(ctx context.Context, rpc http.Handler, secret string) (*gateway,
 			return nil, err
 		}
 	}
+	if err := handleReportDownload(mux, conn); err != nil {
+		_ = conn.Close()
+		return nil, err
+	}
 	return &gateway{
 		handler: mux,
 		close: func() {

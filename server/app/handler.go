@@ -91,7 +91,7 @@ func (a *App) buildHandler(ctx context.Context, rec *audit.Recorder, validator p
 		}), standard...)),
 		mount(serversv1connect.NewServerServiceHandler(apiserversv1.New(a.servers), standard...)),
 		mount(meetingsv1connect.NewMeetingServiceHandler(apimeetingsv1.New(a.meet), standard...)),
-		mount(licensingv1connect.NewLicensingServiceHandler(apilicensingv1.New(a.lic, a.licSvc), standard...)),
+		mount(licensingv1connect.NewLicensingServiceHandler(apilicensingv1.New(a.lic, a.licSvc, apilicensingv1.WithAudit(rec)), standard...)),
 		mount(licensingv1connect.NewSmartLicensingServiceHandler(apilicensingv1.NewSmart(a.smart), standard...)),
 	}
 

@@ -14,19 +14,32 @@ import (
 	licensingv1 "github.com/switchboardhq/switchboard/gen/switchboard/licensing/v1"
 	"github.com/switchboardhq/switchboard/gen/switchboard/licensing/v1/licensingv1connect"
 	"github.com/switchboardhq/switchboard/server/licensing"
+	"github.com/switchboardhq/switchboard/server/platform/audit"
 	"github.com/switchboardhq/switchboard/server/platform/errs"
 )
 
 // Handler implements licensingv1connect.LicensingServiceHandler.
 type Handler struct {
 	licensingv1connect.UnimplementedLicensingServiceHandler
-	lic *licensing.Collector
-	svc *licensing.Service
+	lic   *licensing.Collector
+	svc   *licensing.Service
+	audit *audit.Recorder // DownloadReport's own audit entry (report.go)
 }
 
+// Option configures the handler.
+type Option func(*Handler)
+
+// WithAudit records report downloads, which the audit interceptor skips
+// as reads (LI-68).
+func WithAudit(rec *audit.Recorder) Option { return func(h *Handler) { h.audit = rec } }
+
 // New returns the handler.
-func New(lic *licensing.Collector, svc *licensing.Service) *Handler {
-	return &Handler{lic: lic, svc: svc}
+func New(lic *licensing.Collector, svc *licensing.Service, opts ...Option) *Handler {
+	h := &Handler{lic: lic, svc: svc}
+	for _, o := range opts {
+		o(h)
+	}
+	return h
 }
 
 // types maps the API's licence types to the collector's.
