@@ -1,6 +1,7 @@
 package licensing
 
 import (
+	"errors"
 	"slices"
 	"time"
 
@@ -67,6 +68,11 @@ func (b *binner) cluster(id int) [][]int {
 
 func scale(v float64) int { return int(v*Scale + 0.5) }
 
+// errOutOfOrder is add's answer to a host's sample older than the bin it
+// is in: the scan was not in time order per host, and the caller reads
+// again in time order.
+var errOutOfOrder = errors.New("licence samples out of time order")
+
 // add takes one sample; samples outside the range are ignored.
 func (b *binner) add(r *row) error {
 	bin := int(r.Time.Sub(b.from) / compliance.Interval)
@@ -77,6 +83,9 @@ func (b *binner) add(r *row) error {
 	if !ok {
 		h = &hostBin{}
 		b.hosts[string(r.Host)] = h
+	}
+	if h.set && bin < h.bin {
+		return errOutOfOrder
 	}
 	if h.set && (h.bin != bin || h.cluster != r.ClusterID) {
 		b.flush(h)

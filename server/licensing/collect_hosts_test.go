@@ -183,3 +183,32 @@ func TestBackfillInProgress(t *testing.T) {
 		}
 	})
 }
+
+// The deployment's bins read the table in storage order, which is time
+// order per host as the collector stores it; a history stored backwards
+// (PostgreSQL may move an updated row) is read again, sorted, with the
+// same result.
+func TestUsageOutOfStorageOrder(t *testing.T) {
+	databasetest.ForEach(t, func(t *testing.T, db *database.DB) {
+		e := newEnv(t, db)
+		ctx := context.Background()
+		from := time.Date(2026, 3, 1, 6, 0, 0, 0, time.UTC)
+		// Host x: 2 then 6 within 06:00, then 3 at 06:05, stored newest first.
+		for _, s := range []struct {
+			at time.Duration
+			v  float64
+		}{{5 * time.Minute, 3}, {4 * time.Minute, 6}, {time.Minute, 2}} {
+			if err := e.db.LicenseSample.Create().SetBridgeID(1).SetClusterID(1).SetHostID("x").
+				SetTime(from.Add(s.at)).SetSmpFull(s.v).Exec(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		u, err := e.col.Usage(ctx, 0, from, from.Add(15*time.Minute))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := []float64{u.Bins[0].Counts[licensing.TypeSMPFull], u.Bins[1].Counts[licensing.TypeSMPFull], u.Bins[2].Counts[licensing.TypeSMPFull]}; got[0] != 6 || got[1] != 3 || got[2] != 0 {
+			t.Fatalf("bins %v, want 6 3 0", got)
+		}
+	})
+}

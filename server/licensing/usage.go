@@ -2,6 +2,7 @@ package licensing
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/switchboardhq/switchboard/server/licensing/compliance"
@@ -114,14 +115,25 @@ func (c *Collector) Usage(ctx context.Context, clusterID int, from, to time.Time
 	return u, nil
 }
 
-// bin reads the samples of [from, to) into a binner.
+// bin reads the samples of [from, to) into a binner. The collector stores each host's history
+// oldest first, so the database's own order is nearly always time order
+// per host; when it is not (PostgreSQL may move an updated row), the
+// samples are read again, sorted.
 func (c *Collector) bin(ctx context.Context, clusterID int, from, to time.Time) (*binner, error) {
-	b := newBinner(from, to)
-	if clusterID != 0 {
-		b.cluster(clusterID)
-	}
-	if err := c.scan(ctx, clusterID, from, to, byTime, b.add); err != nil {
-		return nil, err
+	var b *binner
+	for _, order := range []scanOrder{storage, byTime} {
+		b = newBinner(from, to)
+		if clusterID != 0 {
+			b.cluster(clusterID)
+		}
+		err := c.scan(ctx, clusterID, from, to, order, b.add)
+		if errors.Is(err, errOutOfOrder) && order == storage {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		break
 	}
 	b.finish()
 	return b, nil
