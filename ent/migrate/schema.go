@@ -3,6 +3,7 @@
 package migrate
 
 import (
+	"entgo.io/ent/dialect/entsql"
 	"entgo.io/ent/dialect/sql/schema"
 	"entgo.io/ent/schema/field"
 )
@@ -215,6 +216,14 @@ var (
 				Name:    "licensesample_cluster_id_time",
 				Unique:  false,
 				Columns: []*schema.Column{LicenseSamplesColumns[2], LicenseSamplesColumns[4]},
+			},
+			{
+				Name:    "licensesample_time_extra",
+				Unique:  false,
+				Columns: []*schema.Column{LicenseSamplesColumns[4]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "extra IS NOT NULL",
+				},
 			},
 		},
 	}

@@ -19,6 +19,8 @@ CREATE INDEX `licensesample_bridge_id_time` ON `license_samples` (`bridge_id`, `
 CREATE INDEX `licensesample_time` ON `license_samples` (`time`);
 -- Create index "licensesample_cluster_id_time" to table: "license_samples"
 CREATE INDEX `licensesample_cluster_id_time` ON `license_samples` (`cluster_id`, `time`);
+-- Create index "licensesample_time_extra" to table: "license_samples"
+CREATE INDEX `licensesample_time_extra` ON `license_samples` (`time`) WHERE extra IS NOT NULL;
 -- Hand-written: existing samples take the cluster their bridge is in now;
 -- those of bridges already removed keep 0 (no cluster known).
 UPDATE `license_samples` SET `cluster_id` = (SELECT `cluster_id` FROM `call_bridges` WHERE `call_bridges`.`id` = `license_samples`.`bridge_id`) WHERE EXISTS (SELECT 1 FROM `call_bridges` WHERE `call_bridges`.`id` = `license_samples`.`bridge_id`);
