@@ -175,16 +175,6 @@ func (b *binner) total(i int) []int {
 	return out
 }
 
-// clusters returns the clusters holding samples, in id order.
-func (b *binner) clusters() []int {
-	ids := make([]int, 0, len(b.sums))
-	for id := range b.sums {
-		ids = append(ids, id)
-	}
-	slices.Sort(ids)
-	return ids
-}
-
 // columns returns the type columns of the bins: the fixed ones, then
 // the others in name order, as type indexes.
 func (b *binner) columns() []int {

@@ -45,8 +45,9 @@ const progressEvery = 4096
 // 3-point median smoothing, LI-63; the deployment's when clusterID is 0,
 // the clusters added per interval, LI-20). It covers the 90 UTC days up
 // to now, today included, up to now's interval (a zero now is the
-// collector's clock). It streams: samples are read twice from the
-// database, once for the bins and once for the raw rows, and never held,
+// collector's clock). It streams: the database counts the rows and lists
+// the further types from indexes, then one read of the samples in time
+// order writes host-reported.csv and fills the bins, holding no sample,
 // so memory is that of the bins whatever the number of samples. An
 // unknown cluster is NotFound, before anything is written.
 func (c *Collector) WriteReport(ctx context.Context, w io.Writer, clusterID int, now time.Time, progress Progress) error {
