@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"connectrpc.com/connect"
+	"google.golang.org/genproto/googleapis/api/httpbody"
 	"google.golang.org/protobuf/proto"
 
 	switchboard "github.com/switchboardhq/switchboard/clients/go"
@@ -119,7 +120,7 @@ func (f *licFixture) usage(t *testing.T, clusterID string, at time.Time, pmp, re
 			continue
 		}
 		for _, b := range cl.Bridges {
-			if err := f.s.app.db.Ent.LicenseSample.Create().SetBridgeID(b.ID).SetHostID("host-" + strconv.Itoa(b.ID)).
+			if err := f.s.app.db.Ent.LicenseSample.Create().SetBridgeID(b.ID).SetClusterID(cl.ID).SetHostID("host-" + strconv.Itoa(b.ID)).
 				SetTime(at).SetPmp(pmp).SetRec(rec).Exec(ctx); err != nil {
 				t.Fatal(err)
 			}
@@ -254,7 +255,7 @@ func TestLicensingSmartStatus(t *testing.T) {
 		if _, err := setMode(ctx, f.admin, licensingv1.LicensingMode_LICENSING_MODE_TRADITIONAL, false); connect.CodeOf(err) != connect.CodeFailedPrecondition {
 			t.Fatalf("traditional without bridges: %v", err)
 		}
-		f.addCluster(t, cl)
+		clusterID := f.addCluster(t, cl)
 		f.evaluate(t)
 		if !getMode().GetTraditionalAvailable() {
 			t.Fatal("a bridge with licence files does not make Traditional available")
@@ -296,6 +297,27 @@ func TestLicensingSmartStatus(t *testing.T) {
 			if b.GetStatus() != licensingv1.LicenseStatus_LICENSE_STATUS_UNLICENSED || !b.GetTrial().GetAvailable() {
 				t.Fatalf("no allocations: %v", b)
 			}
+		}
+		// The new bridges' history is still to be fetched (LI-58) …
+		if !d.GetUsageBackfillInProgress() {
+			t.Fatal("no backfill in progress before the first collection")
+		}
+		clusters, err := f.s.app.servers.ListClusters(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, b := range clusters[0].Bridges {
+			if _, err := f.s.app.Licensing().Collect(ctx, b.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// … and no longer once collected.
+		if f.details(t, "").GetUsageBackfillInProgress() {
+			t.Fatal("backfill still in progress after collecting every bridge")
+		}
+		// The report covers the deployment in Smart mode (LI-67).
+		if err := drain(f.admin.Licensing.DownloadReport(ctx, connect.NewRequest(&licensingv1.DownloadReportRequest{ClusterId: clusterID}))); connect.CodeOf(err) != connect.CodeInvalidArgument {
+			t.Fatalf("a cluster's report in Smart mode: %v", err)
 		}
 
 		// Allocations: every count required, none negative (LI-48).
@@ -469,6 +491,13 @@ func TestLicensingTraditionalEnforcement(t *testing.T) {
 		}
 		if _, err := f.admin.Licensing.SetAllocation(ctx, connect.NewRequest(allocation(1, 1, 1, 1, true))); connect.CodeOf(err) != connect.CodeFailedPrecondition {
 			t.Fatalf("allocation in Traditional mode: %v", err)
+		}
+		// The report is the selected cluster's (LI-67).
+		if err := drain(f.admin.Licensing.DownloadReport(ctx, connect.NewRequest(&licensingv1.DownloadReportRequest{}))); connect.CodeOf(err) != connect.CodeInvalidArgument {
+			t.Fatalf("the deployment's report in Traditional mode: %v", err)
+		}
+		if err := drain(f.admin.Licensing.DownloadReport(ctx, connect.NewRequest(&licensingv1.DownloadReportRequest{ClusterId: northID}))); err != nil {
+			t.Fatalf("North's report: %v", err)
 		}
 
 		// North: the licence file's counts; recording in use with nothing
@@ -666,4 +695,15 @@ func TestLicensingTrialMarkers(t *testing.T) {
 			t.Fatal("the warning did not clear once the other instance stopped licensing")
 		}
 	})
+}
+
+// drain reads a report stream to its end and returns its error.
+func drain(stream *connect.ServerStreamForClient[httpbody.HttpBody], err error) error {
+	if err != nil {
+		return err
+	}
+	defer stream.Close()
+	for stream.Receive() {
+	}
+	return stream.Err()
 }

@@ -483,6 +483,18 @@ func scopeKey(mode Mode, clusterID int) (string, error) {
 	return strconv.Itoa(clusterID), nil
 }
 
+// CheckScope checks a request's cluster against the stored mode: Smart
+// takes none (the deployment), Traditional requires one (LI-49, LI-67);
+// without licensing any scope is allowed.
+func (s *Service) CheckScope(ctx context.Context, clusterID int) error {
+	mode, err := s.CurrentMode(ctx)
+	if err != nil || !mode.Licensing() {
+		return err
+	}
+	_, err = scopeKey(mode, clusterID)
+	return err
+}
+
 // Details returns the scope of the Licenses view: the deployment in Smart
 // mode, cluster clusterID in Traditional mode; nil with mode None or
 // unset.

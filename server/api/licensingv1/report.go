@@ -31,17 +31,18 @@ const ReportContentType = "application/zip"
 // NO_SIDE_EFFECTS, which the audit interceptor skips, yet LI-68 wants
 // every report audited: the handler records its entry itself.
 func (h *Handler) DownloadReport(ctx context.Context, req *connect.Request[licensingv1.DownloadReportRequest], stream *connect.ServerStream[httpbody.HttpBody]) error {
-	clusterID := 0
-	if s := req.Msg.GetClusterId(); s != "" {
-		id, err := strconv.Atoi(s)
-		if err != nil || id <= 0 {
-			return errs.Invalid("cluster_id", "is not a cluster id")
-		}
-		clusterID = id
+	clusterID, err := parseCluster(req.Msg.GetClusterId())
+	if err != nil {
+		return err
+	}
+	// Per cluster in Traditional mode, the whole deployment in Smart mode
+	// (LI-67).
+	if err := h.svc.CheckScope(ctx, clusterID); err != nil {
+		return err
 	}
 	w := &chunkWriter{stream: stream}
 	// A zero time: the report ends at the collector's clock.
-	err := h.lic.WriteReport(ctx, w, clusterID, time.Time{}, w.setProgress)
+	err = h.lic.WriteReport(ctx, w, clusterID, time.Time{}, w.setProgress)
 	if err == nil {
 		err = w.flush(true)
 	}

@@ -91,7 +91,8 @@ func (h *Handler) GetLicenseDetails(ctx context.Context, req *connect.Request[li
 	if err != nil {
 		return nil, err
 	}
-	out := &licensingv1.GetLicenseDetailsResponse{Mode: modes[snap.Mode], EvaluateTime: timestamppb.New(snap.Time)}
+	out := &licensingv1.GetLicenseDetailsResponse{Mode: modes[snap.Mode], EvaluateTime: timestamppb.New(snap.Time),
+		UsageBackfillInProgress: h.lic.BackfillInProgress()}
 	if sc != nil {
 		if sc.ClusterID != 0 {
 			out.ClusterId = strconv.Itoa(sc.ClusterID)
