@@ -75,6 +75,9 @@ type Collector struct {
 	mu  sync.Mutex
 	reg map[int]bool // bridges with a registered job
 	bf  backfill     // guarded by mu
+
+	peaksMu sync.Mutex
+	peaks   map[int]*peaksEntry // WindowPeaks' older days, by cluster (0: the deployment)
 }
 
 // New returns the collector. Call Sync to register the jobs, and again
@@ -90,7 +93,7 @@ func New(db *database.DB, b Bridges, reg *jobs.Registry, log *slog.Logger, opts 
 		opts.Retention = DefaultRetention
 	}
 	return &Collector{db: db.Ent, sql: db.SQL, dialect: db.Dialect, bridges: b, jobs: reg, log: log, opts: opts,
-		reg: map[int]bool{}, bf: newBackfill()}
+		reg: map[int]bool{}, bf: newBackfill(), peaks: map[int]*peaksEntry{}}
 }
 
 // Sync registers a collection job for every bridge of every cluster and

@@ -167,7 +167,7 @@ func (s *Service) evaluateLocked(ctx context.Context) (*Snapshot, error) {
 	}
 	switch st.Mode {
 	case ModeSmart:
-		u, err := s.col.Usage(ctx, 0, windowStart(now), now)
+		peaks, err := s.col.WindowPeaks(ctx, 0, now)
 		if err != nil {
 			return nil, err
 		}
@@ -184,21 +184,21 @@ func (s *Service) evaluateLocked(ctx context.Context) (*Snapshot, error) {
 				counts, reported = c, ooc
 			}
 		}
-		boxes, since := evaluateScope(scopeInput{now: now, peaks: u.ScaledPeaks, alloc: alloc,
+		boxes, since := evaluateScope(scopeInput{now: now, peaks: peaks, alloc: alloc,
 			trials: mergeTrials(st.Trials, infos...), since: st.Enforcement[DeploymentScope],
 			durations: s.opts.Durations, ssm: counts, ssmReported: reported})
 		setSince(DeploymentScope, since)
 		snap.Scopes = []Scope{{Key: DeploymentScope, Boxes: boxes}}
 	case ModeTraditional:
 		for _, in := range infos {
-			u, err := s.col.Usage(ctx, in.ID, windowStart(now), now)
+			peaks, err := s.col.WindowPeaks(ctx, in.ID, now)
 			if err != nil {
 				return nil, err
 			}
 			key := strconv.Itoa(in.ID)
 			alloc := in.Installed
 			alloc.Customization = in.Customization
-			boxes, since := evaluateScope(scopeInput{now: now, peaks: u.ScaledPeaks, alloc: alloc, traditional: true,
+			boxes, since := evaluateScope(scopeInput{now: now, peaks: peaks, alloc: alloc, traditional: true,
 				trials: mergeTrials(st.ClusterTrials[key], in), since: st.Enforcement[key],
 				missingKey: in.MissingKey, durations: s.opts.Durations})
 			setSince(key, since)
