@@ -1,7 +1,7 @@
 import { lazy, Suspense, useState } from "react";
 import { useMutation } from "@connectrpc/connect-query";
 import { useQueryClient } from "@tanstack/react-query";
-import { AuthService, IdentitySource, isUnauthenticated, type Identity } from "@switchboard/client";
+import { AuthService, IdentitySource, Role, isUnauthenticated, type Identity } from "@switchboard/client";
 import { Button, Menu, MenuItem, MenuTrigger, Popover } from "react-aria-components";
 import { NavLink, Route, Routes, useNavigate } from "react-router";
 import { identityLabel } from "./identity";
@@ -21,6 +21,8 @@ import { StatusMessage, useFlash } from "./ui";
 const UsersPage = lazy(() => import("./users/UsersPage"));
 const ServersPage = lazy(() => import("./servers/ServersPage"));
 const MeetingsArea = lazy(() => import("./meetings/MeetingsArea"));
+const LicensesPage = lazy(() => import("./licensing/LicensesPage"));
+const SettingsPage = lazy(() => import("./settings/SettingsPage"));
 const MySessionsPage = lazy(() => import("./account/MySessionsPage"));
 const ChangePasswordDialog = lazy(() => import("./account/ChangePasswordDialog"));
 
@@ -127,7 +129,7 @@ export function Shell({ identity }: { identity: Identity }) {
               const element = !allowed ? (
                 <RestrictedPage area={area} />
               ) : area.path === "/" ? (
-                <OverviewPage title={area.title} />
+                <OverviewPage title={area.title} isAdministrator={identity.role === Role.ADMINISTRATOR} />
               ) : area.path === "/users" ? (
                 <Suspense fallback={loading}>
                   <UsersPage identity={identity} />
@@ -139,6 +141,14 @@ export function Shell({ identity }: { identity: Identity }) {
               ) : area.path === "/servers" ? (
                 <Suspense fallback={loading}>
                   <ServersPage title={area.title} />
+                </Suspense>
+              ) : area.path === "/licenses" ? (
+                <Suspense fallback={loading}>
+                  <LicensesPage title={area.title} />
+                </Suspense>
+              ) : area.path === "/settings" ? (
+                <Suspense fallback={loading}>
+                  <SettingsPage title={area.title} />
                 </Suspense>
               ) : (
                 <PlaceholderPage area={area} />

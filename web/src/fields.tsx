@@ -170,6 +170,8 @@ export interface Choice<V extends string> {
   value: V;
   label: string;
   description?: string;
+  /** The choice is shown but cannot be picked. */
+  isDisabled?: boolean;
 }
 
 interface ChoicesProps<V extends string> {
@@ -195,7 +197,7 @@ export function Choices<V extends string>({ label, value, onChange, choices, ori
       <Label className="field-label">{label}</Label>
       <div className="radio-options">
         {choices.map((c) => (
-          <Radio key={c.value} value={c.value} className="radio">
+          <Radio key={c.value} value={c.value} className="radio" isDisabled={c.isDisabled}>
             <span className="radio-dot" aria-hidden="true" />
             <span className="radio-text">
               <span>{c.label}</span>

@@ -3,7 +3,7 @@
 // WatchNotifications stream reports a change (see notifications.tsx); they
 // never poll.
 
-import { useState } from "react";
+import { lazy, Suspense, useState } from "react";
 import { useQuery } from "@connectrpc/connect-query";
 import { keepPreviousData } from "@tanstack/react-query";
 import { OverviewService, Severity, type Notification, type PlaceholderStatus } from "@switchboard/client";
@@ -15,12 +15,20 @@ import { Page, ServerInfo } from "./pages";
 import { t } from "./strings";
 import { LoadError, PagerControls, Panel, usePager } from "./ui";
 
+// The licence status block is licensing code: it loads with the rest of
+// it, only when the server sends a status (OV-12).
+const LicenseStatusBlock = lazy(() => import("./licensing/LicenseStatusBlock"));
+
 /** How many notifications the overview shows before "See all (N)". */
 const previewSize = 10;
 const pageSize = 50;
 
-/** OverviewPage is the landing page: current notifications first, for every role (OV-04). */
-export function OverviewPage({ title }: { title: string }) {
+/**
+ * OverviewPage is the landing page: current notifications first, for every
+ * role (OV-04), then the licence status when licensing is on (OV-12);
+ * only administrators get its links to the Licenses view (OV-15).
+ */
+export function OverviewPage({ title, isAdministrator }: { title: string; isAdministrator: boolean }) {
   const overview = useQuery(OverviewService.method.getOverview, { previewSize });
   const data = overview.data;
   const total = data?.totalNotifications ?? 0;
@@ -43,9 +51,13 @@ export function OverviewPage({ title }: { title: string }) {
         {data && data.notifications.length === 0 && <p className="empty">{t.notifications.empty}</p>}
         {data && data.notifications.length > 0 && <NotificationTable notifications={data.notifications} caption={t.notifications.current} />}
       </Panel>
+      {data?.licenseStatus && (
+        <Suspense fallback={null}>
+          <LicenseStatusBlock status={data.licenseStatus} linkable={isAdministrator} />
+        </Suspense>
+      )}
       {data && (
         <div className="status-row">
-          <PlaceholderPanel title={t.notifications.licence} status={data.licence} />
           <PlaceholderPanel title={t.notifications.cloudConnector} status={data.cloudConnector} />
         </div>
       )}

@@ -1,0 +1,285 @@
+// Licensing in the console against the real server binary, in Chromium: a
+// fresh install says no licensing mode is set and points to Settings ›
+// Licensing; the administrator tries No licensing (which needs the
+// acknowledgement) and then chooses Smart; enters the allocations (a blank
+// is refused in the page, an out-of-range count by the server, next to its
+// field); sees the three feature boxes with the allocated values, starts a
+// trial and sees its days left; reads the utilisation graphs (the points
+// GetUtilization returns, for the default week and for one day); downloads
+// the 90-day report as a ZIP; and finds the licence status on the
+// Overview, with links for the administrator and read-only for a video
+// operator. The tests share one server and run in order.
+
+import assert from "node:assert/strict";
+import { readFile } from "node:fs/promises";
+import { after, before, test } from "node:test";
+import { openPage, randomPassword, shoot, signIn, startHarness } from "./harness.mjs";
+
+/** @type {Awaited<ReturnType<typeof startHarness>>} */
+let h;
+let admin;
+const operator = { username: "lena.operator", password: randomPassword() };
+
+/** rpc calls a Connect method as the signed-in user of page and returns the JSON answer. */
+async function rpc(page, path, body) {
+  const res = await page.evaluate(
+    async ([p, b]) => {
+      const r = await fetch(p, {
+        method: "POST",
+        headers: { "content-type": "application/json", "connect-protocol-version": "1" },
+        body: JSON.stringify(b),
+      });
+      return { status: r.status, text: await r.text() };
+    },
+    [path, body],
+  );
+  assert.equal(res.status, 200, `${path}: ${res.status} ${res.text}`);
+  return JSON.parse(res.text);
+}
+
+/** utcDate writes a date as YYYY-MM-DD in UTC. */
+function utcDate(d) {
+  return d.toISOString().slice(0, 10);
+}
+
+before(async () => {
+  h = await startHarness();
+  const context = await h.newContext({ acceptDownloads: true });
+  const { page, errors } = await openPage(context);
+  await page.goto("/");
+  await signIn(page, "admin", h.adminPassword);
+  await rpc(page, "/switchboard.users.v1.UserService/CreateLocalUser", {
+    username: operator.username,
+    firstName: "Lena",
+    lastName: "Operator",
+    role: "ROLE_VIDEO_OPERATOR",
+    password: operator.password,
+  });
+  admin = { context, page, errors };
+});
+
+after(async () => {
+  await admin?.context.close();
+  await h?.stop();
+});
+
+test("a fresh install says no licensing mode is set and links to Settings › Licensing", { timeout: 60_000 }, async (t) => {
+  const { page, errors } = admin;
+  const nav = page.getByRole("navigation", { name: "Main" });
+  await nav.getByRole("link", { name: "Licenses" }).click();
+  await page.getByRole("heading", { level: 1, name: "Licenses" }).waitFor();
+  const notice = page.getByTestId("mode-unset");
+  await notice.getByText("No licensing mode is set yet.").waitFor();
+  // No licensing on the Overview either (OV-12): the block is hidden.
+  await shoot(t, page, "licenses-mode-unset", { fullPage: true });
+  await notice.getByRole("link", { name: "Choose one in Settings › Licensing" }).click();
+  await page.getByRole("heading", { level: 1, name: "Settings" }).waitFor();
+  assert.equal(new URL(page.url()).pathname, "/settings/licensing");
+  assert.equal(await page.getByRole("tab", { name: "Licensing" }).getAttribute("aria-selected"), "true");
+  await page.getByTestId("current-mode").getByText("Current mode: Not set.").waitFor();
+  assert.deepEqual(errors, []);
+});
+
+test("Settings › Licensing: Traditional needs licence files, No licensing needs the acknowledgement, then Smart is chosen", { timeout: 60_000 }, async (t) => {
+  const { page, errors } = admin;
+  const form = page.getByRole("region", { name: "Licensing mode" });
+  // No bridge has licence files: Traditional is shown but cannot be picked (LI-04).
+  assert.equal(await form.getByRole("radio", { name: /Traditional licensing/ }).isDisabled(), true);
+
+  // No licensing without the acknowledgement is refused in the page (LI-05).
+  await form.getByText("No licensing", { exact: true }).click();
+  const ack = form.getByRole("checkbox", { name: "Another Switchboard instance handles licensing for these clusters" });
+  await ack.waitFor({ state: "attached" });
+  await form.getByRole("button", { name: "Save mode" }).click();
+  await form.getByText("Confirm that another instance handles licensing.").waitFor();
+  // With it, the mode is None, and the Licenses page says another instance licenses.
+  await form.locator(".checkbox-box").click();
+  await form.getByRole("button", { name: "Save mode" }).click();
+  await form.getByText("The licensing mode is now No licensing.").waitFor();
+  await page.getByTestId("current-mode").getByText("Current mode: No licensing.").waitFor();
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Licenses" }).click();
+  await page.getByTestId("mode-none").getByText(/Licensing is handled by another instance/).waitFor();
+  const overview = await rpc(page, "/switchboard.overview.v1.OverviewService/GetOverview", {});
+  assert.equal(overview.licenseStatus, undefined, "mode None: no licence status on the Overview (OV-12)");
+
+  // Back in Settings, Smart Licensing.
+  await page.getByTestId("mode-none").getByRole("link", { name: "Change in Settings › Licensing" }).click();
+  await form.getByText("Smart Licensing", { exact: true }).click();
+  await form.getByRole("button", { name: "Save mode" }).click();
+  await form.getByText("The licensing mode is now Smart Licensing.").waitFor();
+  await page.getByTestId("current-mode").getByText("Current mode: Smart Licensing.").waitFor();
+  const mode = await rpc(page, "/switchboard.licensing.v1.LicensingService/GetLicensingMode", {});
+  assert.equal(mode.mode, "LICENSING_MODE_SMART");
+  await shoot(t, page, "settings-licensing-smart", { fullPage: true });
+  assert.deepEqual(errors, []);
+});
+
+test("the administrator enters allocations: a blank is refused, the server's field error shows, the boxes show the values", { timeout: 60_000 }, async (t) => {
+  const { page, errors } = admin;
+  const setCalls = [];
+  page.on("request", (req) => {
+    if (new URL(req.url()).pathname.endsWith("LicensingService/SetAllocation")) {
+      setCalls.push(req.url());
+    }
+  });
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Licenses" }).click();
+  await page.getByRole("heading", { level: 1, name: "Licenses" }).waitFor();
+  const meetings = page.getByRole("region", { name: "Meetings", exact: true });
+  const recording = page.getByRole("region", { name: "Recording or streaming", exact: true });
+  const customization = page.getByRole("region", { name: "Customization", exact: true });
+  await meetings.waitFor();
+  await recording.waitFor();
+  await customization.waitFor();
+  // The header, in order: name, status, then the Start trial action if offered.
+  await meetings.getByTestId("license-status").first().waitFor();
+
+  await meetings.getByRole("button", { name: "Edit allocation (Meetings)" }).click();
+  const dialog = page.getByRole("dialog", { name: "Edit allocations" });
+  await dialog.getByLabel("PMP Plus").fill("10");
+  await dialog.getByLabel("Recording").fill("2");
+  await dialog.getByLabel("Streaming").fill("0");
+  await dialog.getByText("No", { exact: true }).click();
+  // SMP Plus left blank: refused here, and nothing is sent.
+  await dialog.getByRole("button", { name: "Save" }).click();
+  await dialog.getByText("SMP Plus is required: enter 0 if you have none.").waitFor();
+  assert.equal(await dialog.getByLabel("SMP Plus").getAttribute("aria-invalid"), "true");
+  assert.equal(setCalls.length, 0, "a blank allocation was sent to the server");
+
+  // Over the server's limit: its refusal shows on the field.
+  await dialog.getByLabel("SMP Plus").fill("2000000");
+  await dialog.getByRole("button", { name: "Save" }).click();
+  const smpError = dialog.locator(".field").filter({ has: page.getByLabel("SMP Plus") }).locator(".field-error");
+  await smpError.waitFor();
+  const refusal = (await smpError.textContent()) ?? "";
+  t.diagnostic(`server refusal: ${refusal}`);
+  assert.match(refusal, /^SMP Plus .+|1000000/);
+  assert.equal(setCalls.length, 1);
+  await shoot(t, dialog, "licenses-allocation-refused");
+
+  await dialog.getByLabel("SMP Plus").fill("5");
+  await dialog.getByRole("button", { name: "Save" }).click();
+  await dialog.waitFor({ state: "detached" });
+  await page.getByText(/^The allocations were saved\./).waitFor();
+
+  const allocated = async (box, type) => (await box.getByRole("row").filter({ has: page.getByRole("rowheader", { name: type, exact: true }) }).getByTestId("allocated").textContent())?.trim();
+  await meetings.getByRole("rowheader", { name: "PMP Plus", exact: true }).waitFor();
+  assert.equal(await allocated(meetings, "PMP Plus"), "10");
+  assert.equal(await allocated(meetings, "SMP Plus"), "5");
+  assert.equal(await allocated(recording, "Recording"), "2");
+  assert.equal(await allocated(recording, "Streaming"), "0");
+  assert.equal((await customization.getByTestId("customization-allocated").textContent())?.trim(), "No");
+  // Licensed features offer no trial (LI-24, LI-25).
+  assert.equal(await meetings.getByRole("button", { name: "Start trial" }).count(), 0);
+  assert.equal(await recording.getByRole("button", { name: "Start trial" }).count(), 0);
+  await shoot(t, page, "licenses-allocated", { fullPage: true });
+  assert.deepEqual(errors, []);
+});
+
+test("the administrator starts the Customization trial and sees its days left", { timeout: 60_000 }, async (t) => {
+  const { page, errors } = admin;
+  const customization = page.getByRole("region", { name: "Customization", exact: true });
+  await customization.getByRole("button", { name: "Start trial" }).click();
+  const confirm = page.getByRole("alertdialog", { name: "Start the Customization trial?" });
+  await confirm.getByText(/lasts 90 days/).waitFor();
+  await confirm.getByRole("button", { name: "Start trial" }).click();
+  await confirm.waitFor({ state: "detached" });
+  await customization.getByTestId("trial-days-left").getByText(/^Trial: \d+ days? left$/).waitFor();
+  const text = (await customization.getByTestId("trial-days-left").textContent()) ?? "";
+  const days = Number(/(\d+)/.exec(text)?.[1]);
+  assert.ok(days >= 89 && days <= 90, `days left: ${text}`);
+  await customization.getByTestId("license-status").filter({ hasText: "Licensed" }).waitFor();
+  assert.equal(await customization.getByRole("button", { name: "Start trial" }).count(), 0, "the trial is still offered after it started");
+  await shoot(t, customization, "licenses-trial");
+  assert.deepEqual(errors, []);
+});
+
+test("the utilisation graph draws the points GetUtilization returns: a week of daily peaks, a day of 5-minute points", { timeout: 60_000 }, async (t) => {
+  const { page, errors } = admin;
+  const panel = page.getByRole("region", { name: "Utilisation" });
+  const chart = panel.getByTestId("utilization-chart");
+  const today = new Date();
+  const weekAgo = new Date(today.getTime() - 6 * 24 * 3600 * 1000);
+  assert.equal(await panel.getByLabel("From").inputValue(), utcDate(weekAgo));
+  assert.equal(await panel.getByLabel("To").inputValue(), utcDate(today));
+
+  const week = await rpc(page, "/switchboard.licensing.v1.LicensingService/GetUtilization", {
+    type: "LICENSE_TYPE_PMP",
+    startDate: utcDate(weekAgo),
+    endDate: utcDate(today),
+  });
+  assert.equal(week.points.length, 7);
+  await chart.and(page.locator('[data-points="7"][data-granularity="DAY"]')).waitFor();
+  assert.equal(await chart.getByTestId("chart-point").count(), week.points.length);
+  // The allocation (PMP Plus 10) is drawn when the server reports it.
+  if (week.allocated !== undefined) {
+    await chart.getByTestId("allocation-line").waitFor();
+  }
+  await shoot(t, panel, "licenses-chart-week");
+
+  // One day: 288 five-minute points.
+  await panel.getByLabel("From").fill(utcDate(today));
+  await chart.and(page.locator('[data-points="288"][data-granularity="FIVE_MINUTES"]')).waitFor();
+  assert.equal(await chart.getByTestId("chart-point").count(), 288);
+  const title = (await chart.getByTestId("chart-point").first().locator("title").textContent()) ?? "";
+  assert.match(title, new RegExp(`^${utcDate(today)} 00:00 UTC: \\d`));
+
+  // Another licence type.
+  await panel.getByRole("button", { name: /Licence type/ }).click();
+  await page.getByRole("option", { name: "Recording (rec)" }).click();
+  await chart.getByRole("img", { name: new RegExp(`^Recording \\(rec\\) usage from ${utcDate(today)}`) }).waitFor();
+
+  // More than 90 days is refused in the page.
+  await panel.getByLabel("From").fill(utcDate(new Date(today.getTime() - 100 * 24 * 3600 * 1000)));
+  await panel.getByText("The range is 101 days; at most 90 are allowed.").waitFor();
+  await shoot(t, panel, "licenses-chart-day");
+  assert.deepEqual(errors, []);
+});
+
+test("the 90-day report downloads as license-data.zip with the three CSV files", { timeout: 60_000 }, async (t) => {
+  const { page, errors } = admin;
+  const panel = page.getByRole("region", { name: "90-day report" });
+  const [download] = await Promise.all([page.waitForEvent("download"), panel.getByRole("button", { name: "Download report" }).click()]);
+  assert.equal(download.suggestedFilename(), "license-data.zip");
+  const bytes = await readFile(await download.path());
+  assert.equal(bytes.subarray(0, 2).toString("latin1"), "PK");
+  const text = bytes.toString("latin1");
+  for (const name of ["host-reported.csv", "cluster-bins.csv", "daily-peaks.csv"]) {
+    assert.ok(text.includes(name), `the ZIP has no ${name}`);
+  }
+  await panel.getByText(/^license-data\.zip was saved/).waitFor();
+  await shoot(t, panel, "licenses-report");
+  assert.deepEqual(errors, []);
+});
+
+test("the Overview shows the licence status: with a link for the administrator, read-only for a video operator", { timeout: 60_000 }, async (t) => {
+  const { page, errors } = admin;
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Overview" }).click();
+  const block = page.getByRole("region", { name: "License status" });
+  const table = block.getByRole("table", { name: "License status per feature" });
+  const row = table.getByRole("row").filter({ has: page.getByRole("rowheader", { name: "All clusters" }) });
+  await row.waitFor();
+  assert.equal(await table.getByRole("row").count(), 2, "Smart: one row for the deployment (OV-13)");
+  await row.locator('[data-feature="CUSTOMIZATION"]').getByText("Licensed").waitFor();
+  await block.getByRole("link", { name: "Licenses" }).click();
+  await page.getByRole("heading", { level: 1, name: "Licenses" }).waitFor();
+  await shoot(t, page, "licenses-from-overview", { fullPage: true });
+  assert.deepEqual(errors, []);
+
+  const context = await h.newContext();
+  try {
+    const { page: op, errors: opErrors } = await openPage(context);
+    await op.goto("/");
+    const nav = await signIn(op, operator.username, operator.password);
+    assert.equal(await nav.getByRole("link", { name: "Licenses" }).count(), 0);
+    const opBlock = op.getByRole("region", { name: "License status" });
+    await opBlock.getByRole("rowheader", { name: "All clusters" }).waitFor();
+    assert.equal(await opBlock.getByRole("link").count(), 0, "the operator's licence status links to the Licenses view (OV-15)");
+    await shoot(t, op, "overview-license-operator", { fullPage: true });
+    // A direct link to the Licenses view is for administrators.
+    await op.goto("/licenses");
+    await op.getByText("Licenses is for administrators.").waitFor();
+    assert.deepEqual(opErrors, []);
+  } finally {
+    await context.close();
+  }
+});
