@@ -1,28 +1,77 @@
-// Licensing in the console against the real server binary, in Chromium: a
-// fresh install says no licensing mode is set and points to Settings ›
-// Licensing; the administrator tries No licensing (which needs the
-// acknowledgement) and then chooses Smart; enters the allocations (a blank
-// is refused in the page, an out-of-range count by the server, next to its
-// field); sees the three feature boxes with the allocated values, starts a
-// trial and sees its days left; reads the utilisation graphs (the points
-// GetUtilization returns, for the default week and for one day); downloads
-// the 90-day report as a ZIP; and finds the licence status on the
-// Overview, with links for the administrator and read-only for a video
-// operator. The tests share one server and run in order.
+// Licensing in the console against the real server binary and a real
+// Call Bridge simulator (cmsim, one standalone bridge with a week of
+// preloaded licence usage and a licence file), in Chromium: a fresh install
+// says no licensing mode is set and points to Settings › Licensing; the
+// administrator tries No licensing (which needs the acknowledgement) and
+// then chooses Smart; enters the allocations (a blank is refused in the
+// page, an out-of-range count by the server, next to its field); sees the
+// three feature boxes with the allocated values, starts a trial and sees
+// its days left; connects the bridge and reads its usage in the
+// utilisation graph (the points GetUtilization returns, for the default
+// week and for one day); finds the licence status on the Overview, with
+// a link for the administrator and read-only for a video operator; and, in
+// Traditional mode, picks the cluster on the Licenses page and follows the
+// Overview's per-cluster link. The tests share one server and run in order.
 
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { after, before, test } from "node:test";
 import { openPage, randomPassword, shoot, signIn, startHarness } from "./harness.mjs";
+
+const here = fileURLToPath(new URL(".", import.meta.url));
+const cmsimBin = process.env.CMSIM_BIN || resolve(here, "../../bin/cmsim");
+const apiPassword = "sim-API-password-3";
 
 /** @type {Awaited<ReturnType<typeof startHarness>>} */
 let h;
 let admin;
+let sim;
 const operator = { username: "lena.operator", password: randomPassword() };
+
+/** startCmsim starts one standalone bridge with a week of office-hours licence usage behind it. */
+async function startCmsim() {
+  if (!existsSync(cmsimBin)) {
+    throw new Error(`no cmsim binary at ${cmsimBin}: go build -o bin/cmsim ./cmd/cmsim`);
+  }
+  const caFile = join(tmpdir(), `cmsim-licensing-test-${process.pid}.pem`);
+  const proc = spawn(
+    cmsimBin,
+    ["--clusters", "1", "--bridges", "1", "--scenario", "none", "--license-history-days", "7", "--json", "--ca-file", caFile, "--username", "api", "--password", apiPassword],
+    { stdio: ["ignore", "pipe", "pipe"] },
+  );
+  let out = "";
+  const info = await new Promise((ok, fail) => {
+    const timer = setTimeout(() => fail(new Error(`cmsim did not describe its bridges:\n${out}`)), 15_000);
+    proc.stdout.on("data", (chunk) => {
+      out += chunk.toString();
+      try {
+        const parsed = JSON.parse(out);
+        clearTimeout(timer);
+        ok(parsed);
+      } catch {
+        // not complete yet
+      }
+    });
+    proc.once("exit", (code) => fail(new Error(`cmsim exited (${code}):\n${out}`)));
+  });
+  return { proc, info, ca: await readFile(info.caFile, "utf8") };
+}
 
 /** rpc calls a Connect method as the signed-in user of page and returns the JSON answer. */
 async function rpc(page, path, body) {
-  const res = await page.evaluate(
+  const res = await rpcRaw(page, path, body);
+  assert.equal(res.status, 200, `${path}: ${res.status} ${res.text}`);
+  return JSON.parse(res.text);
+}
+
+/** rpcRaw calls a Connect method and returns its HTTP status and body. */
+function rpcRaw(page, path, body) {
+  return page.evaluate(
     async ([p, b]) => {
       const r = await fetch(p, {
         method: "POST",
@@ -33,8 +82,6 @@ async function rpc(page, path, body) {
     },
     [path, body],
   );
-  assert.equal(res.status, 200, `${path}: ${res.status} ${res.text}`);
-  return JSON.parse(res.text);
 }
 
 /** utcDate writes a date as YYYY-MM-DD in UTC. */
@@ -43,6 +90,7 @@ function utcDate(d) {
 }
 
 before(async () => {
+  sim = await startCmsim();
   h = await startHarness();
   const context = await h.newContext({ acceptDownloads: true });
   const { page, errors } = await openPage(context);
@@ -61,6 +109,7 @@ before(async () => {
 after(async () => {
   await admin?.context.close();
   await h?.stop();
+  sim?.proc.kill("SIGTERM");
 });
 
 test("a fresh install says no licensing mode is set and links to Settings › Licensing", { timeout: 60_000 }, async (t) => {
@@ -193,35 +242,64 @@ test("the administrator starts the Customization trial and sees its days left", 
   assert.deepEqual(errors, []);
 });
 
-test("the utilisation graph draws the points GetUtilization returns: a week of daily peaks, a day of 5-minute points", { timeout: 60_000 }, async (t) => {
+test("the bridge's preloaded usage shows in the utilisation graph: a week of daily peaks with the allocation, a day of 5-minute points", { timeout: 120_000 }, async (t) => {
   const { page, errors } = admin;
-  const panel = page.getByRole("region", { name: "Utilisation" });
-  const chart = panel.getByTestId("utilization-chart");
   const today = new Date();
   const weekAgo = new Date(today.getTime() - 6 * 24 * 3600 * 1000);
-  assert.equal(await panel.getByLabel("From").inputValue(), utcDate(weekAgo));
-  assert.equal(await panel.getByLabel("To").inputValue(), utcDate(today));
+  const weekRequest = { type: "LICENSE_TYPE_PMP", startDate: utcDate(weekAgo), endDate: utcDate(today) };
 
-  const week = await rpc(page, "/switchboard.licensing.v1.LicensingService/GetUtilization", {
-    type: "LICENSE_TYPE_PMP",
-    startDate: utcDate(weekAgo),
-    endDate: utcDate(today),
+  // Connect the bridge (after the CDR receiver address a managed bridge
+  // needs); the server collects its week of usage history.
+  await rpc(page, "/switchboard.servers.v1.ServerService/UpdateCdrReceiverSettings", { address: `127.0.0.1:${new URL(h.baseURL).port}` });
+  const [bridge] = sim.info.bridges;
+  const url = new URL(bridge.url);
+  await rpc(page, "/switchboard.servers.v1.ServerService/AddCallBridge", {
+    displayName: "Tromsø 1",
+    connection: { address: url.hostname, port: Number(url.port), username: "api", password: apiPassword, verifyCertificate: true, trustedChainPem: sim.ca },
   });
+  // The collection job runs every 5 minutes; run it now (as an
+  // administrator can, SystemService.RunJob) rather than wait.
+  let week;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const { jobs } = await rpc(page, "/switchboard.system.v1.SystemService/ListJobs", {});
+    for (const job of jobs.filter((j) => j.name.startsWith("license-usage/"))) {
+      // A run already under way answers an error: the next round tries again.
+      await rpcRaw(page, "/switchboard.system.v1.SystemService/RunJob", { name: job.name });
+    }
+    await new Promise((r) => setTimeout(r, 1500));
+    week = await rpc(page, "/switchboard.licensing.v1.LicensingService/GetUtilization", weekRequest);
+    if (week.points.some((p) => (p.value ?? 0) > 0)) {
+      break;
+    }
+    assert.ok(Date.now() < deadline, `no usage collected from the bridge: ${JSON.stringify(week)}`);
+  }
+  const peak = Math.max(...week.points.map((p) => p.value ?? 0));
+  t.diagnostic(`week: ${week.points.length} points, peak ${peak}, allocated ${week.allocated}`);
+
+  await page.reload();
+  const panel = page.getByRole("region", { name: "Utilisation" });
+  const chart = panel.getByTestId("utilization-chart");
+  assert.equal(await panel.getByLabel("From", { exact: true }).inputValue(), utcDate(weekAgo));
+  assert.equal(await panel.getByLabel("To", { exact: true }).inputValue(), utcDate(today));
   assert.equal(week.points.length, 7);
   await chart.and(page.locator('[data-points="7"][data-granularity="DAY"]')).waitFor();
   assert.equal(await chart.getByTestId("chart-point").count(), week.points.length);
-  // The allocation (PMP Plus 10) is drawn when the server reports it.
-  if (week.allocated !== undefined) {
-    await chart.getByTestId("allocation-line").waitFor();
-  }
+  await chart.getByText(`Highest: ${Number.isInteger(peak) ? peak : peak.toFixed(2)}`).waitFor();
+  // The PMP Plus allocation (10) is drawn, and the points carry their percentage.
+  assert.equal(week.allocated, 10);
+  await chart.getByTestId("allocation-line").locator("text").getByText("Allocated: 10").waitFor();
+  const titles = await chart.getByTestId("chart-point").locator("title").allTextContents();
+  assert.ok(titles.some((x) => / of allocation\)$/.test(x)), `no percentage in the point titles: ${titles.join(" | ")}`);
   await shoot(t, panel, "licenses-chart-week");
 
   // One day: 288 five-minute points.
-  await panel.getByLabel("From").fill(utcDate(today));
+  await panel.getByLabel("From", { exact: true }).fill(utcDate(today));
   await chart.and(page.locator('[data-points="288"][data-granularity="FIVE_MINUTES"]')).waitFor();
   assert.equal(await chart.getByTestId("chart-point").count(), 288);
   const title = (await chart.getByTestId("chart-point").first().locator("title").textContent()) ?? "";
   assert.match(title, new RegExp(`^${utcDate(today)} 00:00 UTC: \\d`));
+  await shoot(t, panel, "licenses-chart-day");
 
   // Another licence type.
   await panel.getByRole("button", { name: /Licence type/ }).click();
@@ -229,25 +307,9 @@ test("the utilisation graph draws the points GetUtilization returns: a week of d
   await chart.getByRole("img", { name: new RegExp(`^Recording \\(rec\\) usage from ${utcDate(today)}`) }).waitFor();
 
   // More than 90 days is refused in the page.
-  await panel.getByLabel("From").fill(utcDate(new Date(today.getTime() - 100 * 24 * 3600 * 1000)));
+  await panel.getByLabel("From", { exact: true }).fill(utcDate(new Date(today.getTime() - 100 * 24 * 3600 * 1000)));
   await panel.getByText("The range is 101 days; at most 90 are allowed.").waitFor();
-  await shoot(t, panel, "licenses-chart-day");
-  assert.deepEqual(errors, []);
-});
-
-test("the 90-day report downloads as license-data.zip with the three CSV files", { timeout: 60_000 }, async (t) => {
-  const { page, errors } = admin;
-  const panel = page.getByRole("region", { name: "90-day report" });
-  const [download] = await Promise.all([page.waitForEvent("download"), panel.getByRole("button", { name: "Download report" }).click()]);
-  assert.equal(download.suggestedFilename(), "license-data.zip");
-  const bytes = await readFile(await download.path());
-  assert.equal(bytes.subarray(0, 2).toString("latin1"), "PK");
-  const text = bytes.toString("latin1");
-  for (const name of ["host-reported.csv", "cluster-bins.csv", "daily-peaks.csv"]) {
-    assert.ok(text.includes(name), `the ZIP has no ${name}`);
-  }
-  await panel.getByText(/^license-data\.zip was saved/).waitFor();
-  await shoot(t, panel, "licenses-report");
+  await shoot(t, panel, "licenses-chart-range-refused");
   assert.deepEqual(errors, []);
 });
 
@@ -282,4 +344,38 @@ test("the Overview shows the licence status: with a link for the administrator, 
   } finally {
     await context.close();
   }
+});
+
+test("Traditional mode: the Licenses page has a cluster selector and no edit action; the Overview links each cluster to it", { timeout: 60_000 }, async (t) => {
+  const { page, errors } = admin;
+  // The connected bridge has a licence file: Traditional can be chosen now (LI-04).
+  await page.goto("/settings/licensing");
+  const form = page.getByRole("region", { name: "Licensing mode" });
+  const traditional = form.getByRole("radio", { name: /Traditional licensing/ });
+  await traditional.and(page.locator(":enabled")).waitFor({ state: "attached", timeout: 20_000 });
+  await form.getByText("Traditional licensing", { exact: true }).click();
+  await form.getByRole("button", { name: "Save mode" }).click();
+  await form.getByText("The licensing mode is now Traditional licensing.").waitFor();
+
+  const { clusters } = await rpc(page, "/switchboard.servers.v1.ServerService/ListClusters", {});
+  assert.equal(clusters.length, 1);
+  const cluster = clusters[0];
+  const clusterName = cluster.displayName || cluster.id;
+
+  // The Overview: one row per cluster, linking to its Licenses view (OV-14).
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Overview" }).click();
+  const block = page.getByRole("region", { name: "License status" });
+  const link = block.getByRole("link", { name: `Licenses of ${clusterName}` });
+  await link.waitFor({ timeout: 20_000 });
+  await shoot(t, page, "overview-license-traditional", { fullPage: true });
+  await link.click();
+  await page.getByRole("heading", { level: 1, name: "Licenses" }).waitFor();
+  assert.equal(new URL(page.url()).searchParams.get("cluster"), cluster.id);
+  await page.getByRole("button", { name: new RegExp(`^${clusterName}`) }).and(page.locator(".select-button")).waitFor();
+  const meetings = page.getByRole("region", { name: "Meetings", exact: true });
+  await meetings.getByRole("rowheader", { name: "PMP Plus", exact: true }).waitFor();
+  // Allocations come from the licence files: no edit action (LI-49).
+  assert.equal(await page.getByRole("button", { name: /^Edit allocation/ }).count(), 0);
+  await shoot(t, page, "licenses-traditional", { fullPage: true });
+  assert.deepEqual(errors, []);
 });

@@ -4,7 +4,7 @@ import { AllocationType, Feature, LicensingService, type FeatureBox } from "@swi
 import { Button, Form } from "react-aria-components";
 import { ModalDialog } from "../dialogs";
 import { formErrors, type FieldErrors } from "../errors";
-import { Choices, NumberInput } from "../fields";
+import { Choices, TextInput } from "../fields";
 import { t } from "../strings";
 import { FormAlert } from "../ui";
 import { tl } from "./strings";
@@ -28,14 +28,16 @@ const counts: readonly { field: CountField; type: AllocationType; label: string 
   { field: "streaming", type: AllocationType.STREAMING, label: tl.types.streaming },
 ];
 
-/** initialCounts reads the current allocations from the boxes; a type never entered starts blank. */
-function initialCounts(boxes: FeatureBox[]): Record<CountField, number> {
-  const out: Record<CountField, number> = { pmpPlus: Number.NaN, smpPlus: Number.NaN, recording: Number.NaN, streaming: Number.NaN };
+const blank: Record<CountField, string> = { pmpPlus: "", smpPlus: "", recording: "", streaming: "" };
+
+/** initialCounts reads the current allocations from the boxes. */
+function initialCounts(boxes: FeatureBox[]): Record<CountField, string> {
+  const out = { ...blank };
   for (const c of counts) {
     for (const b of boxes) {
       const u = b.types.find((x) => x.type === c.type);
       if (u) {
-        out[c.field] = u.allocated;
+        out[c.field] = String(u.allocated);
       }
     }
   }
@@ -67,25 +69,34 @@ export function AllocationDialog({ isOpen, onOpenChange, boxes, entered, onSaved
 
 function AllocationForm({ boxes, entered, onCancel, onSaved }: { boxes: FeatureBox[]; entered: boolean; onCancel: () => void; onSaved: () => Promise<void> }) {
   const set = useMutation(LicensingService.method.setAllocation);
-  const [values, setValues] = useState<Record<CountField, number>>(() =>
-    entered ? initialCounts(boxes) : { pmpPlus: Number.NaN, smpPlus: Number.NaN, recording: Number.NaN, streaming: Number.NaN },
-  );
+  // Text, not number fields, whose messages go as soon as the field is
+  // edited: were they to go when it loses focus, as react-aria does, the
+  // dialog would shrink between the press on Save and its release, and the
+  // release would miss the button.
+  const [values, setValues] = useState<Record<CountField, string>>(() => (entered ? initialCounts(boxes) : { ...blank }));
   const custBox = boxes.find((b) => b.feature === Feature.CUSTOMIZATION);
   const [customization, setCustomization] = useState<"yes" | "no">(custBox?.customizationAllocated ? "yes" : "no");
   const [errors, setErrors] = useState<FieldErrors<Field>>({});
   const [formError, setFormError] = useState<string | null>(null);
+  const clearError = (f: Field) => setErrors((e) => (e[f] ? { ...e, [f]: undefined } : e));
 
   async function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     setFormError(null);
     // A blank is not zero (LI-48): refused here, next to the field.
     const missing: FieldErrors<Field> = {};
+    const n: Record<CountField, number> = { pmpPlus: 0, smpPlus: 0, recording: 0, streaming: 0 };
     for (const c of counts) {
-      const v = values[c.field];
-      if (Number.isNaN(v)) {
+      const v = values[c.field].trim();
+      if (v === "") {
         missing[c.field] = [tl.allocationRequired(c.label)];
-      } else if (!Number.isInteger(v) || v < 0) {
+      } else if (!/^\d+$/.test(v)) {
         missing[c.field] = [tl.allocationWhole(c.label)];
+      } else if (Number(v) > 2_147_483_647) {
+        // Beyond what the API can carry; smaller excesses are the server's to refuse.
+        missing[c.field] = [tl.allocationTooLarge(c.label)];
+      } else {
+        n[c.field] = Number(v);
       }
     }
     if (Object.keys(missing).length > 0) {
@@ -95,10 +106,10 @@ function AllocationForm({ boxes, entered, onCancel, onSaved }: { boxes: FeatureB
     setErrors({});
     try {
       await set.mutateAsync({
-        pmpPlus: values.pmpPlus,
-        smpPlus: values.smpPlus,
-        recording: values.recording,
-        streaming: values.streaming,
+        pmpPlus: n.pmpPlus,
+        smpPlus: n.smpPlus,
+        recording: n.recording,
+        streaming: n.streaming,
         customization: customization === "yes",
       });
       await onSaved();
@@ -118,13 +129,16 @@ function AllocationForm({ boxes, entered, onCancel, onSaved }: { boxes: FeatureB
         <FormAlert message={formError} />
         <div className="form-row allocation-row">
           {counts.map((c) => (
-            <NumberInput
+            <TextInput
               key={c.field}
               label={c.label}
               name={c.field}
+              inputMode="numeric"
               value={values[c.field]}
-              onChange={(v) => setValues((s) => ({ ...s, [c.field]: v }))}
-              minValue={0}
+              onChange={(v) => {
+                setValues((s) => ({ ...s, [c.field]: v }));
+                clearError(c.field);
+              }}
             />
           ))}
         </div>
@@ -133,7 +147,10 @@ function AllocationForm({ boxes, entered, onCancel, onSaved }: { boxes: FeatureB
           name="customization"
           orientation="horizontal"
           value={customization}
-          onChange={setCustomization}
+          onChange={(v) => {
+            setCustomization(v);
+            clearError("customization");
+          }}
           choices={[
             { value: "yes", label: tl.yes },
             { value: "no", label: tl.no },

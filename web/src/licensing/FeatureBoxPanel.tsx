@@ -125,9 +125,6 @@ function TypeTable({ feature, types }: { feature: string; types: TypeUsage[] }) 
             <th scope="col" className="num">
               {tl.percentage}
             </th>
-            <th scope="col" className="num">
-              {tl.daysOver}
-            </th>
             <th scope="col">{tl.typeStatus}</th>
           </tr>
         </thead>
@@ -148,8 +145,7 @@ function TypeTable({ feature, types }: { feature: string; types: TypeUsage[] }) 
                 {Number.isInteger(u.peak90Day) ? u.peak90Day : u.peak90Day.toFixed(2)}
               </td>
               <td className="num">{u.peakPercentage !== undefined ? tl.percent(u.peakPercentage) : "—"}</td>
-              <td className="num">{u.daysOver}</td>
-              <td>
+              <td title={tl.daysOverTitle(u.daysOver)}>
                 <StatusBadge status={u.status} />
               </td>
             </tr>

@@ -133,7 +133,15 @@ export function LicensingSettingsTab() {
             />
             {choice === "none" && (
               <div className="setting">
-                <CheckboxInput isSelected={ack} onChange={setAck} name="acknowledge" description={tl.acknowledgeHelp}>
+                <CheckboxInput
+                  isSelected={ack}
+                  onChange={(v) => {
+                    setAck(v);
+                    setErrors({});
+                  }}
+                  name="acknowledge"
+                  description={tl.acknowledgeHelp}
+                >
                   {tl.acknowledge}
                 </CheckboxInput>
                 {errors.acknowledge && (

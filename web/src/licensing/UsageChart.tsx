@@ -16,13 +16,13 @@ const pad = { left: 48, right: 16, top: 16, bottom: 32 };
 const plotW = width - pad.left - pad.right;
 const plotH = height - pad.top - pad.bottom;
 
-/** niceMax rounds the top of the y-axis up to 1, 2 or 5 times a power of ten. */
+/** niceMax rounds the top of the y-axis up to a round multiple of a power of ten. */
 function niceMax(v: number): number {
   if (v <= 1) {
     return 1;
   }
   const p = 10 ** Math.floor(Math.log10(v));
-  for (const m of [1, 2, 5, 10]) {
+  for (const m of [1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10]) {
     if (v <= m * p) {
       return m * p;
     }

@@ -77,8 +77,8 @@ export const tl = {
   type: "Licence type",
   allocated: "Allocated",
   peak: "90-day peak",
-  percentage: "Of allocation",
-  daysOver: "Days over",
+  percentage: "Peak %",
+  daysOverTitle: (n: number) => `Over the allocation on ${plural(n, "day", "days")} of the last 90.`,
   typeStatus: "Status",
   notInstalled: "Not installed",
   notInstalledHelp: "In use, but no licence is installed on the cluster: no percentage can be computed.",
@@ -99,6 +99,7 @@ export const tl = {
     "Enter the licences of your Smart Account's Virtual Account. Enter 0 for a type you do not have: a blank field is not zero. Switchboard checks the numbers with Smart Software Manager.",
   allocationRequired: (label: string) => `${label} is required: enter 0 if you have none.`,
   allocationWhole: (label: string) => `${label} must be a whole number of 0 or more.`,
+  allocationTooLarge: (label: string) => `${label} is too large.`,
   customizationAllocated: "Customization",
   allocationSaved: "The allocations were saved. The Call Bridges get the new licence status within 5 minutes.",
 
