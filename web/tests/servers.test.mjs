@@ -81,6 +81,18 @@ before(async () => {
     return `${r.status} ${await r.text()}`;
   }, operator);
   assert.match(res, /^200 /, res);
+  // A fresh install warns that no licensing mode is set (LI-01); these
+  // tests watch the notifications of the bridges alone, so the instance
+  // leaves licensing to another one (mode None raises nothing, LI-06).
+  const mode = await page.evaluate(async () => {
+    const r = await fetch("/switchboard.licensing.v1.LicensingService/SetLicensingMode", {
+      method: "POST",
+      headers: { "content-type": "application/json", "connect-protocol-version": "1" },
+      body: JSON.stringify({ mode: "LICENSING_MODE_NONE", acknowledgeOtherInstanceLicenses: true }),
+    });
+    return `${r.status} ${await r.text()}`;
+  });
+  assert.match(mode, /^200 /, mode);
 });
 
 after(async () => {
