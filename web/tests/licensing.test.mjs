@@ -1,17 +1,19 @@
-// Licensing in the console against the real server binary and a real
-// Call Bridge simulator (cmsim, one standalone bridge with a week of
-// preloaded licence usage and a licence file), in Chromium: a fresh install
-// says no licensing mode is set and points to Settings › Licensing; the
-// administrator tries No licensing (which needs the acknowledgement) and
-// then chooses Smart; enters the allocations (a blank is refused in the
-// page, an out-of-range count by the server, next to its field); sees the
-// three feature boxes with the allocated values, starts a trial and sees
-// its days left; connects the bridge and reads its usage in the
-// utilisation graph (the points GetUtilization returns, for the default
-// week and for one day); finds the licence status on the Overview, with
-// a link for the administrator and read-only for a video operator; and, in
-// Traditional mode, picks the cluster on the Licenses page and follows the
-// Overview's per-cluster link. The tests share one server and run in order.
+// Licensing in the console against the real server binary, a real Call
+// Bridge simulator (cmsim, one standalone bridge with a week of preloaded
+// licence usage and a licence file) and the Smart Software Manager
+// simulator (ssmsim), in Chromium: a fresh install says no licensing mode
+// is set and points to Settings › Licensing; the administrator tries No
+// licensing (which needs the acknowledgement), chooses Smart and registers
+// with a token; enters the allocations (a blank is refused in the page, an
+// out-of-range count by the server, next to its field); sees the three
+// feature boxes with the allocated values, starts a trial and sees its
+// days left; connects the bridge and reads its usage in the utilisation
+// graph (the points GetUtilization returns, for the default week and for
+// one day); finds the licence status on the Overview, with a link for the
+// administrator and read-only for a video operator; and, leaving Smart for
+// Traditional with SSM down, is told SSM was not informed, picks the
+// cluster on the Licenses page and follows the Overview's per-cluster
+// link. The tests share one server and run in order.
 
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
@@ -25,12 +27,14 @@ import { openPage, randomPassword, shoot, signIn, startHarness } from "./harness
 
 const here = fileURLToPath(new URL(".", import.meta.url));
 const cmsimBin = process.env.CMSIM_BIN || resolve(here, "../../bin/cmsim");
+const ssmsimBin = process.env.SSMSIM_BIN || resolve(here, "../../bin/ssmsim");
 const apiPassword = "sim-API-password-3";
 
 /** @type {Awaited<ReturnType<typeof startHarness>>} */
 let h;
 let admin;
 let sim;
+let ssm;
 const operator = { username: "lena.operator", password: randomPassword() };
 
 /** startCmsim starts one standalone bridge with a week of office-hours licence usage behind it. */
@@ -89,8 +93,39 @@ function utcDate(d) {
   return d.toISOString().slice(0, 10);
 }
 
+/** startSsmsim starts the Smart Software Manager simulator with one virtual account, VA1, and its token. */
+async function startSsmsim() {
+  if (!existsSync(ssmsimBin)) {
+    throw new Error(`no ssmsim binary at ${ssmsimBin}: make build, or go build -o bin/ssmsim ./cmd/ssmsim`);
+  }
+  const caFile = join(tmpdir(), `ssmsim-licensing-test-${process.pid}.pem`);
+  const proc = spawn(ssmsimBin, ["--json", "--ca-file", caFile, "--account", "VA1=PMP_PLUS:50,SMP_PLUS:20,RECORDING_STREAMING:5,CUSTOMIZATION:1"], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  const info = await new Promise((ok, fail) => {
+    const timer = setTimeout(() => fail(new Error(`ssmsim did not describe itself:\n${out}`)), 15_000);
+    proc.stdout.on("data", (chunk) => {
+      out += chunk.toString();
+      try {
+        const parsed = JSON.parse(out);
+        clearTimeout(timer);
+        ok(parsed);
+      } catch {
+        // not complete yet
+      }
+    });
+    proc.once("exit", (code) => fail(new Error(`ssmsim exited (${code}):\n${out}`)));
+  });
+  return { proc, info };
+}
+
 before(async () => {
   sim = await startCmsim();
+  ssm = await startSsmsim();
+  // The harness hands its environment to the server: SSM's address and CA.
+  process.env.SWITCHBOARD_SSM_URL = ssm.info.url;
+  process.env.SWITCHBOARD_SSM_CA_FILE = ssm.info.caFile;
   h = await startHarness();
   const context = await h.newContext({ acceptDownloads: true });
   const { page, errors } = await openPage(context);
@@ -110,6 +145,7 @@ after(async () => {
   await admin?.context.close();
   await h?.stop();
   sim?.proc.kill("SIGTERM");
+  ssm?.proc.kill("SIGTERM");
 });
 
 test("a fresh install says no licensing mode is set and links to Settings › Licensing", { timeout: 60_000 }, async (t) => {
@@ -160,6 +196,36 @@ test("Settings › Licensing: Traditional needs licence files, No licensing need
   const mode = await rpc(page, "/switchboard.licensing.v1.LicensingService/GetLicensingMode", {});
   assert.equal(mode.mode, "LICENSING_MODE_SMART");
   await shoot(t, page, "settings-licensing-smart", { fullPage: true });
+  assert.deepEqual(errors, []);
+});
+
+test("Smart Licensing in Settings: register with a token, renew the authorization, and see the virtual account", { timeout: 60_000 }, async (t) => {
+  const { page, errors } = admin;
+  const panel = page.getByRole("region", { name: "Smart Licensing" });
+  await panel.getByTestId("registration-state").getByText("Not registered").waitFor();
+  // A blank token is refused in the page; a wrong one by SSM, on the field.
+  await panel.getByRole("button", { name: "Register" }).click();
+  await panel.getByText("Registration token is required.").waitFor();
+  await panel.getByLabel("Registration token").fill("not-a-real-token");
+  await panel.getByRole("button", { name: "Register" }).click();
+  const tokenError = panel.locator(".field").filter({ has: page.getByLabel("Registration token") }).locator(".field-error");
+  await tokenError.or(panel.locator(".banner-error")).first().waitFor();
+  t.diagnostic(`refused token: ${await tokenError.or(panel.locator(".banner-error")).first().textContent()}`);
+
+  await panel.getByLabel("Registration token").fill(ssm.info.tokens.VA1);
+  await panel.getByRole("button", { name: "Register" }).click();
+  await panel.getByText("This instance is registered in the virtual account VA1.").waitFor();
+  await panel.getByTestId("registration-state").getByText("Registered", { exact: true }).waitFor();
+  assert.equal((await panel.getByTestId("virtual-account").textContent())?.trim(), "VA1");
+  const facts = panel.getByTestId("smart-facts");
+  assert.match((await facts.textContent()) ?? "", /Next authorization renewal\d{4}-\d{2}-\d{2} 00:00:00 UTC/);
+
+  const actions = panel.getByRole("group", { name: "Smart Licensing actions" });
+  await actions.getByRole("button", { name: "Renew authorization now" }).click();
+  await panel.getByText("The authorization was renewed.").waitFor();
+  await actions.getByRole("button", { name: "Renew registration now" }).click();
+  await panel.getByText("The registration was renewed.").waitFor();
+  await shoot(t, page, "settings-smart-registered", { fullPage: true });
   assert.deepEqual(errors, []);
 });
 
@@ -353,9 +419,14 @@ test("Traditional mode: the Licenses page has a cluster selector and no edit act
   const form = page.getByRole("region", { name: "Licensing mode" });
   const traditional = form.getByRole("radio", { name: /Traditional licensing/ });
   await traditional.and(page.locator(":enabled")).waitFor({ state: "attached", timeout: 20_000 });
+  // Leaving Smart deregisters (LI-07); with SSM down, the page says SSM was not told (LI-77).
+  ssm.proc.kill("SIGTERM");
+  await new Promise((ok) => (ssm.proc.exitCode !== null || ssm.proc.signalCode !== null ? ok() : ssm.proc.once("exit", ok)));
   await form.getByText("Traditional licensing", { exact: true }).click();
   await form.getByRole("button", { name: "Save mode" }).click();
   await form.getByText("The licensing mode is now Traditional licensing.").waitFor();
+  await page.getByTestId("ssm-not-notified").getByText(/Smart Software Manager could not be reached and was not informed/).waitFor();
+  await shoot(t, page, "settings-left-smart-ssm-down", { fullPage: true });
 
   const { clusters } = await rpc(page, "/switchboard.servers.v1.ServerService/ListClusters", {});
   assert.equal(clusters.length, 1);

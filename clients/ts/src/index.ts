@@ -13,6 +13,7 @@ export * from "../../../gen/ts/switchboard/overview/v1/overview_service_pb";
 export * from "../../../gen/ts/switchboard/servers/v1/servers_service_pb";
 export * from "../../../gen/ts/switchboard/meetings/v1/meeting_service_pb";
 export * from "../../../gen/ts/switchboard/licensing/v1/licensing_service_pb";
+export * from "../../../gen/ts/switchboard/licensing/v1/smart_licensing_service_pb";
 export * from "../../../gen/ts/switchboard/errors/v1/errors_pb";
 export { ViolationsSchema, ViolationSchema } from "../../../gen/ts/buf/validate/validate_pb";
 export type { Violations, Violation, FieldPath } from "../../../gen/ts/buf/validate/validate_pb";

@@ -10,6 +10,7 @@ import { invalidate } from "../session";
 import { t } from "../strings";
 import { Banner, FormAlert, LoadError, Panel, StatusMessage, useFlash } from "../ui";
 import { modeName } from "./labels";
+import { SmartLicensingPanel } from "./SmartLicensingPanel";
 import { tl } from "./strings";
 
 type ModeChoice = "" | "smart" | "traditional" | "none";
@@ -35,7 +36,7 @@ const fields = {
 
 /**
  * LicensingSettingsTab is Settings › Licensing (ST-45): the licensing mode
- * (LI-01 … LI-07). Traditional can be chosen only when a bridge has
+ * (LI-01 … LI-07) and, in Smart mode, Smart Licensing (LI-70 … LI-80). Traditional can be chosen only when a bridge has
  * licence files (LI-04); No licensing needs the acknowledgement that
  * another instance licenses (LI-05). Leaving Smart deregisters from SSM,
  * and the tab says when SSM could not be told (LI-77).
@@ -159,6 +160,14 @@ export function LicensingSettingsTab() {
             </div>
           </Form>
         </Panel>
+      )}
+      {current === LicensingMode.SMART && (
+        <SmartLicensingPanel
+          onDeregistered={(notified) => {
+            setSaved(null);
+            setDeregistration(notified ? "notified" : "not-notified");
+          }}
+        />
       )}
     </div>
   );
