@@ -1,6 +1,7 @@
-import { useEffect, useRef, useState } from "react";
-import { useTransport } from "@connectrpc/connect-query";
+import { useEffect, useMemo, useRef, useState } from "react";
+import { createSwitchboardTransport } from "@switchboard/client";
 import { Button, ProgressBar } from "react-aria-components";
+import { apiBaseUrl } from "../api";
 import { displayError } from "../errors";
 import { formatSize } from "../format";
 import { Panel, StatusMessage, useFlash } from "../ui";
@@ -12,7 +13,10 @@ import { tl } from "./strings";
  * by the ReportProgress of each streamed message.
  */
 export function ReportPanel({ clusterId, clusterName }: { clusterId: string; clusterName: string }) {
-  const transport = useTransport();
+  // The binary encoding: the chunks travel as bytes rather than base64, and
+  // the ReportProgress in each message's extensions (a google.protobuf.Any)
+  // is unpacked without the JSON type registry the shared transport lacks.
+  const transport = useMemo(() => createSwitchboardTransport({ baseUrl: apiBaseUrl(), binary: true }), []);
   const [progress, setProgress] = useState<ReportProgressState | null>(null);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);

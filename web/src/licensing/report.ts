@@ -19,7 +19,9 @@ export interface ReportProgressState {
 
 /**
  * fetchReport reads the whole report stream and returns it as a Blob,
- * reporting progress as each message arrives.
+ * reporting progress as each message arrives. The transport should use
+ * the binary encoding: in JSON an Any needs its type in the transport's
+ * registry to be read at all.
  */
 export async function fetchReport(
   transport: Transport,
