@@ -93,13 +93,13 @@ function utcDate(d) {
   return d.toISOString().slice(0, 10);
 }
 
-/** startSsmsim starts the Smart Software Manager simulator with one virtual account, VA1, and its token. */
+/** startSsmsim starts the Smart Software Manager simulator with two virtual accounts, VA1 and VA2, and their tokens. */
 async function startSsmsim() {
   if (!existsSync(ssmsimBin)) {
     throw new Error(`no ssmsim binary at ${ssmsimBin}: make build, or go build -o bin/ssmsim ./cmd/ssmsim`);
   }
   const caFile = join(tmpdir(), `ssmsim-licensing-test-${process.pid}.pem`);
-  const proc = spawn(ssmsimBin, ["--json", "--ca-file", caFile, "--account", "VA1=PMP_PLUS:50,SMP_PLUS:20,RECORDING_STREAMING:5,CUSTOMIZATION:1"], {
+  const proc = spawn(ssmsimBin, ["--json", "--ca-file", caFile, "--account", "VA1=PMP_PLUS:50,SMP_PLUS:20,RECORDING_STREAMING:5,CUSTOMIZATION:1", "--account", "VA2=PMP_PLUS:10"], {
     stdio: ["ignore", "pipe", "pipe"],
   });
   let out = "";
@@ -199,7 +199,7 @@ test("Settings › Licensing: Traditional needs licence files, No licensing need
   assert.deepEqual(errors, []);
 });
 
-test("Smart Licensing in Settings: register with a token, renew the authorization, and see the virtual account", { timeout: 60_000 }, async (t) => {
+test("Smart Licensing in Settings: register with a token, renew, reregister to another virtual account, deregister, register again", { timeout: 60_000 }, async (t) => {
   const { page, errors } = admin;
   const panel = page.getByRole("region", { name: "Smart Licensing" });
   await panel.getByTestId("registration-state").getByText("Not registered").waitFor();
@@ -226,6 +226,28 @@ test("Smart Licensing in Settings: register with a token, renew the authorizatio
   await actions.getByRole("button", { name: "Renew registration now" }).click();
   await panel.getByText("The registration was renewed.").waitFor();
   await shoot(t, page, "settings-smart-registered", { fullPage: true });
+
+  // Reregister with a token of the second virtual account (LI-76).
+  await actions.getByRole("button", { name: "Reregister…" }).click();
+  const rereg = page.getByRole("dialog", { name: "Reregister with another virtual account" });
+  await rereg.getByLabel("Registration token").fill(ssm.info.tokens.VA2);
+  await rereg.getByRole("button", { name: "Reregister" }).click();
+  await rereg.waitFor({ state: "detached" });
+  await panel.getByText("This instance is registered in the virtual account VA2.").waitFor();
+  assert.equal((await panel.getByTestId("virtual-account").textContent())?.trim(), "VA2");
+
+  // Deregister with SSM up: SSM was told (LI-77), and the form to register comes back.
+  await actions.getByRole("button", { name: "Deregister…" }).click();
+  const confirm = page.getByRole("alertdialog", { name: "Deregister from Smart Software Manager?" });
+  await confirm.getByRole("button", { name: "Deregister" }).click();
+  await confirm.waitFor({ state: "detached" });
+  await page.getByText("This instance was deregistered from Smart Software Manager.").waitFor();
+  await panel.getByTestId("registration-state").getByText("Not registered").waitFor();
+
+  // Registered again in VA1 for the tests that follow.
+  await panel.getByLabel("Registration token").fill(ssm.info.tokens.VA1);
+  await panel.getByRole("button", { name: "Register" }).click();
+  await panel.getByText("This instance is registered in the virtual account VA1.").waitFor();
   assert.deepEqual(errors, []);
 });
 
