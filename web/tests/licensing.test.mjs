@@ -88,6 +88,18 @@ function rpcRaw(page, path, body) {
   );
 }
 
+/** control calls cmsim's control API. */
+async function control(method, path, body) {
+  const res = await fetch(`${sim.info.control}${path}`, {
+    method,
+    headers: body ? { "content-type": "application/json" } : {},
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const text = await res.text();
+  assert.equal(res.status, 200, `cmsim control ${method} ${path}: HTTP ${res.status} ${text}`);
+  return text ? JSON.parse(text) : null;
+}
+
 /** utcDate writes a date as YYYY-MM-DD in UTC. */
 function utcDate(d) {
   return d.toISOString().slice(0, 10);
@@ -470,5 +482,29 @@ test("Traditional mode: the Licenses page has a cluster selector and no edit act
   // Allocations come from the licence files: no edit action (LI-49).
   assert.equal(await page.getByRole("button", { name: /^Edit allocation/ }).count(), 0);
   await shoot(t, page, "licenses-traditional", { fullPage: true });
+
+  // The licence file goes: PMP Plus is in use with none installed, so no
+  // percentage, and the graph breaks its y-axis (LI-22).
+  await control("POST", `/v1/bridges/${sim.info.bridges[0].name}/licensing`, { preset: "no-license-file" });
+  const today = new Date();
+  const request = { clusterId: cluster.id, type: "LICENSE_TYPE_PMP", startDate: utcDate(new Date(today.getTime() - 6 * 24 * 3600 * 1000)), endDate: utcDate(today) };
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    await rpcRaw(page, "/switchboard.system.v1.SystemService/RunJob", { name: "license-status" });
+    await new Promise((r) => setTimeout(r, 1000));
+    const series = await rpc(page, "/switchboard.licensing.v1.LicensingService/GetUtilization", request);
+    if (series.notInstalled) {
+      assert.equal(series.allocated, undefined);
+      break;
+    }
+    assert.ok(Date.now() < deadline, `PMP Plus never reported as not installed: ${JSON.stringify({ ...series, points: series.points.length })}`);
+  }
+  await page.reload();
+  await meetings.getByRole("row").filter({ has: page.getByRole("rowheader", { name: "PMP Plus", exact: true }) }).getByTestId("not-installed").waitFor();
+  const chart = page.getByRole("region", { name: "Utilisation" }).getByTestId("utilization-chart");
+  await chart.getByTestId("axis-break").waitFor();
+  assert.equal(await chart.getByTestId("allocation-line").count(), 0);
+  await chart.getByText(/without percentages\.$/).waitFor();
+  await shoot(t, page, "licenses-not-installed", { fullPage: true });
   assert.deepEqual(errors, []);
 });
