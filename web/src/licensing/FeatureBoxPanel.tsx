@@ -3,7 +3,7 @@ import { useMutation } from "@connectrpc/connect-query";
 import { Feature, LicensingService, SsmCompliance, type FeatureBox, type TypeUsage } from "@switchboard/client";
 import { Button } from "react-aria-components";
 import { ConfirmDialog } from "../dialogs";
-import { displayError } from "../errors";
+import { displayError, sentence } from "../errors";
 import { EnforcementWarning, StatusBadge, allocationTypeName, featureName } from "./labels";
 import { tl } from "./strings";
 
@@ -58,7 +58,7 @@ export function FeatureBoxPanel({ box, editable, onEdit, clusterId, clusterName,
           {trial.coveredByMeetingsTrial && box.feature !== Feature.MEETINGS ? tl.trialCovered : tl.trialDaysLeft(trial.daysLeft)}
         </p>
       )}
-      {box.enforcement?.reason && <p className="muted feature-reason">{box.enforcement.reason}</p>}
+      {box.enforcement?.reason && <p className="muted feature-reason">{asSentence(box.enforcement.reason)}</p>}
       {box.feature === Feature.CUSTOMIZATION ? (
         <dl className="facts feature-facts">
           <dt>{tl.allocated}</dt>
@@ -103,6 +103,12 @@ export function FeatureBoxPanel({ box, editable, onEdit, clusterId, clusterName,
       />
     </section>
   );
+}
+
+/** asSentence writes a server fragment ("no activation key on …") as a sentence. */
+function asSentence(text: string): string {
+  const s = sentence(text);
+  return /[.!?]$/.test(s) ? s : `${s}.`;
 }
 
 function TypeTable({ feature, types }: { feature: string; types: TypeUsage[] }) {
