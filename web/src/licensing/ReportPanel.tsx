@@ -33,9 +33,18 @@ export function ReportPanel({ clusterId, clusterName }: { clusterId: string; clu
     setDone(null);
     setProgress({ written: 0, total: 0, file: "" });
     try {
-      const blob = await fetchReport(transport, clusterId, setProgress, ctl.signal);
+      let rows = 0;
+      const blob = await fetchReport(
+        transport,
+        clusterId,
+        (p) => {
+          rows = p.written;
+          setProgress(p);
+        },
+        ctl.signal,
+      );
       saveBlob(blob, reportFileName);
-      setDone(tl.downloaded(formatSize(blob.size)));
+      setDone(tl.downloaded(formatSize(blob.size), rows));
     } catch (err) {
       if (!ctl.signal.aborted) {
         setError(tl.downloadFailed(displayError(err)));

@@ -127,7 +127,7 @@ export const tl = {
   download: "Download report",
   downloading: "Preparing the report",
   downloadProgress: (written: number, total: number) => `${written} of ${total} rows`,
-  downloaded: (size: string) => `license-data.zip was saved (${size}).`,
+  downloaded: (size: string, rows: number) => `license-data.zip was saved (${size}, ${plural(rows, "row", "rows")}).`,
   downloadFailed: (reason: string) => `The report could not be downloaded. ${reason}`,
 
   // The Overview block.
