@@ -451,7 +451,7 @@ export const t = {
     cloudConnector: "Cloud Connector",
     notConfigured: "Not configured.",
     system: "System",
-    kinds: { call_bridge: "Call Bridge", cluster: "Cluster" } as Record<string, string>,
+    kinds: { call_bridge: "Call Bridge", cluster: "Cluster", system: "System", licensing: "Licensing" } as Record<string, string>,
   },
 
   servers: {
