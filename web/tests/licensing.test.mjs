@@ -9,11 +9,12 @@
 // feature boxes with the allocated values, starts a trial and sees its
 // days left; connects the bridge and reads its usage in the utilisation
 // graph (the points GetUtilization returns, for the default week and for
-// one day); finds the licence status on the Overview, with a link for the
-// administrator and read-only for a video operator; and, leaving Smart for
-// Traditional with SSM down, is told SSM was not informed, picks the
-// cluster on the Licenses page and follows the Overview's per-cluster
-// link. The tests share one server and run in order.
+// one day); downloads the 90-day report as license-data.zip; finds the
+// licence status on the Overview, with a link for the administrator and
+// read-only for a video operator; and, leaving Smart for Traditional with
+// SSM down, is told SSM was not informed, follows the Overview's
+// per-cluster link to the Licenses page, and sees a type with no licence
+// installed. The tests share one server and run in order.
 
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
@@ -410,6 +411,28 @@ test("the bridge's preloaded usage shows in the utilisation graph: a week of dai
   await panel.getByLabel("From", { exact: true }).fill(utcDate(new Date(today.getTime() - 100 * 24 * 3600 * 1000)));
   await panel.getByText("The range is 101 days; at most 90 are allowed.").waitFor();
   await shoot(t, panel, "licenses-chart-range-refused");
+  assert.deepEqual(errors, []);
+});
+
+test("the 90-day report downloads as license-data.zip with the three CSV files, its progress read from the stream", { timeout: 60_000 }, async (t) => {
+  const { page, errors } = admin;
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Licenses" }).click();
+  const panel = page.getByRole("region", { name: "90-day report" });
+  const [download] = await Promise.all([page.waitForEvent("download"), panel.getByRole("button", { name: "Download report" }).click()]);
+  assert.equal(download.suggestedFilename(), "license-data.zip");
+  const bytes = await readFile(await download.path());
+  assert.equal(bytes.subarray(0, 2).toString("latin1"), "PK");
+  const text = bytes.toString("latin1");
+  for (const name of ["host-reported.csv", "cluster-bins.csv", "daily-peaks.csv"]) {
+    assert.ok(text.includes(name), `the ZIP has no ${name}`);
+  }
+  // The row count comes from the ReportProgress in the messages' extensions.
+  const saved = panel.getByText(/^license-data\.zip was saved \(.+, (\d+) rows?\)\.$/);
+  await saved.waitFor();
+  const rows = Number(/, (\d+) rows?\)/.exec((await saved.textContent()) ?? "")?.[1]);
+  t.diagnostic(`report: ${bytes.length} bytes, ${rows} rows`);
+  assert.ok(rows > 0, "no rows reported while the report streamed");
+  await shoot(t, panel, "licenses-report");
   assert.deepEqual(errors, []);
 });
 
