@@ -358,6 +358,18 @@ test("the bridge's preloaded usage shows in the utilisation graph: a week of dai
     displayName: "Tromsø 1",
     connection: { address: url.hostname, port: Number(url.port), username: "api", password: apiPassword, verifyCertificate: true, trustedChainPem: sim.ca },
   });
+  // Until the bridge's history is in, the Licenses view says so (LI-58).
+  // (Unless the 5-minute schedule happened to collect it already.)
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Licenses" }).click();
+  await page.getByRole("region", { name: "Meetings", exact: true }).waitFor();
+  const early = await rpc(page, "/switchboard.licensing.v1.LicensingService/GetLicenseDetails", {});
+  t.diagnostic(`backfill in progress right after adding the bridge: ${early.usageBackfillInProgress === true}`);
+  if (early.usageBackfillInProgress) {
+    await page.reload();
+    await page.getByTestId("backfill-notice").getByText(/^Usage history is still loading/).waitFor();
+    await shoot(t, page, "licenses-backfill", { fullPage: true });
+  }
+
   // The collection job runs every 5 minutes; run it now (as an
   // administrator can, SystemService.RunJob) rather than wait.
   let week;
@@ -378,7 +390,15 @@ test("the bridge's preloaded usage shows in the utilisation graph: a week of dai
   const peak = Math.max(...week.points.map((p) => p.value ?? 0));
   t.diagnostic(`week: ${week.points.length} points, peak ${peak}, allocated ${week.allocated}`);
 
+  // The run that stored the history ends the backfill.
+  const caughtUp = Date.now() + 20_000;
+  while ((await rpc(page, "/switchboard.licensing.v1.LicensingService/GetLicenseDetails", {})).usageBackfillInProgress) {
+    assert.ok(Date.now() < caughtUp, "the backfill is still reported after the history came in");
+    await new Promise((r) => setTimeout(r, 500));
+  }
   await page.reload();
+  await page.getByRole("region", { name: "Meetings", exact: true }).waitFor();
+  assert.equal(await page.getByTestId("backfill-notice").count(), 0);
   const panel = page.getByRole("region", { name: "Utilisation" });
   const chart = panel.getByTestId("utilization-chart");
   assert.equal(await panel.getByLabel("From", { exact: true }).inputValue(), utcDate(weekAgo));
