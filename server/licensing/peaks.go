@@ -115,7 +115,7 @@ func (c *Collector) fingerprint(ctx context.Context, clusterID int, from, to tim
 		where = append(where, licensesample.ClusterID(clusterID))
 	}
 	var v []struct {
-		Count int `json:"count"`
+		Count int  `json:"count"`
 		Max   *int `json:"max"`
 	}
 	if err := c.db.LicenseSample.Query().Where(where...).Aggregate(ent.Count(), ent.Max(licensesample.FieldID)).Scan(ctx, &v); err != nil {
