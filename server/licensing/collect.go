@@ -143,6 +143,13 @@ func (c *Collector) Sync(ctx context.Context) error {
 			return err
 		}
 		c.reg[id] = true
+		// A bridge just added starts its backfill now rather than at the
+		// next 5-minute tick (LI-58); scheduled runs follow as usual.
+		if !c.opts.NoSchedule && c.bf.pending[id] {
+			if err := c.jobs.RunNow(JobName(id)); err != nil {
+				c.log.DebugContext(ctx, "licence usage first run", "bridge", id, "error", err)
+			}
+		}
 	}
 	for id := range c.reg {
 		if !want[id] {

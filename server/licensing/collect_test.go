@@ -369,3 +369,26 @@ func TestSyncJobs(t *testing.T) {
 		}
 	})
 }
+
+// A bridge added to a scheduled collector starts its backfill at once,
+// not at the next tick (LI-58): here the schedule is yearly, and its
+// history is stored all the same.
+func TestSyncStartsFirstBackfill(t *testing.T) {
+	databasetest.ForEach(t, func(t *testing.T, db *database.DB) {
+		e := newEnv(t, db)
+		e.col = licensing.New(db, e.bridges, e.reg, slog.New(slog.NewTextHandler(io.Discard, nil)),
+			licensing.Options{Now: e.clock.Now, Schedule: "0 0 1 1 *"})
+		ids := e.addCluster(t, "Lyon", 1, false)
+		e.sims[ids[0]].PreloadLicenseUsage("", t0.Add(-2*time.Hour), t0, busy)
+		if err := e.col.Sync(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		deadline := time.Now().Add(20 * time.Second)
+		for len(e.stored(t, ids[0])) < 24 {
+			if time.Now().After(deadline) {
+				t.Fatalf("first backfill not started: %d samples stored", len(e.stored(t, ids[0])))
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	})
+}
