@@ -15,7 +15,7 @@ var day0 = time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
 // start (scaled by Scale).
 func peaks(now time.Time, set map[string]map[int]int) map[string][]compliance.DayPeak {
 	out := map[string][]compliance.DayPeak{}
-	first := windowStart(now)
+	first := compliance.WindowStart(now)
 	for _, typ := range append(slices.Clone(Types), TypeSMPPlus) {
 		ps := make([]compliance.DayPeak, compliance.Window)
 		for i := range ps {

@@ -32,7 +32,7 @@ type peaksEntry struct {
 // deployment): the same values as Usage(clusterID, window start, now), at
 // a fraction of the cost once cached.
 func (c *Collector) WindowPeaks(ctx context.Context, clusterID int, now time.Time) (map[string][]compliance.DayPeak, error) {
-	start := compliance.Day(now).AddDate(0, 0, -(compliance.Window - 1))
+	start := compliance.WindowStart(now)
 	// The days before yesterday are final once the first bin of yesterday
 	// is in: the smoothing of a day's last bin needs the next one.
 	split := compliance.Day(now).AddDate(0, 0, -1)

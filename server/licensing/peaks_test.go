@@ -51,7 +51,7 @@ func TestWindowPeaksMatchUsage(t *testing.T) {
 					if err != nil {
 						t.Fatal(err)
 					}
-					start := compliance.Day(now).AddDate(0, 0, -(compliance.Window - 1))
+					start := compliance.WindowStart(now)
 					u, err := col.Usage(ctx, cluster, start, now)
 					if err != nil {
 						t.Fatal(err)

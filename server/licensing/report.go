@@ -58,7 +58,7 @@ func (c *Collector) WriteReport(ctx context.Context, w io.Writer, clusterID int,
 		progress = func(string, int64, int64) {}
 	}
 	now = now.UTC()
-	from := compliance.Day(now).AddDate(0, 0, -(compliance.Window - 1))
+	from := compliance.WindowStart(now)
 	to := compliance.Floor(now).Add(compliance.Interval)
 
 	clusters, err := c.bridges.ListClusters(ctx)

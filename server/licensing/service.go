@@ -134,11 +134,6 @@ func (s *Service) Evaluate(ctx context.Context) (*Snapshot, error) {
 	return s.evaluateLocked(ctx)
 }
 
-// windowStart is the first instant of the 90-day window ending at now.
-func windowStart(now time.Time) time.Time {
-	return compliance.Day(now).AddDate(0, 0, -(compliance.Window - 1))
-}
-
 func (s *Service) evaluateLocked(ctx context.Context) (*Snapshot, error) {
 	now := s.opts.Now().UTC()
 	st, err := loadState(ctx, s.db)
@@ -361,13 +356,16 @@ func (s *Service) Snapshot(ctx context.Context) (*Snapshot, error) {
 	return snap, nil
 }
 
-// Mode returns the mode and whether Traditional may be chosen.
+// Mode returns the stored mode (a change made through another instance
+// shows at once) and whether Traditional may be chosen, from the latest
+// reading of the bridges.
 func (s *Service) Mode(ctx context.Context) (Mode, bool, error) {
 	snap, err := s.Snapshot(ctx)
 	if err != nil {
 		return "", false, err
 	}
-	return snap.Mode, snap.TraditionalAvailable, nil
+	mode, err := s.CurrentMode(ctx)
+	return mode, snap.TraditionalAvailable, err
 }
 
 // ModeChange is the result of SetMode.
@@ -429,15 +427,6 @@ func (s *Service) SetMode(ctx context.Context, mode Mode, acknowledgeOther bool)
 		s.log.WarnContext(ctx, "licence status after mode change", slog.Any("error", err))
 	}
 	return out, nil
-}
-
-// Allocations returns the stored allocations; nil when never entered.
-func (s *Service) Allocations(ctx context.Context) (*Allocations, error) {
-	st, err := loadState(ctx, s.db)
-	if err != nil {
-		return nil, err
-	}
-	return st.Allocations, nil
 }
 
 // SetAllocations stores the allocations of Smart mode (LI-47, LI-48).

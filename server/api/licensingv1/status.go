@@ -178,15 +178,8 @@ func StatusSummary(ctx context.Context, svc *licensing.Service) (*licensingv1.Ge
 
 // SetAllocation implements LicensingService.SetAllocation.
 func (h *Handler) SetAllocation(ctx context.Context, req *connect.Request[licensingv1.SetAllocationRequest]) (*connect.Response[licensingv1.SetAllocationResponse], error) {
+	// protovalidate refuses an absent count: a blank is not zero (LI-48).
 	m := req.Msg
-	// protovalidate already refused a blank (absent) count; a blank is
-	// not zero (LI-48).
-	for field, set := range map[string]bool{"pmp_plus": m.PmpPlus != nil, "smp_plus": m.SmpPlus != nil,
-		"recording": m.Recording != nil, "streaming": m.Streaming != nil, "customization": m.Customization != nil} {
-		if !set {
-			return nil, errs.Invalid(field, "is required: enter 0 for a licence type you do not have")
-		}
-	}
 	a, err := h.svc.SetAllocations(ctx, licensing.Allocations{PMPPlus: int(m.GetPmpPlus()), SMPPlus: int(m.GetSmpPlus()),
 		Recording: int(m.GetRecording()), Streaming: int(m.GetStreaming()), Customization: m.GetCustomization()})
 	if err != nil {

@@ -175,13 +175,15 @@ func Types(bins []Bin) []string {
 	return out
 }
 
+// WindowStart is the UTC midnight that starts the window ending at now:
+// the first of the Window most recent UTC days, today included (LI-16).
+func WindowStart(now time.Time) time.Time { return Day(now).AddDate(0, 0, -(Window - 1)) }
+
 // InWindow reports whether day is one of the Window most recent UTC days
 // up to now, today included (LI-16).
 func InWindow(day, now time.Time) bool {
-	today := Day(now)
-	first := today.AddDate(0, 0, -(Window - 1))
 	d := Day(day)
-	return !d.Before(first) && !d.After(today)
+	return !d.Before(WindowStart(now)) && !d.After(Day(now))
 }
 
 // WindowPeak is the largest daily peak within the window: the "90 day
